@@ -1,0 +1,209 @@
+/**
+ * The record written before OpenD is asked to place an order. It makes a placement happen at most once per
+ * (account, clientOrderId): the first caller starts it, later callers get the stored outcome, and an attempt
+ * whose outcome is unknown (Lambda died, OpenD timed out) is taken over by exactly one retrier, which
+ * reconciles it against OpenD's order list instead of placing again.
+ */
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export type IdempotencyState = 'PENDING' | 'PLACED' | 'REJECTED';
+
+export interface IdempotencyRecord {
+  /** `${accId}#${clientOrderId}` */
+  key: string;
+  accId: string;
+  clientOrderId: string;
+  state: IdempotencyState;
+  /** Hash of the order request; a different hash under the same key is a reused clientOrderId (HTTP 409). */
+  requestHash: string;
+  /** OpenD's order ID once placed (decimal string). */
+  orderId?: string;
+  /** The JSON response returned to the client, as JSON text. */
+  response?: string;
+  /** 1 for the first attempt, +1 per takeOver. */
+  attempt: number;
+  /** ISO-8601. */
+  startedAt: string;
+  /** ISO-8601. */
+  updatedAt: string;
+  /** Epoch seconds; DynamoDB TTL deletes the record some time after this. */
+  expiresAt: number;
+}
+
+export interface BeginInput {
+  accId: string;
+  clientOrderId: string;
+  requestHash: string;
+  ttlSeconds: number;
+}
+
+export type BeginResult = { outcome: 'started'; record: IdempotencyRecord } | { outcome: 'existing'; record: IdempotencyRecord };
+
+export interface CompleteInput {
+  state: 'PLACED' | 'REJECTED';
+  orderId?: string;
+  /** JSON text of the response returned to the client. */
+  response: string;
+  /** When given, only the holder of this attempt may complete the record. */
+  attempt?: number;
+}
+
+export type CompleteResult =
+  | { outcome: 'completed'; record: IdempotencyRecord }
+  /** Someone else completed it, took it over, or it does not exist (any more). */
+  | { outcome: 'conflict'; record: IdempotencyRecord | undefined };
+
+export type TakeOverResult =
+  | { outcome: 'taken'; record: IdempotencyRecord }
+  /** Another retrier got there first, the record is no longer PENDING, or it does not exist. */
+  | { outcome: 'lost'; record: IdempotencyRecord | undefined };
+
+export interface IdempotencyStore {
+  begin(input: BeginInput): Promise<BeginResult>;
+  complete(key: string, input: CompleteInput): Promise<CompleteResult>;
+  takeOver(key: string, expectedAttempt: number): Promise<TakeOverResult>;
+  get(key: string): Promise<IdempotencyRecord | undefined>;
+}
+
+export function idempotencyKey(accId: string, clientOrderId: string): string {
+  return `${accId}#${clientOrderId}`;
+}
+
+export interface IdempotencyStoreOptions {
+  /** Epoch milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+/** begin() retries this often when the record it collided with vanished before it could be read. */
+const BEGIN_ATTEMPTS = 3;
+
+export class DynamoIdempotencyStore implements IdempotencyStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly docClient: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: IdempotencyStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async begin(input: BeginInput): Promise<BeginResult> {
+    if (!(input.ttlSeconds > 0)) throw new RangeError(`ttlSeconds must be positive, got ${input.ttlSeconds}`);
+    for (let attempt = 1; attempt <= BEGIN_ATTEMPTS; attempt++) {
+      const nowMs = this.now();
+      const at = new Date(nowMs).toISOString();
+      const record: IdempotencyRecord = {
+        key: idempotencyKey(input.accId, input.clientOrderId),
+        accId: input.accId,
+        clientOrderId: input.clientOrderId,
+        state: 'PENDING',
+        requestHash: input.requestHash,
+        attempt: 1,
+        startedAt: at,
+        updatedAt: at,
+        expiresAt: Math.floor(nowMs / 1000) + Math.ceil(input.ttlSeconds),
+      };
+      try {
+        await this.docClient.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record,
+            // TTL deletion lags by up to days: an expired record counts as absent.
+            ConditionExpression: 'attribute_not_exists(#k) OR #exp < :nowSeconds',
+            ExpressionAttributeNames: { '#k': 'key', '#exp': 'expiresAt' },
+            ExpressionAttributeValues: { ':nowSeconds': Math.floor(nowMs / 1000) },
+          }),
+        );
+        return { outcome: 'started', record };
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
+      const existing = await this.get(record.key);
+      if (existing !== undefined) return { outcome: 'existing', record: existing };
+    }
+    throw new Error(`Idempotency record ${idempotencyKey(input.accId, input.clientOrderId)} keeps changing; try again`);
+  }
+
+  async complete(key: string, input: CompleteInput): Promise<CompleteResult> {
+    const nowMs = this.now();
+    const names: Record<string, string> = { '#s': 'state', '#r': 'response', '#u': 'updatedAt', '#exp': 'expiresAt' };
+    const values: Record<string, unknown> = {
+      ':nowSeconds': Math.floor(nowMs / 1000),
+      ':state': input.state,
+      ':pending': 'PENDING',
+      ':response': input.response,
+      ':updatedAt': new Date(nowMs).toISOString(),
+    };
+    const sets = ['#s = :state', '#r = :response', '#u = :updatedAt'];
+    let condition = '#s = :pending AND #exp >= :nowSeconds';
+    if (input.orderId !== undefined) {
+      names['#o'] = 'orderId';
+      values[':orderId'] = input.orderId;
+      sets.push('#o = :orderId');
+    }
+    if (input.attempt !== undefined) {
+      names['#a'] = 'attempt';
+      values[':attempt'] = input.attempt;
+      condition += ' AND #a = :attempt';
+    }
+    try {
+      const { Attributes } = await this.docClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { key },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { outcome: 'completed', record: Attributes as IdempotencyRecord };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return { outcome: 'conflict', record: await this.get(key) };
+    }
+  }
+
+  async takeOver(key: string, expectedAttempt: number): Promise<TakeOverResult> {
+    const nowMs = this.now();
+    try {
+      const { Attributes } = await this.docClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { key },
+          UpdateExpression: 'SET #a = :next, #u = :updatedAt',
+          ConditionExpression: '#s = :pending AND #a = :expected AND #exp >= :nowSeconds',
+          ExpressionAttributeNames: { '#a': 'attempt', '#s': 'state', '#u': 'updatedAt', '#exp': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':next': expectedAttempt + 1,
+            ':expected': expectedAttempt,
+            ':pending': 'PENDING',
+            ':updatedAt': new Date(nowMs).toISOString(),
+            ':nowSeconds': Math.floor(nowMs / 1000),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { outcome: 'taken', record: Attributes as IdempotencyRecord };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return { outcome: 'lost', record: await this.get(key) };
+    }
+  }
+
+  /** The record, or undefined when there is none or it has expired. */
+  async get(key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.docClient.send(
+      new GetCommand({ TableName: this.tableName, Key: { key }, ConsistentRead: true }),
+    );
+    const record = Item as IdempotencyRecord | undefined;
+    if (record === undefined || record.expiresAt < Math.floor(this.now() / 1000)) return undefined;
+    return record;
+  }
+}
+
+function isConditionalCheckFailed(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ConditionalCheckFailedException';
+}

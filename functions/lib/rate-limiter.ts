@@ -1,0 +1,170 @@
+/**
+ * Futu's per-protocol rate limits, enforced before OpenD sees a call, shared by every Lambda through one
+ * DynamoDB item per bucket. The item holds the timestamps of the acquisitions still inside the window (a
+ * true sliding window, as Futu counts) and a version for optimistic locking.
+ */
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface RateLimitRule {
+  /** At most this many acquisitions in any window of `windowMs`. */
+  limit: number;
+  windowMs: number;
+  /** Consecutive acquisitions at least this far apart. */
+  minGapMs?: number;
+}
+
+export type RateLimitDecision =
+  | { allowed: true }
+  | { allowed: false; retryAfterMs: number; limit: number; windowMs: number };
+
+export interface RateLimiter {
+  acquire(bucket: string, rule: RateLimitRule): Promise<RateLimitDecision>;
+}
+
+/** Futu OpenAPI's limits (per account for trading, per connection/user for quotes), see DESIGN.md. */
+export const FUTU_LIMITS = {
+  PlaceOrder: { limit: 15, windowMs: 30_000, minGapMs: 20 },
+  ModifyOrder: { limit: 20, windowMs: 30_000, minGapMs: 20 },
+  UnlockTrade: { limit: 10, windowMs: 30_000 },
+  /** Order/fill/position/funds queries with refreshCache = true. */
+  RefreshQuery: { limit: 10, windowMs: 30_000 },
+  Snapshot: { limit: 60, windowMs: 30_000 },
+  HistoryKLine: { limit: 60, windowMs: 30_000 },
+} as const satisfies Record<string, RateLimitRule>;
+
+export type FutuLimitName = keyof typeof FUTU_LIMITS;
+
+/** The bucket of one limit for one account (trading) or scope (e.g. "quote" for the shared OpenD login). */
+export function bucketFor(accIdOrScope: string, protocolName: FutuLimitName): string {
+  return `${protocolName}#${accIdOrScope}`;
+}
+
+/** The bucket item was changed by other callers on every try; the caller may answer 429 or retry. */
+export class RateLimiterContentionError extends Error {
+  override readonly name = 'RateLimiterContentionError';
+  constructor(
+    readonly bucket: string,
+    readonly attempts: number,
+  ) {
+    super(`Rate limit bucket ${bucket} stayed contended for ${attempts} attempts; retry shortly`);
+  }
+}
+
+export interface DynamoRateLimiterOptions {
+  /** Epoch milliseconds; injectable for tests. */
+  now?: () => number;
+  /** Read-decide-write rounds before giving up under contention. Default 50. */
+  maxAttempts?: number;
+}
+
+interface BucketItem {
+  bucket: string;
+  /** Epoch ms of the acquisitions inside the window, ascending. */
+  stamps: number[];
+  version: number;
+  /** Epoch seconds (TTL). */
+  expiresAt: number;
+}
+
+/** Kept after the window closes so a bucket that is barely used is not recreated on every call. */
+const TTL_SLACK_SECONDS = 60;
+const BACKOFF_BASE_MS = 2;
+const BACKOFF_CAP_MS = 40;
+
+export class DynamoRateLimiter implements RateLimiter {
+  private readonly now: () => number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly docClient: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: DynamoRateLimiterOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.maxAttempts = options.maxAttempts ?? 50;
+  }
+
+  async acquire(bucket: string, rule: RateLimitRule): Promise<RateLimitDecision> {
+    assertRule(rule);
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const { Item } = await this.docClient.send(
+        new GetCommand({ TableName: this.tableName, Key: { bucket }, ConsistentRead: true }),
+      );
+      const current = Item as BucketItem | undefined;
+      const now = this.now();
+      const recent = inWindow(current?.stamps ?? [], now, rule.windowMs);
+      const waitMs = waitBeforeNext(recent, now, rule);
+      if (waitMs > 0) return { allowed: false, retryAfterMs: waitMs, limit: rule.limit, windowMs: rule.windowMs };
+
+      const next: BucketItem = {
+        bucket,
+        stamps: [...recent, now],
+        version: (current?.version ?? 0) + 1,
+        expiresAt: Math.ceil((now + rule.windowMs) / 1000) + TTL_SLACK_SECONDS,
+      };
+      try {
+        await this.docClient.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: next,
+            ...(current === undefined
+              ? { ConditionExpression: 'attribute_not_exists(#b)', ExpressionAttributeNames: { '#b': 'bucket' } }
+              : {
+                  ConditionExpression: '#v = :v',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':v': current.version },
+                }),
+          }),
+        );
+        return { allowed: true };
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        // Another caller acquired in between: decide again on the fresh state, after a jittered pause so
+        // the racers spread out.
+        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+      }
+    }
+    throw new RateLimiterContentionError(bucket, this.maxAttempts);
+  }
+}
+
+/**
+ * Timestamps that still count at `now`, ascending. A stamp counts while `now - stamp <= windowMs`: request
+ * #limit+1 must come strictly more than a window after request #1. Stamps from a clock running ahead
+ * (another Lambda) are kept.
+ */
+function inWindow(stamps: readonly number[], now: number, windowMs: number): number[] {
+  return stamps.filter((stamp) => now - stamp <= windowMs).sort((a, b) => a - b);
+}
+
+/** 0 when an acquisition at `now` is allowed, otherwise the exact wait until it will be. */
+function waitBeforeNext(recent: readonly number[], now: number, rule: RateLimitRule): number {
+  let wait = 0;
+  if (recent.length >= rule.limit) {
+    // The oldest stamp that must leave the window for one slot to free up.
+    const blocking = recent[recent.length - rule.limit] as number;
+    wait = Math.max(wait, blocking + rule.windowMs + 1 - now);
+  }
+  const last = recent[recent.length - 1];
+  if (rule.minGapMs !== undefined && last !== undefined && now - last < rule.minGapMs) {
+    wait = Math.max(wait, last + rule.minGapMs - now);
+  }
+  return Math.ceil(wait);
+}
+
+function assertRule(rule: RateLimitRule): void {
+  const valid =
+    Number.isInteger(rule.limit) &&
+    rule.limit > 0 &&
+    rule.windowMs > 0 &&
+    (rule.minGapMs === undefined || rule.minGapMs >= 0);
+  if (!valid) throw new RangeError(`invalid rate limit rule ${JSON.stringify(rule)}`);
+}
+
+function isConditionalCheckFailed(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ConditionalCheckFailedException';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,250 @@
+// Generates typed message codecs from the official futu-api .proto files.
+// Input: node_modules/futu-api/proto/*.proto (the pinned dependency; never copied into this repo).
+// Output: proto/generated/<Package>.ts, one module per proto package, plus index.ts.
+// The output depends only on the input files: same input, same bytes (sorted walk, no timestamps).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = resolve(here, '..', 'generated');
+const GENERATOR_VERSION = '3';
+
+export function protoSourceDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('futu-api/package.json')), 'proto');
+}
+
+type Scalar =
+  | 'double' | 'float' | 'int32' | 'uint32' | 'sint32' | 'fixed32' | 'sfixed32'
+  | 'int64' | 'uint64' | 'sint64' | 'fixed64' | 'sfixed64' | 'bool' | 'string' | 'bytes';
+
+const TS_TYPE: Record<Scalar, string> = {
+  double: 'number', float: 'number', int32: 'number', uint32: 'number', sint32: 'number',
+  fixed32: 'number', sfixed32: 'number', int64: 'bigint', uint64: 'bigint', sint64: 'bigint',
+  fixed64: 'bigint', sfixed64: 'bigint', bool: 'boolean', string: 'string', bytes: 'Uint8Array',
+};
+
+const WIRE_TYPE: Record<Scalar, number> = {
+  double: 1, float: 5, int32: 0, uint32: 0, sint32: 0, fixed32: 5, sfixed32: 5, int64: 0, uint64: 0,
+  sint64: 0, fixed64: 1, sfixed64: 1, bool: 0, string: 2, bytes: 2,
+};
+
+function writeExpr(t: Scalar, v: string, path: string): string {
+  switch (t) {
+    case 'int64': return `writeI64(w, ${v}, '${path}')`;
+    case 'uint64': return `writeU64(w, ${v}, '${path}')`;
+    case 'sint64': return `writeS64(w, ${v}, '${path}')`;
+    case 'fixed64': case 'sfixed64': return `writeFixedU64(w, ${v}, '${path}')`;
+    default: return `w.${t}(${v})`;
+  }
+}
+
+function readExpr(t: Scalar): string {
+  switch (t) {
+    case 'int64': return 'readI64(r)';
+    case 'uint64': return 'readU64(r)';
+    case 'sint64': return 'readS64(r)';
+    case 'fixed64': return 'readFixedU64(r)';
+    case 'sfixed64': return 'readFixedI64(r)';
+    default: return `r.${t}()`;
+  }
+}
+
+/** `OrderStatus_Filled_All` in enum `OrderStatus` → `FILLED_ALL`; `KLType_1Min` → `1MIN`. */
+export function enumValueName(enumName: string, valueName: string): string {
+  const bare = valueName.startsWith(enumName + '_') ? valueName.slice(enumName.length + 1) : valueName;
+  return bare
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase()
+    .replace(/_+/g, '_');
+}
+
+function loadRoot(dir: string): protobuf.Root {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.proto')).sort();
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => join(dir, target.replace(/^.*[\\/]/, ''));
+  root.loadSync(files.map((f) => join(dir, f)), { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+function sourceHash(dir: string): string {
+  const h = createHash('sha256');
+  h.update(GENERATOR_VERSION);
+  h.update(readFileSync(fileURLToPath(import.meta.url)));
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.proto')).sort()) {
+    h.update(f);
+    h.update(readFileSync(join(dir, f)));
+  }
+  return h.digest('hex');
+}
+
+/** The generated TS name of a type as seen from module `fromPkg`. */
+function tsRef(type: protobuf.ReflectionObject, fromPkg: string): string {
+  const parts = type.fullName.replace(/^\./, '').split('.');
+  const pkg = parts[0]!;
+  const local = parts.slice(1).join('_');
+  return pkg === fromPkg ? local : `${pkg}.${local}`;
+}
+
+function packageOf(type: protobuf.ReflectionObject): string {
+  return type.fullName.replace(/^\./, '').split('.')[0]!;
+}
+
+interface Emitted {
+  code: string;
+  imports: Set<string>;
+}
+
+function emitEnum(e: protobuf.Enum, localName: string, out: Emitted): void {
+  const entries = Object.entries(e.values);
+  const names: string[] = [];
+  const lines = entries.map(([k, v]) => {
+    const n = enumValueName(e.name, k);
+    names.push(n);
+    return `  ${JSON.stringify(n)}: ${v},`;
+  });
+  out.code += `/** Enum ${e.fullName.replace(/^\./, '')}: names as used on public surfaces, numbers as on the wire. */\n`;
+  out.code += `export const ${localName} = {\n${lines.join('\n')}\n} as const;\n`;
+  out.code += `export type ${localName} = (typeof ${localName})[keyof typeof ${localName}];\n`;
+  out.code += `export type ${localName}Name = keyof typeof ${localName};\n\n`;
+}
+
+function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emitted): void {
+  const full = t.fullName.replace(/^\./, '');
+  const fields = [...t.fieldsArray].sort((a, b) => a.id - b.id);
+  // Interface
+  out.code += `export interface ${localName} {\n`;
+  for (const f of fields) {
+    let ty: string;
+    if (f.resolvedType instanceof protobuf.Type) {
+      ty = tsRef(f.resolvedType, pkg);
+      const p = packageOf(f.resolvedType);
+      if (p !== pkg) out.imports.add(p);
+    } else if (f.resolvedType instanceof protobuf.Enum) {
+      ty = 'number';
+    } else {
+      ty = TS_TYPE[f.type as Scalar];
+      if (!ty) throw new Error(`unsupported field type ${f.type} in ${full}.${f.name}`);
+    }
+    const opt = f.required ? '' : '?';
+    out.code += `  ${f.name}${opt}: ${f.repeated ? `${ty}[]` : ty};\n`;
+  }
+  out.code += `}\n\n`;
+
+  // Codec
+  out.code += `export const ${localName} = {\n`;
+  out.code += `  typeName: ${JSON.stringify(full)},\n`;
+  out.code += `  encode(m: ${localName}, w: Writer = Writer.create()): Writer {\n`;
+  for (const f of fields) {
+    const path = `${full}.${f.name}`;
+    const acc = `m.${f.name}`;
+    const isMsg = f.resolvedType instanceof protobuf.Type;
+    const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
+    const wt = isMsg ? 2 : WIRE_TYPE[scalar];
+    const tag = (f.id << 3) | wt;
+    const writeOne = (v: string) =>
+      isMsg
+        ? `${tsRef(f.resolvedType!, pkg)}.encode(${v}, w.uint32(${tag}).fork()).ldelim();`
+        : `${writeExpr(scalar, v, path).replace(/^w\./, `w.uint32(${tag}).`).replace(/^(write\w+)\(w,/, `w.uint32(${tag}); $1(w,`)};`;
+    if (f.repeated) {
+      out.code += `    if (${acc} != null) for (const v of ${acc}) { ${writeOne('v')} }\n`;
+    } else if (f.required) {
+      out.code += `    if (${acc} == null) missingField('${path}');\n    ${writeOne(acc)}\n`;
+    } else {
+      out.code += `    if (${acc} != null) { ${writeOne(acc)} }\n`;
+    }
+  }
+  out.code += `    return w;\n  },\n`;
+
+  out.code += `  decode(input: Reader | Uint8Array, length?: number): ${localName} {\n`;
+  out.code += `    const r = toReader(input);\n    const end = endOf(r, length);\n`;
+  const init = fields.filter((f) => f.repeated).map((f) => `${f.name}: []`);
+  out.code += `    const m = { ${init.join(', ')} } as unknown as ${localName};\n`;
+  out.code += `    while (r.pos < end) {\n      const tag = r.uint32();\n      switch (tag >>> 3) {\n`;
+  for (const f of fields) {
+    const isMsg = f.resolvedType instanceof protobuf.Type;
+    const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
+    const one = isMsg ? `${tsRef(f.resolvedType!, pkg)}.decode(r, r.uint32())` : readExpr(scalar);
+    if (f.repeated) {
+      const packable = !isMsg && scalar !== 'string' && scalar !== 'bytes';
+      if (packable) {
+        out.code += `        case ${f.id}:\n          if ((tag & 7) === 2) { const e2 = endOf(r, r.uint32()); while (r.pos < e2) m.${f.name}!.push(${one}); }\n          else m.${f.name}!.push(${one});\n          break;\n`;
+      } else {
+        out.code += `        case ${f.id}: m.${f.name}!.push(${one}); break;\n`;
+      }
+    } else {
+      out.code += `        case ${f.id}: m.${f.name} = ${one}; break;\n`;
+    }
+  }
+  out.code += `        default: r.skipType(tag & 7);\n      }\n    }\n`;
+  out.code += `    if (r.pos !== end) throw new ProtoCodecError('${full}: field runs past the end of the message', '${full}');\n`;
+  for (const f of fields.filter((x) => x.required)) {
+    const def = f.options?.['default'];
+    if (def !== undefined) out.code += `    if (m.${f.name} === undefined) m.${f.name} = ${JSON.stringify(def)};\n`;
+    else out.code += `    if (m.${f.name} === undefined) missingField('${full}.${f.name}');\n`;
+  }
+  out.code += `    return m;\n  },\n};\n\n`;
+}
+
+function walk(ns: protobuf.Namespace, pkg: string, prefix: string, out: Emitted): void {
+  const nested = [...ns.nestedArray].sort((a, b) => a.name.localeCompare(b.name));
+  for (const n of nested) {
+    const local = prefix ? `${prefix}_${n.name}` : n.name;
+    if (n instanceof protobuf.Enum) emitEnum(n, local, out);
+  }
+  for (const n of nested) {
+    const local = prefix ? `${prefix}_${n.name}` : n.name;
+    if (n instanceof protobuf.Type) {
+      emitMessage(n, local, pkg, out);
+      walk(n, pkg, local, out);
+    }
+  }
+}
+
+export function generate(dir = protoSourceDir(), target = outDir): { packages: string[]; changed: boolean } {
+  const hash = sourceHash(dir);
+  const stamp = join(target, '.source-hash');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) {
+    const packages = readdirSync(target).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3));
+    return { packages, changed: false };
+  }
+  const root = loadRoot(dir);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const packages = root.nestedArray
+    .filter((n): n is protobuf.Namespace => n instanceof protobuf.Namespace && !(n instanceof protobuf.Type))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const ns of packages) {
+    const out: Emitted = { code: '', imports: new Set() };
+    walk(ns, ns.name, '', out);
+    const header =
+      `// Generated by proto/codegen/generate.ts from futu-api's ${ns.name}.proto. Do not edit; run \`npm run proto\`.\n` +
+      `/* eslint-disable */\n` +
+      `import { Reader, Writer, ProtoCodecError, missingField, toReader, endOf, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
+      [...out.imports].sort().map((p) => `import * as ${p} from './${p}.js';\n`).join('') +
+      `void ProtoCodecError; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
+    writeFileSync(join(target, `${ns.name}.ts`), header + out.code);
+  }
+  const index =
+    `// Generated by proto/codegen/generate.ts. Do not edit; run \`npm run proto\`.\n` +
+    packages.map((p) => `export * as ${p.name} from './${p.name}.js';\n`).join('');
+  writeFileSync(join(target, 'index.ts'), index);
+  writeFileSync(stamp, hash);
+  return { packages: packages.map((p) => p.name), changed: true };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const t0 = Date.now();
+  const { packages, changed } = generate();
+  console.log(
+    changed
+      ? `proto: generated ${packages.length} packages into proto/generated in ${Date.now() - t0} ms`
+      : `proto: proto/generated is up to date (${packages.length} packages)`,
+  );
+}

@@ -1,0 +1,186 @@
+// Encryption of OpenD traffic, node:crypto only.
+// - RSA (InitConnect request and reply): PKCS#1 v1.5, plaintext in chunks of at most 100 bytes, each
+//   encrypted with the public half into one modulus-sized block (128 bytes for the 1024-bit keys OpenD uses).
+//   Both sides hold the same private key file.
+// - Per-packet AES after InitConnect: AES-128-CBC with the fixed IV from InitConnect and PKCS#7 padding, every
+//   packet independently; or Futu's modified ECB (FTAES_ECB): zero padding plus a plaintext 16-byte trailer
+//   whose last byte is len % 16.
+import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type KeyObject } from 'node:crypto';
+import { CryptoError } from './errors.js';
+
+/** Common.PacketEncAlgo */
+export const PacketEncAlgo = { FTAES_ECB: 0, NONE: -1, AES_ECB: 1, AES_CBC: 2 } as const;
+export type PacketEncAlgo = (typeof PacketEncAlgo)[keyof typeof PacketEncAlgo];
+
+const RSA_PLAIN_CHUNK = 100;
+
+export class RsaKey {
+  readonly modulusBytes: number;
+  private constructor(
+    private readonly privateKey: KeyObject,
+    private readonly publicKey: KeyObject,
+  ) {
+    const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    this.modulusBytes = bits / 8;
+  }
+
+  /** Accepts PKCS#1 ("BEGIN RSA PRIVATE KEY") or PKCS#8 PEM, unencrypted. */
+  static fromPem(pem: string | Buffer): RsaKey {
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: pem, format: 'pem' });
+    } catch (err) {
+      throw new CryptoError(`not a readable RSA private key (PEM, no passphrase): ${(err as Error).message}`);
+    }
+    if (key.asymmetricKeyType !== 'rsa') throw new CryptoError(`expected an RSA private key, got ${key.asymmetricKeyType}`);
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 1024 || bits % 8 !== 0) throw new CryptoError(`RSA key must be at least 1024 bits (OpenD uses 1024), got ${bits}`);
+    return new RsaKey(key, createPublicKey(key));
+  }
+
+  /** Encrypts with the public half, 100-byte chunks → modulus-sized blocks. */
+  encrypt(plain: Buffer): Buffer {
+    const count = Math.max(1, Math.ceil(plain.length / RSA_PLAIN_CHUNK));
+    const blocks: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const chunk = plain.subarray(i * RSA_PLAIN_CHUNK, (i + 1) * RSA_PLAIN_CHUNK);
+      blocks.push(publicEncrypt({ key: this.publicKey, padding: constants.RSA_PKCS1_PADDING }, chunk));
+    }
+    return Buffer.concat(blocks);
+  }
+
+  /** Decrypts modulus-sized blocks with the private half and strips PKCS#1 v1.5 type-2 padding. */
+  decrypt(wire: Buffer): Buffer {
+    const k = this.modulusBytes;
+    if (wire.length === 0 || wire.length % k !== 0) throw new CryptoError(`RSA body of ${wire.length} bytes is not a whole number of ${k}-byte blocks`);
+    const parts: Buffer[] = [];
+    for (let off = 0; off < wire.length; off += k) {
+      // Node 20 refuses RSA_PKCS1_PADDING for private decryption (CVE-2023-46809), so the raw RSA
+      // operation is done here and the padding is checked by hand. Any failure closes the connection with
+      // the same generic error, so the check offers no padding oracle to a peer.
+      let raw: Buffer;
+      try {
+        raw = privateDecrypt({ key: this.privateKey, padding: constants.RSA_NO_PADDING }, wire.subarray(off, off + k));
+      } catch {
+        throw new CryptoError('RSA block could not be decrypted with this key');
+      }
+      parts.push(stripPkcs1Type2(raw));
+    }
+    return Buffer.concat(parts);
+  }
+}
+
+function stripPkcs1Type2(block: Buffer): Buffer {
+  let sep = -1;
+  for (let i = 2; i < block.length; i++) {
+    if (block[i] === 0 && sep < 0) sep = i;
+  }
+  if (block[0] !== 0 || block[1] !== 2 || sep < 10) throw new CryptoError('RSA block could not be decrypted with this key');
+  return block.subarray(sep + 1);
+}
+
+/** A fresh 1024-bit RSA key as PKCS#1 PEM, for local runs and tests (never committed). */
+export function generateRsaKeyPem(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+}
+
+export interface PacketCipher {
+  readonly algo: PacketEncAlgo;
+  encrypt(plain: Buffer): Buffer;
+  decrypt(wire: Buffer): Buffer;
+}
+
+function keyBytes(key: string | Buffer, what: string): Buffer {
+  const b = typeof key === 'string' ? Buffer.from(key, 'latin1') : key;
+  if (b.length !== 16) throw new CryptoError(`${what} must be 16 bytes, got ${b.length}`);
+  return b;
+}
+
+class AesCbcCipher implements PacketCipher {
+  readonly algo = PacketEncAlgo.AES_CBC;
+  constructor(
+    private readonly key: Buffer,
+    private readonly iv: Buffer,
+  ) {}
+  encrypt(plain: Buffer): Buffer {
+    const c = createCipheriv('aes-128-cbc', this.key, this.iv);
+    return Buffer.concat([c.update(plain), c.final()]);
+  }
+  decrypt(wire: Buffer): Buffer {
+    if (wire.length === 0 || wire.length % 16 !== 0) throw new CryptoError(`AES-CBC body of ${wire.length} bytes is not a non-empty multiple of 16`);
+    try {
+      const d = createDecipheriv('aes-128-cbc', this.key, this.iv);
+      return Buffer.concat([d.update(wire), d.final()]);
+    } catch {
+      throw new CryptoError('AES-CBC body could not be decrypted (wrong key or bad padding)');
+    }
+  }
+}
+
+class FtAesEcbCipher implements PacketCipher {
+  readonly algo = PacketEncAlgo.FTAES_ECB;
+  constructor(private readonly key: Buffer) {}
+  encrypt(plain: Buffer): Buffer {
+    const mod = plain.length % 16;
+    const padded = mod === 0 ? plain : Buffer.concat([plain, Buffer.alloc(16 - mod)]);
+    const c = createCipheriv('aes-128-ecb', this.key, null).setAutoPadding(false);
+    const trailer = Buffer.alloc(16);
+    trailer[15] = mod;
+    return Buffer.concat([c.update(padded), c.final(), trailer]);
+  }
+  decrypt(wire: Buffer): Buffer {
+    if (wire.length < 16 || wire.length % 16 !== 0) throw new CryptoError(`FTAES_ECB body of ${wire.length} bytes is not a multiple of 16 with a trailer`);
+    const mod = wire[wire.length - 1]!;
+    if (mod > 15) throw new CryptoError(`FTAES_ECB trailer says ${mod} bytes in the last block; must be 0..15`);
+    const d = createDecipheriv('aes-128-ecb', this.key, null).setAutoPadding(false);
+    const plain = Buffer.concat([d.update(wire.subarray(0, wire.length - 16)), d.final()]);
+    if (mod === 0) return plain;
+    if (plain.length < 16) throw new CryptoError('FTAES_ECB trailer announces a partial block but the body is empty');
+    return plain.subarray(0, plain.length - (16 - mod));
+  }
+}
+
+/** Standard AES-ECB with PKCS#7 (algo 1; no SDK uses it and its padding is undocumented). */
+class AesEcbCipher implements PacketCipher {
+  readonly algo = PacketEncAlgo.AES_ECB;
+  constructor(private readonly key: Buffer) {}
+  encrypt(plain: Buffer): Buffer {
+    const c = createCipheriv('aes-128-ecb', this.key, null);
+    return Buffer.concat([c.update(plain), c.final()]);
+  }
+  decrypt(wire: Buffer): Buffer {
+    try {
+      const d = createDecipheriv('aes-128-ecb', this.key, null);
+      return Buffer.concat([d.update(wire), d.final()]);
+    } catch {
+      throw new CryptoError('AES-ECB body could not be decrypted (wrong key or bad padding)');
+    }
+  }
+}
+
+export function createPacketCipher(algo: number, key: string | Buffer, iv?: string | Buffer): PacketCipher | null {
+  switch (algo) {
+    case PacketEncAlgo.NONE:
+      return null;
+    case PacketEncAlgo.AES_CBC:
+      if (iv === undefined) throw new CryptoError('AES-CBC needs the aesCBCiv from InitConnect');
+      return new AesCbcCipher(keyBytes(key, 'connAESKey'), keyBytes(iv, 'aesCBCiv'));
+    case PacketEncAlgo.FTAES_ECB:
+      return new FtAesEcbCipher(keyBytes(key, 'connAESKey'));
+    case PacketEncAlgo.AES_ECB:
+      return new AesEcbCipher(keyBytes(key, 'connAESKey'));
+    default:
+      throw new CryptoError(`unknown packetEncAlgo ${algo}; allowed: -1 (none), 0 (FTAES_ECB), 1 (AES_ECB), 2 (AES_CBC)`);
+  }
+}
+
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random 16-character ASCII string, as OpenD issues for connAESKey and aesCBCiv. */
+export function randomKeyString(random: (n: number) => Buffer): string {
+  const bytes = random(16);
+  let s = '';
+  for (const b of bytes) s += KEY_ALPHABET[b % KEY_ALPHABET.length];
+  return s;
+}

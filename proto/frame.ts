@@ -1,0 +1,129 @@
+// The OpenD TCP frame: a 44-byte little-endian header followed by the body.
+//   0 "FT" | 2 u32 protoID | 6 u8 fmt | 7 u8 ver | 8 u32 serialNo | 12 u32 bodyLen | 16 sha1[20] | 36 reserved[8]
+// bodyLen counts the bytes on the wire (after encryption); the SHA-1 covers the plaintext body.
+import { createHash } from 'node:crypto';
+import { BadHeaderFlagError, BodyHashMismatchError, BodyTooLargeError, FrameError } from './errors.js';
+
+export const HEADER_SIZE = 44;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const PROTO_FMT_PROTOBUF = 0;
+export const PROTO_FMT_JSON = 1;
+
+export interface FrameHeader {
+  protoId: number;
+  protoFmtType: number;
+  protoVer: number;
+  serialNo: number;
+  bodyLen: number;
+  /** SHA-1 of the plaintext body. */
+  bodySha1: Buffer;
+}
+
+export interface Frame extends FrameHeader {
+  /** The plaintext body (after the decoder's decrypt hook, if any). */
+  body: Buffer;
+}
+
+export function sha1(body: Uint8Array): Buffer {
+  return createHash('sha1').update(body).digest();
+}
+
+export interface EncodeFrameOptions {
+  protoId: number;
+  serialNo: number;
+  protoFmtType?: number;
+  protoVer?: number;
+}
+
+/** Builds header + wire body. `encrypt` (if given) turns the plaintext into the wire body. */
+export function encodeFrame(opts: EncodeFrameOptions, plaintext: Uint8Array, encrypt?: (plain: Buffer) => Buffer): Buffer {
+  const plain = Buffer.isBuffer(plaintext) ? plaintext : Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+  const wire = encrypt ? encrypt(plain) : plain;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + wire.length);
+  out[0] = 0x46;
+  out[1] = 0x54;
+  out.writeUInt32LE(opts.protoId >>> 0, 2);
+  out[6] = opts.protoFmtType ?? PROTO_FMT_PROTOBUF;
+  out[7] = opts.protoVer ?? 0;
+  out.writeUInt32LE(opts.serialNo >>> 0, 8);
+  out.writeUInt32LE(wire.length, 12);
+  createHash('sha1').update(plain).digest().copy(out, 16);
+  out.fill(0, 36, 44);
+  wire.copy(out, HEADER_SIZE);
+  return out;
+}
+
+export function decodeHeader(buf: Buffer, offset = 0): FrameHeader {
+  if (buf[offset] !== 0x46 || buf[offset + 1] !== 0x54) throw new BadHeaderFlagError(buf.subarray(offset, offset + 2));
+  return {
+    protoId: buf.readUInt32LE(offset + 2),
+    protoFmtType: buf[offset + 6]!,
+    protoVer: buf[offset + 7]!,
+    serialNo: buf.readUInt32LE(offset + 8),
+    bodyLen: buf.readUInt32LE(offset + 12),
+    bodySha1: Buffer.from(buf.subarray(offset + 16, offset + 36)),
+  };
+}
+
+export interface FrameDecoderOptions {
+  maxBodyBytes?: number;
+  /** Turns a wire body into plaintext (decryption); identity when absent. May throw. */
+  decrypt?: (header: FrameHeader, wire: Buffer) => Buffer;
+  /** Check the header SHA-1 against the plaintext (default true). */
+  verifySha1?: boolean;
+}
+
+/**
+ * Streaming decoder: feed it TCP chunks in any split; it returns whole frames.
+ * After it throws, it is poisoned: the connection must be closed (there is no way to resynchronise).
+ */
+export class FrameDecoder {
+  readonly maxBodyBytes: number;
+  decrypt: ((header: FrameHeader, wire: Buffer) => Buffer) | undefined;
+  private readonly verify: boolean;
+  private pending: Buffer | null = null;
+  private failed: Error | null = null;
+
+  constructor(opts: FrameDecoderOptions = {}) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.decrypt = opts.decrypt;
+    this.verify = opts.verifySha1 ?? true;
+  }
+
+  /** Bytes received but not yet part of a whole frame. */
+  get bufferedBytes(): number {
+    return this.pending?.length ?? 0;
+  }
+
+  push(chunk: Buffer): Frame[] {
+    if (this.failed) throw this.failed;
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = null;
+    const frames: Frame[] = [];
+    let off = 0;
+    try {
+      while (buf.length - off >= 2) {
+        if (buf[off] !== 0x46 || buf[off + 1] !== 0x54) throw new BadHeaderFlagError(buf.subarray(off, off + 2));
+        if (buf.length - off < HEADER_SIZE) break;
+        const bodyLen = buf.readUInt32LE(off + 12);
+        if (bodyLen > this.maxBodyBytes) throw new BodyTooLargeError(bodyLen, this.maxBodyBytes, buf.readUInt32LE(off + 2));
+        if (buf.length - off < HEADER_SIZE + bodyLen) break;
+        const header = decodeHeader(buf, off);
+        const wire = buf.subarray(off + HEADER_SIZE, off + HEADER_SIZE + bodyLen);
+        off += HEADER_SIZE + bodyLen;
+        const body = this.decrypt ? this.decrypt(header, wire) : wire;
+        if (this.verify && !sha1(body).equals(header.bodySha1)) throw new BodyHashMismatchError(header.protoId, header.serialNo);
+        frames.push({ ...header, body });
+      }
+    } catch (err) {
+      this.failed = err instanceof FrameError ? err : new FrameError(`undecodable frame: ${(err as Error).message}`, 'BAD_BODY');
+      this.pending = null;
+      throw this.failed;
+    }
+    if (off < buf.length) {
+      // Copy so that the caller's chunk can be reused and we never pin a large socket buffer.
+      this.pending = Buffer.from(buf.subarray(off));
+    }
+    return frames;
+  }
+}
