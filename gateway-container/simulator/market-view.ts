@@ -1,0 +1,48 @@
+// What the paper-trading engine needs from the market: static facts, the current top of book, and a
+// stream of trades to match resting orders against. The MarketEngine implements it.
+import type { TickRule } from './ticks.js';
+
+export type SecurityMarket = 'HK' | 'US' | 'SH' | 'SZ';
+
+export interface SecurityFacts {
+  /** "HK.00700" */
+  key: string;
+  market: SecurityMarket;
+  code: string;
+  name: string;
+  lotSize: number;
+  tickRule: TickRule;
+  currency: 'HKD' | 'USD' | 'CNY';
+  /** Qot_Common.SecurityType: 3 = Eqty, 4 = Warrant, 5 = Bond, 6 = Index? see proto; ETFs are Trust (2) */
+  secType: number;
+  /** Indexes cannot be traded. */
+  tradable: boolean;
+}
+
+export interface TopOfBook {
+  last: number;
+  bid: number;
+  ask: number;
+  bidVol: number;
+  askVol: number;
+  /** Virtual-clock time of the last update, ms since epoch. */
+  time: number;
+}
+
+export interface MarketTrade {
+  key: string;
+  price: number;
+  volume: number;
+  time: number;
+  /** Book right after the trade. */
+  top: TopOfBook;
+}
+
+export interface MarketView {
+  security(key: string): SecurityFacts | undefined;
+  top(key: string): TopOfBook | undefined;
+  /** Whether continuous trading is on for the security's market at the current virtual time. */
+  isTradingNow(market: SecurityMarket): boolean;
+  /** Subscribe to every simulated trade; returns an unsubscribe function. */
+  onTrade(listener: (trade: MarketTrade) => void): () => void;
+}
