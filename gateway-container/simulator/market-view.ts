@@ -13,7 +13,7 @@ export interface SecurityFacts {
   lotSize: number;
   tickRule: TickRule;
   currency: 'HKD' | 'USD' | 'CNY';
-  /** Qot_Common.SecurityType: 3 = Eqty, 4 = Warrant, 5 = Bond, 6 = Index? see proto; ETFs are Trust (2) */
+  /** Qot_Common.SecurityType: 3 Eqty, 4 Trust (ETFs, funds), 6 Index. */
   secType: number;
   /** Indexes cannot be traded. */
   tradable: boolean;
