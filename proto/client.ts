@@ -9,7 +9,7 @@ import { encodeFrame, FrameDecoder, type Frame, type FrameHeader } from './frame
 import * as InitConnect from './generated/InitConnect.js';
 import {
   isKnownProtoId, isPushProtoId, protocolName, requestCodec, responseCodec, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
-  type C2SOf, type PushProtoId, type RequestProtoId, type S2COf,
+  type C2SInput, type PushProtoId, type RequestProtoId, type S2COf,
 } from './registry.js';
 
 export interface ReconnectPolicy {
@@ -442,7 +442,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
   }
 
   /** Sends one request and resolves with its S2C; rejects with OpenDError when retType ≠ 0. */
-  request<Id extends RequestProtoId>(protoId: Id, c2s: C2SOf<Id>, opts: { timeoutMs?: number } = {}): Promise<S2COf<Id>> {
+  request<Id extends RequestProtoId>(protoId: Id, c2s: C2SInput<Id>, opts: { timeoutMs?: number } = {}): Promise<S2COf<Id>> {
     if (this._state !== 'ready' || !this.socket) {
       return Promise.reject(new DisconnectedError(`cannot send ${protocolName(protoId)}: connection is ${this._state}`, protoId));
     }

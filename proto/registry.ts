@@ -134,3 +134,6 @@ export function responseCodec(id: ProtoId): Codec<any> {
 
 /** Trade writes whose C2S carries a `packetID` (replay protection). */
 export const TRADE_WRITE_IDS: ReadonlySet<number> = new Set([2202, 2205, 2227]);
+
+/** What callers pass to OpenDClient.request: trade writes may omit packetID (the client fills it in). */
+export type C2SInput<Id extends RequestProtoId> = C2SOf<Id> extends { packetID: infer P } ? Omit<C2SOf<Id>, 'packetID'> & { packetID?: P } : C2SOf<Id>;

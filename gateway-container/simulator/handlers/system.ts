@@ -1,0 +1,65 @@
+// System protocols: KeepAlive, GetGlobalState, GetUserInfo, Verification, GetDelayStatistics.
+import * as Common from '../../../proto/generated/Common.js';
+import type * as GetGlobalState from '../../../proto/generated/GetGlobalState.js';
+import type * as GetUserInfo from '../../../proto/generated/GetUserInfo.js';
+import type * as Verification from '../../../proto/generated/Verification.js';
+import type { OpenDSimulator } from '../server.js';
+
+export interface SystemDeps {
+  marketState(market: 'HK' | 'US' | 'SH' | 'SZ'): number;
+  subQuota(): number;
+  historyKLQuota(): number;
+}
+
+export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): void {
+  sim.handle(1004, ({ conn }) => {
+    conn.lastKeepAliveAt = Date.now();
+    conn.keepAlives++;
+    return { time: BigInt(Math.floor(sim.now() / 1000)) };
+  });
+
+  sim.handle(1002, ({ conn }): GetGlobalState.S2C => {
+    const logged = sim.ready;
+    const t = sim.now();
+    return {
+      marketHK: deps.marketState('HK'),
+      marketUS: deps.marketState('US'),
+      marketSH: deps.marketState('SH'),
+      marketSZ: deps.marketState('SZ'),
+      marketHKFuture: deps.marketState('HK'),
+      qotLogined: logged,
+      trdLogined: logged,
+      serverVer: sim.opts.serverVer,
+      serverBuildNo: 6918,
+      time: BigInt(Math.floor(t / 1000)),
+      localTime: t / 1000,
+      programStatus: { type: sim.programStatus, strExtDesc: logged ? '' : 'waiting for login verification' },
+      qotSvrIpAddr: '127.0.0.1',
+      trdSvrIpAddr: '127.0.0.1',
+      connID: conn.id,
+    };
+  });
+
+  sim.handle(1005, (): GetUserInfo.S2C => ({
+    nickName: 'simulator',
+    apiLevel: 'LV1',
+    hkQotRight: 3, // LV2
+    usQotRight: 2, // LV1
+    cnQotRight: 2,
+    isNeedAgreeDisclaimer: false,
+    userID: sim.opts.loginUserId,
+    updateType: 0,
+    subQuota: deps.subQuota(),
+    historyKLQuota: deps.historyKLQuota(),
+    userAttribution: sim.opts.userAttribution,
+  }));
+
+  sim.handle(1006, (_ctx, c2s: Verification.C2S): Verification.S2C => {
+    sim.verify(c2s.type, c2s.op, c2s.code);
+    return {};
+  });
+
+  sim.handle(1007, () => ({ qotPushStatisticsList: [], reqReplyStatisticsList: [], placeOrderStatisticsList: [] }));
+}
+
+export { Common };
