@@ -34,34 +34,44 @@ export function endOf(r: Reader, length: number | undefined): number {
   return end;
 }
 
-/** Reads an unsigned varint of up to 64 bits. */
+function combine(lo: number, hi: number): bigint {
+  // Below 2^53 one exact double → one BigInt; above, two halves.
+  return hi < 0x200000 ? BigInt(hi * 4294967296 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** Reads an unsigned varint of up to 64 bits (little-endian groups of 7 bits, as in protobuf). */
 export function readU64(r: Reader): bigint {
   const buf = r.buf;
+  const len = r.len;
   let pos = r.pos;
-  // Fast path: up to 7 bytes carry 49 bits, exact in a double.
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < 7; i++) {
-    if (pos >= r.len) throw new RangeError('index out of range: varint64');
-    const b = buf[pos++]!;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) {
+  let lo = 0;
+  let hi = 0;
+  let b: number;
+  for (let i = 0; i < 4; i++) {
+    if (pos >= len) throw new RangeError('index out of range: varint64');
+    b = buf[pos++]!;
+    lo = (lo | ((b & 127) << (i * 7))) >>> 0;
+    if (b < 128) {
       r.pos = pos;
-      return BigInt(value);
+      return BigInt(lo);
     }
-    scale *= 128;
   }
-  let big = BigInt(value);
-  let shift = 49n;
-  for (let i = 7; i < 10; i++) {
-    if (pos >= r.len) throw new RangeError('index out of range: varint64');
-    const b = buf[pos++]!;
-    big |= BigInt(b & 0x7f) << shift;
-    if (b < 0x80) {
+  if (pos >= len) throw new RangeError('index out of range: varint64');
+  b = buf[pos++]!;
+  lo = (lo | ((b & 127) << 28)) >>> 0;
+  hi = (b & 127) >> 4;
+  if (b < 128) {
+    r.pos = pos;
+    return combine(lo, hi);
+  }
+  for (let i = 0; i < 5; i++) {
+    if (pos >= len) throw new RangeError('index out of range: varint64');
+    b = buf[pos++]!;
+    hi = (hi | ((b & 127) << (i * 7 + 3))) >>> 0;
+    if (b < 128) {
       r.pos = pos;
-      return BigInt.asUintN(64, big);
+      return combine(lo, hi);
     }
-    shift += 7n;
   }
   throw new RangeError('invalid varint64 encoding');
 }
@@ -96,11 +106,14 @@ function bits(v: bigint, field: string): LongBitsLike {
     else if (typeof v === 'string' && /^-?\d+$/.test(v)) v = BigInt(v);
     else throw new ProtoCodecError(`${field} must be a bigint, got ${typeof v}`, field);
   }
+  if (v >= 0n && v <= 9007199254740991n) {
+    // Exact in a double: split without BigInt arithmetic.
+    const n = Number(v);
+    return { low: n | 0, high: Math.floor(n / 4294967296) | 0 };
+  }
   if (v < -(2n ** 63n) || v >= 2n ** 64n) throw new ProtoCodecError(`${field} does not fit in 64 bits`, field);
   const u = BigInt.asUintN(64, v);
-  const low = Number(u & 0xffffffffn);
-  const high = Number(u >> 32n);
-  return { low: low | 0, high: high | 0 };
+  return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 };
 }
 
 // Small non-negative values take the 32-bit path: no LongBits allocation.
