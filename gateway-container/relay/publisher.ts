@@ -1,0 +1,266 @@
+// Batches events into PutEvents calls (≤ 10 entries, ≤ 256 KB), retries partial failures and throttling
+// with backoff and jitter, and bounds its queue: trade and gateway events are never dropped, quote events
+// coalesce per security and kind under pressure (every coalesced or dropped event is counted).
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { Logger } from '../../proto/client.js';
+import { isCriticalDetailType } from '../../proto/events.js';
+
+export const MAX_ENTRIES_PER_CALL = 10;
+export const MAX_CALL_BYTES = 256 * 1024;
+
+export interface PublishInput {
+  detailType: string;
+  detail: unknown;
+  /** Quote events with the same key replace each other under pressure (e.g. "Quote|HK.00700"). */
+  coalesceKey?: string;
+  time?: Date;
+}
+
+export interface PublisherOptions {
+  client: EventBridgeClient;
+  eventBusName: string;
+  source: string;
+  /** Wait this long for a batch to fill before sending (default 20 ms). */
+  lingerMs?: number;
+  /** Quote events start coalescing at this queue depth (default 5,000). */
+  highWaterMark?: number;
+  /** Quote events are dropped beyond this depth when nothing can be coalesced (default 20,000). */
+  maxQueued?: number;
+  /** Concurrent PutEvents calls (default 4). */
+  maxInFlight?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+interface Pending {
+  entry: PutEventsRequestEntry;
+  bytes: number;
+  critical: boolean;
+  coalesceKey?: string;
+  attempts: number;
+  enqueuedAt: number;
+  /** Not before this time (retry backoff). */
+  notBefore: number;
+}
+
+export interface PublisherMetrics {
+  eventsIn: number;
+  eventsOut: number;
+  batches: number;
+  retries: number;
+  failedEntries: number;
+  throttledCalls: number;
+  coalesced: number;
+  dropped: number;
+  queueDepth: number;
+  inFlight: number;
+}
+
+// AWS counts Source, DetailType, Detail, Resources (UTF-8) and 14 bytes for Time.
+function entrySize(e: PutEventsRequestEntry): number {
+  let n = 14;
+  for (const s of [e.Source, e.DetailType, e.Detail, e.EventBusName]) if (s) n += Buffer.byteLength(s, 'utf8');
+  for (const r of e.Resources ?? []) n += Buffer.byteLength(r, 'utf8');
+  return n;
+}
+
+function jsonWithBigints(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+export class EventPublisher {
+  private readonly queue: Pending[] = [];
+  private readonly byCoalesceKey = new Map<string, Pending>();
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private drainWaiters: (() => void)[] = [];
+  private readonly latencies: number[] = [];
+  readonly metrics: PublisherMetrics = { eventsIn: 0, eventsOut: 0, batches: 0, retries: 0, failedEntries: 0, throttledCalls: 0, coalesced: 0, dropped: 0, queueDepth: 0, inFlight: 0 };
+  private readonly o: Required<Omit<PublisherOptions, 'client' | 'logger'>> & Pick<PublisherOptions, 'client' | 'logger'>;
+
+  constructor(opts: PublisherOptions) {
+    this.o = { lingerMs: 20, highWaterMark: 5_000, maxQueued: 20_000, maxInFlight: 4, retryBaseMs: 100, retryMaxMs: 10_000, now: Date.now, ...opts };
+  }
+
+  /** Enqueues one event. Never throws for trade events; quote events may be coalesced or dropped (counted). */
+  publish(input: PublishInput): void {
+    if (this.closed) throw new Error('publisher is closed');
+    this.metrics.eventsIn++;
+    const entry: PutEventsRequestEntry = {
+      EventBusName: this.o.eventBusName,
+      Source: this.o.source,
+      DetailType: input.detailType,
+      Detail: jsonWithBigints(input.detail),
+      Time: input.time ?? new Date(this.o.now()),
+    };
+    const critical = isCriticalDetailType(input.detailType);
+    const bytes = entrySize(entry);
+    if (bytes > MAX_CALL_BYTES) {
+      this.metrics.dropped++;
+      this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType: input.detailType, bytes });
+      return;
+    }
+    const now = this.o.now();
+    const key = critical ? undefined : input.coalesceKey;
+    if (!critical && key && this.queue.length >= this.o.highWaterMark) {
+      const existing = this.byCoalesceKey.get(key);
+      if (existing && existing.attempts === 0) {
+        existing.entry = entry;
+        existing.bytes = bytes;
+        this.metrics.coalesced++;
+        return;
+      }
+    }
+    if (!critical && this.queue.length >= this.o.maxQueued) {
+      this.metrics.dropped++;
+      return;
+    }
+    const p: Pending = { entry, bytes, critical, coalesceKey: key, attempts: 0, enqueuedAt: now, notBefore: 0 };
+    this.queue.push(p);
+    if (key) this.byCoalesceKey.set(key, p);
+    this.metrics.queueDepth = this.queue.length;
+    this.schedule();
+  }
+
+  private schedule(delay?: number): void {
+    if (this.timer || this.closed && this.queue.length === 0) return;
+    const readyNow = this.queue.filter((p) => p.notBefore <= this.o.now()).length;
+    const wait = delay ?? (readyNow >= MAX_ENTRIES_PER_CALL ? 0 : this.o.lingerMs);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, wait);
+  }
+
+  private takeBatch(): Pending[] {
+    const now = this.o.now();
+    const batch: Pending[] = [];
+    let bytes = 0;
+    for (let i = 0; i < this.queue.length && batch.length < MAX_ENTRIES_PER_CALL; ) {
+      const p = this.queue[i]!;
+      if (p.notBefore > now || bytes + p.bytes > MAX_CALL_BYTES) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      if (p.coalesceKey && this.byCoalesceKey.get(p.coalesceKey) === p) this.byCoalesceKey.delete(p.coalesceKey);
+      batch.push(p);
+      bytes += p.bytes;
+    }
+    this.metrics.queueDepth = this.queue.length;
+    return batch;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.o.maxInFlight) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      this.inFlight++;
+      this.metrics.inFlight = this.inFlight;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.metrics.inFlight = this.inFlight;
+        this.afterSend();
+      });
+    }
+    if (this.queue.length > 0) {
+      const now = this.o.now();
+      const next = Math.min(...this.queue.map((p) => p.notBefore));
+      this.schedule(next > now ? next - now : this.inFlight >= this.o.maxInFlight ? undefined : 0);
+    }
+    this.afterSend();
+  }
+
+  private afterSend(): void {
+    if (this.queue.length === 0 && this.inFlight === 0) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    } else if (this.queue.length > 0 && !this.timer) {
+      this.schedule();
+    }
+  }
+
+  private backoff(attempts: number): number {
+    const base = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(attempts - 1, 16));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  private requeue(items: Pending[]): void {
+    const now = this.o.now();
+    for (const p of items) {
+      p.attempts++;
+      p.notBefore = now + this.backoff(p.attempts);
+      this.metrics.retries++;
+    }
+    // Retries go first so that an order's events keep their relative order as far as possible.
+    this.queue.unshift(...items);
+    this.metrics.queueDepth = this.queue.length;
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    this.metrics.batches++;
+    let out;
+    try {
+      out = await this.o.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
+    } catch (err) {
+      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const throttled = e.name === 'ThrottlingException' || e.$metadata?.httpStatusCode === 429;
+      if (throttled) this.metrics.throttledCalls++;
+      this.o.logger.warn('PutEvents call failed; retrying the batch', { error: e.message ?? String(err), throttled, entries: batch.length });
+      this.requeue(batch);
+      return;
+    }
+    const failed: Pending[] = [];
+    const results = out.Entries ?? [];
+    batch.forEach((p, i) => {
+      const r = results[i];
+      if (!r || r.ErrorCode) {
+        failed.push(p);
+      } else {
+        this.metrics.eventsOut++;
+        this.recordLatency(this.o.now() - p.enqueuedAt);
+      }
+    });
+    if (failed.length > 0) {
+      this.metrics.failedEntries += failed.length;
+      const codes = [...new Set(failed.map((_, i) => results[batch.indexOf(failed[i]!)]?.ErrorCode ?? 'missing result'))];
+      this.o.logger.warn('PutEvents entries failed; retrying them', { failed: failed.length, of: batch.length, errorCodes: codes });
+      this.requeue(failed);
+    }
+  }
+
+  private recordLatency(ms: number): void {
+    this.latencies.push(ms);
+    if (this.latencies.length > 10_000) this.latencies.splice(0, this.latencies.length - 10_000);
+  }
+
+  /** Push-to-PutEvents latency percentiles over the last 10,000 published events. */
+  latencyPercentiles(): { p50: number; p99: number; count: number } {
+    const s = [...this.latencies].sort((a, b) => a - b);
+    const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : 0);
+    return { p50: at(0.5), p99: at(0.99), count: s.length };
+  }
+
+  /** Resolves when everything queued so far has been published (bounded by timeoutMs). */
+  drain(timeoutMs = 30_000): Promise<boolean> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      this.drainWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+      if (!this.timer && this.inFlight === 0) this.schedule(0);
+    });
+  }
+
+  async close(timeoutMs = 10_000): Promise<void> {
+    const ok = await this.drain(timeoutMs);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!ok) this.o.logger.error('publisher closed with events still queued', { queued: this.queue.length });
+  }
+}
