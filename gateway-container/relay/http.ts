@@ -1,0 +1,74 @@
+// The relay's HTTP surface for the container health check and operators: /livez, /readyz, /metrics.
+import { createServer, type Server } from 'node:http';
+import type { Relay } from './relay.js';
+
+export function startHealthServer(relay: Relay, port: number, host = '0.0.0.0'): Promise<Server> {
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
+    switch (path) {
+      case '/livez':
+        return send(200, { live: true });
+      case '/readyz': {
+        const h = relay.health();
+        return send(h.ready ? 200 : 503, h);
+      }
+      case '/metrics':
+        return send(200, metricsOf(relay));
+      default:
+        return send(404, { error: `unknown path ${path}; try /livez, /readyz or /metrics` });
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+export function metricsOf(relay: Relay) {
+  const p = relay.publisher.metrics;
+  return {
+    ready: relay.health().ready,
+    pushesIn: relay.metrics.pushesIn,
+    pushesByProto: relay.metrics.pushesByProto,
+    eventsIn: p.eventsIn,
+    eventsOut: p.eventsOut,
+    batches: p.batches,
+    retries: p.retries,
+    failedEntries: p.failedEntries,
+    throttledCalls: p.throttledCalls,
+    coalesced: p.coalesced,
+    dropped: p.dropped,
+    queueDepth: p.queueDepth,
+    reconnects: relay.metrics.reconnects,
+    setups: relay.metrics.setups,
+    setupFailures: relay.metrics.setupFailures,
+    reconciledOrders: relay.metrics.reconciledOrders,
+    reconciledFills: relay.metrics.reconciledFills,
+    duplicatesSkipped: relay.metrics.duplicatesSkipped,
+    latencyMs: relay.publisher.latencyPercentiles(),
+  };
+}
+
+/** CloudWatch embedded-metric-format line for the alarms defined in the CDK app. */
+export function emfLine(relay: Relay, namespace = 'OpenDCloud'): string {
+  const m = metricsOf(relay);
+  return JSON.stringify({
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: 'GatewayReady' }, { Name: 'RelayReconnects' }, { Name: 'PutEventsFailedEntries' }, { Name: 'EventsDropped' }, { Name: 'QueueDepth' }] }],
+    },
+    GatewayReady: m.ready ? 1 : 0,
+    RelayReconnects: m.reconnects,
+    PutEventsFailedEntries: m.failedEntries,
+    EventsDropped: m.dropped,
+    QueueDepth: m.queueDepth,
+  });
+}

@@ -1,0 +1,96 @@
+// Relay process entry: configuration from environment variables and secret files (never from argv).
+//   OPEND_HOST (127.0.0.1), OPEND_PORT (11111), OPEND_RSA_KEY_FILE (PEM path, optional)
+//   OPEND_TRADE_PASSWORD_MD5_FILE (optional), RELAY_SUBSCRIPTIONS (JSON: [{"codes":["HK.00700"],"types":["BASIC"]}])
+//   EVENT_BUS_NAME (default "default"), EVENT_SOURCE ("opend"), RELAY_HTTP_PORT (8080), RELAY_EMF_INTERVAL_MS (60000, 0 = off)
+//   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createLogger } from '../../proto/log.js';
+import { parseSecurity } from '../../proto/securities.js';
+import * as Qot_Common from '../../proto/generated/Qot_Common.js';
+import { emfLine, startHealthServer } from './http.js';
+import { Relay, type SubscriptionSpec } from './relay.js';
+
+const log = createLogger('relay');
+
+function fail(msg: string): never {
+  log.error(msg);
+  process.exit(2);
+}
+
+export function parseSubscriptions(raw: string | undefined): SubscriptionSpec[] {
+  if (!raw || raw.trim() === '') return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`RELAY_SUBSCRIPTIONS is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(v)) throw new Error('RELAY_SUBSCRIPTIONS must be a JSON array like [{"codes":["HK.00700"],"types":["BASIC","TICKER"]}]');
+  return v.map((s, i) => {
+    const codes = (s as { codes?: unknown }).codes;
+    const types = (s as { types?: unknown }).types;
+    if (!Array.isArray(codes) || !Array.isArray(types)) throw new Error(`RELAY_SUBSCRIPTIONS[${i}] needs "codes" and "types" arrays`);
+    codes.forEach((c, j) => parseSecurity(c, `RELAY_SUBSCRIPTIONS[${i}].codes[${j}]`));
+    for (const t of types) {
+      if (typeof t !== 'string' || !(t in Qot_Common.SubType) || t === 'NONE') {
+        throw new Error(`RELAY_SUBSCRIPTIONS[${i}]: unknown type ${JSON.stringify(t)}; allowed: ${Object.keys(Qot_Common.SubType).filter((k) => k !== 'NONE').join(', ')}`);
+      }
+    }
+    return { codes: codes as string[], types: types as SubscriptionSpec['types'] };
+  });
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const readSecret = (name: string): string | undefined => {
+    const path = env[name];
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      fail(`${name} points to ${path}, which cannot be read: ${(err as Error).message}`);
+    }
+  };
+  let subscriptions: SubscriptionSpec[];
+  try {
+    subscriptions = parseSubscriptions(env['RELAY_SUBSCRIPTIONS']);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const tradePasswordMd5 = readSecret('OPEND_TRADE_PASSWORD_MD5_FILE');
+  if (tradePasswordMd5 !== undefined && !/^[0-9a-f]{32}$/i.test(tradePasswordMd5)) fail('the trade password file must hold the 32-hex-digit MD5 of the trade password');
+  const relay = new Relay({
+    openD: { host: env['OPEND_HOST'] ?? '127.0.0.1', port: Number(env['OPEND_PORT'] ?? 11111), rsaPrivateKey: readSecret('OPEND_RSA_KEY_FILE') },
+    subscriptions,
+    tradePasswordMd5,
+    eventBridge: new EventBridgeClient({}),
+    eventBusName: env['EVENT_BUS_NAME'] ?? 'default',
+    source: env['EVENT_SOURCE'] ?? 'opend',
+    logger: log,
+  });
+  const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '0.0.0.0');
+  const emfEvery = Number(env['RELAY_EMF_INTERVAL_MS'] ?? 60_000);
+  const emf = emfEvery > 0 ? setInterval(() => process.stdout.write(emfLine(relay) + '\n'), emfEvery) : null;
+  emf?.unref();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping relay', { signal });
+    if (emf) clearInterval(emf);
+    server.close();
+    await relay.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  log.info('relay starting', { opendHost: env['OPEND_HOST'] ?? '127.0.0.1', subscriptions: subscriptions.length, encrypted: !!env['OPEND_RSA_KEY_FILE'] });
+  await relay.start();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((err: Error) => fail(`relay failed: ${err.message}`));
+}
