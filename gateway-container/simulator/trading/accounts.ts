@@ -1,0 +1,209 @@
+// Paper-trading accounts: configuration, default accounts, cash balances and positions, and the
+// position arithmetic applied on every fill (average and diluted cost, realized P&L, today's stats).
+import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
+import type { SecurityMarket } from '../market-view.js';
+import { TradingError } from './errors.js';
+import { CASH_CURRENCIES, type CashCurrency, roundMoney } from './util.js';
+
+export type TrdEnvName = 'SIMULATE' | 'REAL';
+/** Account-side trading markets the simulator can serve (Trd_Common.TrdMarket names). */
+export type AccountMarketName = 'HK' | 'US' | 'CN' | 'HKCC';
+
+export interface StartingPosition {
+  /** "HK.00700" */
+  key: string;
+  /** Negative for a short position. */
+  qty: number;
+  costPrice: number;
+}
+
+export interface AccountConfig {
+  /** Above 2^53 like real Futu account IDs. */
+  accID: bigint;
+  trdEnv: TrdEnvName;
+  /** trdMarketAuthList: the markets this account may trade; the first one sets the base currency. */
+  markets: AccountMarketName[];
+  /** Default: MARGIN for REAL, CASH for SIMULATE. */
+  accType?: 'CASH' | 'MARGIN';
+  /** SIMULATE only. Default STOCK. */
+  simAccType?: 'STOCK' | 'OPTION' | 'FUTURES' | 'STOCK_AND_OPTION';
+  cardNum?: string;
+  uniCardNum?: string;
+  /** Default FUTU_SECURITIES. */
+  securityFirm?: Trd_Common.SecurityFirmName;
+  /** Starting cash per currency. */
+  cash: Partial<Record<CashCurrency, number>>;
+  positions?: StartingPosition[];
+  /** Buying-power multiplier of equity for MARGIN accounts. Default 2 (CASH accounts are always 1). */
+  leverage?: number;
+  /** Whether US securities may be sold short. Default: true for MARGIN accounts. Never for non-US. */
+  allowShort?: boolean;
+}
+
+/** Four accounts like a Futu HK login: paper HK stock, paper US stock+option, real HK and US margin. */
+export const DEFAULT_ACCOUNTS: readonly AccountConfig[] = [
+  {
+    accID: 281756480572583411n,
+    trdEnv: 'SIMULATE',
+    markets: ['HK'],
+    accType: 'CASH',
+    simAccType: 'STOCK',
+    cardNum: '1001100520437011',
+    cash: { HKD: 1_000_000 },
+  },
+  {
+    accID: 281756455983234027n,
+    trdEnv: 'SIMULATE',
+    markets: ['US'],
+    accType: 'MARGIN',
+    simAccType: 'STOCK_AND_OPTION',
+    cardNum: '1001100520437012',
+    cash: { USD: 100_000 },
+  },
+  {
+    accID: 281756478396547854n,
+    trdEnv: 'REAL',
+    markets: ['HK'],
+    accType: 'MARGIN',
+    cardNum: '1001289516908051',
+    uniCardNum: '1001289516908050',
+    cash: { HKD: 1_000_000 },
+  },
+  {
+    accID: 281756460288713516n,
+    trdEnv: 'REAL',
+    markets: ['US'],
+    accType: 'MARGIN',
+    cardNum: '1001289516908052',
+    uniCardNum: '1001289516908050',
+    cash: { USD: 100_000 },
+  },
+];
+
+export interface TodayStats {
+  date: string;
+  buyVal: number;
+  buyQty: number;
+  sellVal: number;
+  sellQty: number;
+}
+
+export interface PositionState {
+  positionID: bigint;
+  key: string;
+  market: SecurityMarket;
+  code: string;
+  currency: CashCurrency;
+  /** Signed: negative when short. */
+  qty: number;
+  /** Average open price of the current position (sells of a long / buys of a short do not change it). */
+  avgCost: number;
+  /** Σ buys − Σ sells since the position was last opened from flat; diluted cost = costTotal / qty. */
+  costTotal: number;
+  realizedPL: number;
+  today: TodayStats;
+}
+
+export class AccountState {
+  readonly accID: bigint;
+  readonly trdEnv: number;
+  readonly envName: TrdEnvName;
+  readonly markets: number[];
+  readonly marketNames: AccountMarketName[];
+  readonly accType: number;
+  readonly isMargin: boolean;
+  readonly leverage: number;
+  readonly allowShort: boolean;
+  readonly baseCurrency: CashCurrency;
+  readonly cash = new Map<CashCurrency, number>();
+  /** By security key. */
+  readonly positions = new Map<string, PositionState>();
+
+  constructor(readonly config: AccountConfig) {
+    if (config.markets.length === 0) throw new TradingError(`account ${config.accID}: markets must not be empty`);
+    this.accID = config.accID;
+    this.envName = config.trdEnv;
+    this.trdEnv = Trd_Common.TrdEnv[config.trdEnv];
+    this.marketNames = [...config.markets];
+    this.markets = config.markets.map((m) => Trd_Common.TrdMarket[m]);
+    const accType = config.accType ?? (config.trdEnv === 'REAL' ? 'MARGIN' : 'CASH');
+    this.accType = Trd_Common.TrdAccType[accType];
+    this.isMargin = accType === 'MARGIN';
+    this.leverage = this.isMargin ? Math.max(1, config.leverage ?? 2) : 1;
+    this.allowShort = config.allowShort ?? this.isMargin;
+    const first = config.markets[0];
+    this.baseCurrency = first === 'US' ? 'USD' : first === 'CN' ? 'CNH' : 'HKD';
+    for (const c of CASH_CURRENCIES) {
+      const v = config.cash[c];
+      if (v !== undefined) this.cash.set(c, v);
+    }
+    if (!this.cash.has(this.baseCurrency)) this.cash.set(this.baseCurrency, 0);
+  }
+
+  cashIn(c: CashCurrency): number {
+    return this.cash.get(c) ?? 0;
+  }
+
+  addCash(c: CashCurrency, delta: number): void {
+    this.cash.set(c, roundMoney(this.cashIn(c) + delta));
+  }
+
+  toTrdAcc(): Trd_Common.TrdAcc {
+    const acc: Trd_Common.TrdAcc = {
+      trdEnv: this.trdEnv,
+      accID: this.accID,
+      trdMarketAuthList: [...this.markets],
+      accType: this.accType,
+      cardNum: this.config.cardNum ?? '',
+      securityFirm: Trd_Common.SecurityFirm[this.config.securityFirm ?? 'FUTU_SECURITIES'],
+      accStatus: Trd_Common.TrdAccStatus.ACTIVE,
+    };
+    if (this.envName === 'SIMULATE') {
+      acc.simAccType = Trd_Common.SimAccType[this.config.simAccType ?? 'STOCK'];
+    } else {
+      acc.accRole = Trd_Common.TrdAccRole.NORMAL;
+      if (this.config.uniCardNum) acc.uniCardNum = this.config.uniCardNum;
+    }
+    return acc;
+  }
+}
+
+export function emptyToday(date: string): TodayStats {
+  return { date, buyVal: 0, buyQty: 0, sellVal: 0, sellQty: 0 };
+}
+
+/**
+ * Applies a fill of `signedQty` (positive buy, negative sell) at `price` to a position, handling a
+ * fill that closes and reopens on the other side. Realized P&L is measured against the average cost.
+ */
+export function applyFillToPosition(pos: PositionState, signedQty: number, price: number, today: string): void {
+  if (pos.today.date !== today) pos.today = emptyToday(today);
+  const amount = Math.abs(signedQty) * price;
+  if (signedQty > 0) {
+    pos.today.buyQty += signedQty;
+    pos.today.buyVal = roundMoney(pos.today.buyVal + amount);
+  } else {
+    pos.today.sellQty += -signedQty;
+    pos.today.sellVal = roundMoney(pos.today.sellVal + amount);
+  }
+
+  let remaining = signedQty;
+  if (pos.qty !== 0 && Math.sign(remaining) !== Math.sign(pos.qty)) {
+    const closing = Math.sign(remaining) * Math.min(Math.abs(remaining), Math.abs(pos.qty));
+    // Long closed by a sell: (price − avg) per share; short closed by a buy: (avg − price) per share.
+    pos.realizedPL = roundMoney(pos.realizedPL + (price - pos.avgCost) * -closing);
+    pos.costTotal = roundMoney(pos.costTotal + closing * price);
+    pos.qty += closing;
+    remaining -= closing;
+  }
+  if (remaining !== 0) {
+    if (pos.qty === 0) {
+      pos.avgCost = 0;
+      pos.costTotal = 0;
+    }
+    const newQty = pos.qty + remaining;
+    pos.avgCost = (pos.avgCost * Math.abs(pos.qty) + price * Math.abs(remaining)) / Math.abs(newQty);
+    pos.costTotal = roundMoney(pos.costTotal + remaining * price);
+    pos.qty = newQty;
+  }
+}
