@@ -28,7 +28,7 @@ export class SimClock {
     if (!Number.isFinite(start)) throw new RangeError(`SimClock start must be ms since epoch, got ${start}`);
     this.speed = speed;
     this.manual = options.manual ?? false;
-    this.realNow = options.realNow ?? Date.now;
+    this.realNow = options.realNow ?? (() => Date.now());
     this.realAtStart = this.realNow();
     this.virtualAtStart = start;
   }

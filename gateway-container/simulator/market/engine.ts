@@ -278,6 +278,7 @@ export class MarketEngine implements MarketView {
   private processedUntil: number;
   private counters: EngineStats = { steps: 0, skippedSteps: 0 };
   private stopDriver: (() => void) | undefined;
+  private advancing = false;
 
   constructor(options: MarketEngineOptions = {}) {
     const universe = options.universe ?? loadUniverse();
@@ -319,21 +320,27 @@ export class MarketEngine implements MarketView {
    * move, so a large clock jump stays cheap. Returns the number of steps generated.
    */
   advanceTo(time: number): number {
-    if (!(time > this.processedUntil)) return 0;
-    for (const s of this.states.values()) this.compressBacklog(s, time);
-    const limit = (this.maxPendingSteps + 1) * this.states.size;
+    // A listener that advances the engine from inside an event would interleave two passes.
+    if (this.advancing || !(time > this.processedUntil)) return 0;
+    this.advancing = true;
     let steps = 0;
-    while (steps < limit) {
-      let next: SecurityState | undefined;
-      for (const s of this.states.values()) if (s.cursor <= time && (!next || s.cursor < next.cursor)) next = s;
-      if (!next) break;
-      const at = next.cursor;
-      this.step(next, at);
-      next.cursor = this.nextStepAt(next, at + this.tickIntervalMs);
-      steps++;
+    try {
+      for (const s of this.states.values()) this.compressBacklog(s, time);
+      const limit = (this.maxPendingSteps + 1) * this.states.size;
+      while (steps < limit) {
+        let next: SecurityState | undefined;
+        for (const s of this.states.values()) if (s.cursor <= time && (!next || s.cursor < next.cursor)) next = s;
+        if (!next) break;
+        const at = next.cursor;
+        this.step(next, at);
+        next.cursor = this.nextStepAt(next, at + this.tickIntervalMs);
+        steps++;
+      }
+      this.processedUntil = time;
+    } finally {
+      this.counters.steps += steps;
+      this.advancing = false;
     }
-    this.processedUntil = time;
-    this.counters.steps += steps;
     return steps;
   }
 
