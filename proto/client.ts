@@ -79,6 +79,8 @@ export type ClientState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'cl
 interface Pending {
   protoId: number;
   serialNo: number;
+  /** Runs synchronously with the decoded reply, before the next frame is decrypted. */
+  onReply?: (rsp: { retType: number; s2c?: unknown }) => void;
   resolve(v: unknown): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
@@ -260,15 +262,12 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
 
       socket.on('data', (chunk: Buffer) => {
         this.lastReceiveAt = Date.now();
-        let frames: Frame[];
         try {
-          frames = decoder.push(chunk);
+          decoder.push(chunk, (f) => this.onFrame(f));
         } catch (err) {
           this.log.error('malformed frame from OpenD; closing the connection', { error: (err as Error).message });
           socket.destroy(err as Error);
-          return;
         }
-        for (const f of frames) this.onFrame(f);
       });
       socket.on('error', (err) => {
         if (!settled) fail(new DisconnectedError(`cannot reach OpenD at ${host}:${port}: ${err.message}`));
@@ -289,27 +288,26 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
           pushProtoFmt: 0,
           programmingLanguage: this.options.programmingLanguage ?? 'TypeScript',
         };
-        this.sendRequest(1001, c2s, { timeoutMs: this.options.requestTimeoutMs ?? 12_000 }, (plain) => (rsa ? rsa.encrypt(plain) : plain)).then(
-          (s2cRaw) => {
-            const s2c = s2cRaw as InitConnect.S2C;
+        // The AES cipher must be in place before the frame after the reply is decrypted (a Notify can
+        // arrive in the same TCP chunk), so it is set synchronously from the reply.
+        const onReply = (rsp: { s2c?: unknown }) => {
+          const s2c = rsp.s2c as InitConnect.S2C;
+          if (encrypted) this.cipher = createPacketCipher(this.algo, s2c.connAESKey, s2c.aesCBCiv);
+          this._info = {
+            connId: s2c.connID,
+            loginUserId: s2c.loginUserID,
+            serverVer: s2c.serverVer,
+            keepAliveIntervalSec: s2c.keepAliveInterval,
+            userAttribution: s2c.userAttribution,
+            packetEncAlgo: this.algo,
+          };
+        };
+        this.sendRequest(1001, c2s, { timeoutMs: this.options.requestTimeoutMs ?? 12_000 }, (plain) => (rsa ? rsa.encrypt(plain) : plain), onReply).then(
+          () => {
             if (settled) return;
-            try {
-              if (encrypted) this.cipher = createPacketCipher(this.algo, s2c.connAESKey, s2c.aesCBCiv);
-            } catch (err) {
-              fail(err as Error);
-              return;
-            }
             settled = true;
             clearTimeout(timer);
-            const info: ConnectionInfo = {
-              connId: s2c.connID,
-              loginUserId: s2c.loginUserID,
-              serverVer: s2c.serverVer,
-              keepAliveIntervalSec: s2c.keepAliveInterval,
-              userAttribution: s2c.userAttribution,
-              packetEncAlgo: this.algo,
-            };
-            this._info = info;
+            const info = this._info!;
             this.startKeepAlive(info.keepAliveIntervalSec);
             resolve(info);
           },
@@ -424,6 +422,12 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
       p.reject(new OpenDError(id, rsp.retType, rsp.retMsg ?? '', rsp.errCode, protocolName(id)));
       return;
     }
+    try {
+      p.onReply?.(rsp);
+    } catch (err) {
+      p.reject(err as Error);
+      return;
+    }
     p.resolve(rsp.s2c ?? {});
   }
 
@@ -449,7 +453,13 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     return this.sendRequest(protoId, c2s, opts, this.cipher ? (b) => this.cipher!.encrypt(b) : undefined) as Promise<S2COf<Id>>;
   }
 
-  private sendRequest(protoId: number, c2s: unknown, opts: { timeoutMs?: number }, encrypt?: (b: Buffer) => Buffer): Promise<unknown> {
+  private sendRequest(
+    protoId: number,
+    c2s: unknown,
+    opts: { timeoutMs?: number },
+    encrypt?: (b: Buffer) => Buffer,
+    onReply?: (rsp: { retType: number; s2c?: unknown }) => void,
+  ): Promise<unknown> {
     if (KNOWN_WITHOUT_DEFINITION[protoId] || !isKnownProtoId(protoId) || isPushProtoId(protoId)) {
       return Promise.reject(new TypeError(`${protocolName(protoId)} cannot be sent: no request definition in futu-api 10.11.7108`));
     }
@@ -471,7 +481,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
         this.pending.delete(serialNo);
         reject(new RequestTimeoutError(protoId, serialNo, timeoutMs));
       }, timeoutMs);
-      this.pending.set(serialNo, { protoId, serialNo, resolve, reject, timer });
+      this.pending.set(serialNo, { protoId, serialNo, resolve, reject, timer, onReply });
       socket.write(encodeFrame({ protoId, serialNo }, body, encrypt));
     });
   }

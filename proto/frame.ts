@@ -95,12 +95,18 @@ export class FrameDecoder {
     return this.pending?.length ?? 0;
   }
 
-  push(chunk: Buffer): Frame[] {
+  /**
+   * Feeds a chunk. With `onFrame`, each frame is handed over before the next one is decrypted, so a frame
+   * can change how the following ones are decrypted (the InitConnect reply switches on AES); the return
+   * value is then empty. Without it, the frames are returned.
+   */
+  push(chunk: Buffer, onFrame?: (frame: Frame) => void): Frame[] {
     if (this.failed) throw this.failed;
     const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
     const frames: Frame[] = [];
     let off = 0;
+    let handlerError: unknown;
     try {
       while (buf.length - off >= 2) {
         if (buf[off] !== 0x46 || buf[off + 1] !== 0x54) throw new BadHeaderFlagError(buf.subarray(off, off + 2));
@@ -113,7 +119,17 @@ export class FrameDecoder {
         off += HEADER_SIZE + bodyLen;
         const body = this.decrypt ? this.decrypt(header, wire) : wire;
         if (this.verify && !sha1(body).equals(header.bodySha1)) throw new BodyHashMismatchError(header.protoId, header.serialNo);
-        frames.push({ ...header, body });
+        const frame = { ...header, body };
+        if (onFrame) {
+          try {
+            onFrame(frame);
+          } catch (err) {
+            handlerError = err;
+            break;
+          }
+        } else {
+          frames.push(frame);
+        }
       }
     } catch (err) {
       this.failed = err instanceof FrameError ? err : new FrameError(`undecodable frame: ${(err as Error).message}`, 'BAD_BODY');
@@ -124,6 +140,7 @@ export class FrameDecoder {
       // Copy so that the caller's chunk can be reused and we never pin a large socket buffer.
       this.pending = Buffer.from(buf.subarray(off));
     }
+    if (handlerError !== undefined) throw handlerError;
     return frames;
   }
 }
