@@ -350,6 +350,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     if (this._state === 'closed') return;
     const policy = this.options.reconnect;
     const willReconnect = !!policy;
+    this._state = willReconnect ? 'reconnecting' : 'closed';
     this.teardown(reason);
     this.log.warn('lost the connection to OpenD', { reason, willReconnect });
     this.emit('disconnected', { reason, willReconnect });

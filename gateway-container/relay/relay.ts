@@ -114,6 +114,15 @@ export class Relay {
     await this.publisher.close();
   }
 
+  /**
+   * Waits until every push OpenD sent before this call has been published: a KeepAlive round trip is a
+   * barrier (replies come after earlier pushes on the same TCP stream), then the publisher drains.
+   */
+  async flush(timeoutMs = 20_000): Promise<boolean> {
+    if (this.client.connected) await this.client.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch(() => undefined);
+    return this.publisher.drain(timeoutMs);
+  }
+
   health(): RelayHealth {
     const connected = this.client.connected;
     const programReady = this.programStatus === Common.ProgramStatusType.READY;
@@ -132,8 +141,12 @@ export class Relay {
       trdLogined: this.trdLogined,
       sessionReady: this.sessionReady,
       reason,
-      connId: connected ? this.client.info.connId.toString() : undefined,
+      connId: this.connIdString(),
     };
+  }
+
+  private connIdString(): string | undefined {
+    return this.client.connected ? this.client.info.connId.toString() : undefined;
   }
 
   private publishGatewayState(reason: string): void {
@@ -189,7 +202,7 @@ export class Relay {
     }
     await this.reconcile();
     this.sessionReady = true;
-    this.o.logger.info('relay session ready', { accounts: accounts.length, subscriptions: this.o.subscriptions.length, connId: this.client.info.connId.toString() });
+    this.o.logger.info('relay session ready', { accounts: accounts.length, subscriptions: this.o.subscriptions.length, connId: this.connIdString() });
     this.publishGatewayState('ready');
   }
 
