@@ -236,6 +236,10 @@ export class EventPublisher {
     if (this.latencies.length > 10_000) this.latencies.splice(0, this.latencies.length - 10_000);
   }
 
+  resetLatency(): void {
+    this.latencies.length = 0;
+  }
+
   /** Push-to-PutEvents latency percentiles over the last 10,000 published events. */
   latencyPercentiles(): { p50: number; p99: number; count: number } {
     const s = [...this.latencies].sort((a, b) => a - b);
