@@ -271,17 +271,20 @@ export class OpenDSimulator {
     const ctx: HandlerContext = { sim: this, conn, protoId: id, serialNo: f.serialNo };
     const defer = !this.opts.pushBeforeReply && TRADE_WRITE_IDS.has(id);
     if (defer) this.deferred = [];
-    let result: unknown;
-    try {
-      result = handler(ctx, c2s);
-    } catch (err) {
-      result = Promise.reject(err);
-    }
     const flush = () => {
       const d = this.deferred;
       this.deferred = null;
       if (d) for (const send of d) send();
     };
+    let result: unknown;
+    try {
+      result = handler(ctx, c2s);
+    } catch (err) {
+      // Answered at once, like a synchronous success, so that replies keep the order of the requests.
+      reply(this.errorReply(err));
+      if (defer) flush();
+      return;
+    }
     if (result instanceof Promise) {
       // Async handlers cannot hold pushes back reliably; release the buffer now.
       if (defer) flush();

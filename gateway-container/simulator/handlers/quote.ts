@@ -145,7 +145,9 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
       }
     } else {
       subs.unsubscribe(conn.id, list);
-      if (c2s.isRegOrUnRegPush !== false) for (const it of list) conn.pushReg.delete(`${it.key}#${it.subType}`);
+      // Pushes need the subscription: an item this connection no longer holds is not pushed to it,
+      // whatever isRegOrUnRegPush says.
+      for (const it of list) conn.pushReg.delete(`${it.key}#${it.subType}`);
     }
     return {};
   });

@@ -1,0 +1,170 @@
+// npm run bench:sim — round trips per second and p50 / p99 latency of GetBasicQot and PlaceOrder over
+// loopback TCP with our OpenDClient against the simulator, plaintext and AES-CBC, with KeepAlive (the
+// cheapest request there is) as the floor in the same process. Client and simulator share one event loop,
+// so every number includes both sides' work.
+//
+// PlaceOrder is limited to 15 per 30 s per account (and ≥ 20 ms apart) on the simulator's virtual clock.
+// The bench keeps the limiter in the path but clears its windows before each order, outside the timed
+// section; moving the virtual clock instead would also generate the market between orders.
+import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
+import { headerOf, type AccountRef } from '../../proto/api/trading.js';
+import { OpenDClient } from '../../proto/client.js';
+import { generateRsaKeyPem, PacketEncAlgo } from '../../proto/crypto.js';
+import * as Trd_Common from '../../proto/generated/Trd_Common.js';
+
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 2000);
+const WARMUP = 300;
+const IN_FLIGHT = 32;
+const ROUNDS = 3;
+const SIM_US: AccountRef = { accId: 281756455983234027n, env: 'SIMULATE', market: 'US' };
+
+interface Row {
+  op: string;
+  mode: 'plain' | 'AES-CBC';
+  n: number;
+  perSec: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Sequential round trips: one request in flight at a time. `before` runs outside the timed section. */
+async function sequential(op: () => Promise<unknown>, n: number, before?: (i: number) => void): Promise<{ perSec: number; p50: number; p99: number }> {
+  for (let i = 0; i < WARMUP; i++) {
+    before?.(i);
+    await op();
+  }
+  const lat: number[] = [];
+  let busy = 0;
+  for (let i = 0; i < n; i++) {
+    before?.(i);
+    const t0 = process.hrtime.bigint();
+    await op();
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    lat.push(us);
+    busy += us;
+  }
+  lat.sort((a, b) => a - b);
+  return { perSec: (n / busy) * 1e6, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+/** `inFlight` requests outstanding at all times; latency per request, throughput over the wall clock. */
+async function pipelined(op: () => Promise<unknown>, n: number, inFlight: number): Promise<{ perSec: number; p50: number; p99: number }> {
+  const lat: number[] = [];
+  let started = 0;
+  const lane = async () => {
+    while (started < n) {
+      started++;
+      const t0 = process.hrtime.bigint();
+      await op();
+      lat.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane)); // warm up
+  lat.length = 0;
+  started = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { perSec: (n / wallUs) * 1e6, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+interface Op {
+  name: string;
+  n: number;
+  run(client: OpenDClient): Promise<{ perSec: number; p50: number; p99: number }>;
+}
+
+function ops(sim: Simulator): Op[] {
+  const book = sim.market.top('US.AAPL')!;
+  const header = headerOf(SIM_US);
+  // Alternate a marketable buy and sell of one share: every order fills at once and the position stays flat.
+  let orderNo = 0;
+  const order = () => {
+    const buy = orderNo++ % 2 === 0;
+    return {
+      header,
+      trdSide: buy ? Trd_Common.TrdSide.BUY : Trd_Common.TrdSide.SELL,
+      orderType: Trd_Common.OrderType.NORMAL,
+      code: 'AAPL',
+      secMarket: Trd_Common.TrdSecMarket.US,
+      qty: 1,
+      price: buy ? Math.round((book.ask + 1) * 100) / 100 : Math.round((book.bid - 1) * 100) / 100,
+    };
+  };
+  const basic = (c: OpenDClient) => c.request(3004, { securityList: [{ market: 1, code: '00700' }] });
+  return [
+    { name: 'KeepAlive', n: SAMPLES, run: (c) => sequential(() => c.request(1004, { time: 0n }), SAMPLES) },
+    { name: 'GetBasicQot', n: SAMPLES, run: (c) => sequential(() => basic(c), SAMPLES) },
+    { name: 'PlaceOrder', n: SAMPLES, run: (c) => sequential(() => c.request(2202, order()), SAMPLES, () => sim.core.limiter.reset()) },
+    { name: `GetBasicQot ×${IN_FLIGHT}`, n: SAMPLES * 4, run: (c) => pipelined(() => basic(c), SAMPLES * 4, IN_FLIGHT) },
+  ];
+}
+
+async function connectBench(sim: Simulator, mode: Row['mode'], key: string): Promise<OpenDClient> {
+  const client = await OpenDClient.connect({
+    host: sim.host,
+    port: sim.port,
+    clientId: `bench-${mode}`,
+    keepAlive: false,
+    ...(mode === 'AES-CBC' ? { rsaPrivateKey: key, packetEncAlgo: PacketEncAlgo.AES_CBC } : {}),
+  });
+  await client.request(3001, { securityList: [{ market: 1, code: '00700' }], subTypeList: [1], isSubOrUnSub: true, isRegOrUnRegPush: false });
+  return client;
+}
+
+async function main(): Promise<void> {
+  const key = generateRsaKeyPem();
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2, 0, 0) }, rsaPrivateKey: key });
+  try {
+    sim.advance(1_000); // a live book to trade against
+    const clients = { plain: await connectBench(sim, 'plain', key), 'AES-CBC': await connectBench(sim, 'AES-CBC', key) };
+    const rows: Row[] = [];
+    try {
+      // Three interleaved rounds per request type; each row keeps its median round, so neither mode
+      // profits from running first (JIT warm-up, socket buffers).
+      const all = ops(sim);
+      // One discarded pass over everything first, so the first request type measured is not the one paying for JIT warm-up.
+      for (const op of all) for (const mode of ['plain', 'AES-CBC'] as const) await op.run(clients[mode]);
+      for (const op of all) {
+        const rounds: Record<Row['mode'], { perSec: number; p50: number; p99: number }[]> = { plain: [], 'AES-CBC': [] };
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const mode of ['plain', 'AES-CBC'] as const) rounds[mode].push(await op.run(clients[mode]));
+        }
+        for (const mode of ['plain', 'AES-CBC'] as const) {
+          const sorted = rounds[mode].sort((a, b) => a.perSec - b.perSec);
+          rows.push({ op: op.name, mode, n: op.n, ...sorted[Math.floor(sorted.length / 2)]! });
+        }
+      }
+    } finally {
+      await Promise.all(Object.values(clients).map((c) => c.close()));
+    }
+    const floor = (mode: string) => rows.find((r) => r.op === 'KeepAlive' && r.mode === mode)!;
+    const plainOf = (op: string) => rows.find((r) => r.op === op && r.mode === 'plain')!;
+
+    console.log(`bench:sim — OpenDClient ↔ simulator over loopback TCP, same process (node ${process.version})`);
+    console.log(`rt/s: round trips per second (sequential: 1 in flight; ×N: N in flight). Latency in µs. Median of ${ROUNDS} interleaved rounds.\n`);
+    console.log('request            mode      samples      rt/s     p50 µs    p99 µs   p50 ÷ KeepAlive p50   rt/s ÷ plain rt/s');
+    for (const r of rows) {
+      const base = floor(r.mode);
+      const vsFloor = r.op.includes('×') ? '' : (r.p50 / base.p50).toFixed(2) + 'x';
+      const vsPlain = r.mode === 'plain' ? '' : (r.perSec / plainOf(r.op).perSec).toFixed(2) + 'x';
+      console.log(
+        `${r.op.padEnd(18)} ${r.mode.padEnd(8)} ${String(r.n).padStart(8)} ${Math.round(r.perSec).toString().padStart(9)} ${r.p50.toFixed(0).padStart(10)} ${r.p99.toFixed(0).padStart(9)} ${vsFloor.padStart(21)} ${vsPlain.padStart(19)}`,
+      );
+    }
+    const placed = sim.trading.orders(headerOf(SIM_US)).length;
+    console.log(`\n${placed} PlaceOrder requests executed, warm-up included (each filled at once; the limiter's windows were cleared before each).`);
+  } finally {
+    await sim.close();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});
