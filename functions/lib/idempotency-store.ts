@@ -4,7 +4,7 @@
  * whose outcome is unknown (Lambda died, OpenD timed out) is taken over by exactly one retrier, which
  * reconciles it against OpenD's order list instead of placing again.
  */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export type IdempotencyState = 'PENDING' | 'PLACED' | 'REJECTED';
 
@@ -62,6 +62,8 @@ export interface IdempotencyStore {
   begin(input: BeginInput): Promise<BeginResult>;
   complete(key: string, input: CompleteInput): Promise<CompleteResult>;
   takeOver(key: string, expectedAttempt: number): Promise<TakeOverResult>;
+  /** Removes a PENDING record of this attempt before OpenD was called (e.g. rate limited), so a retry can start afresh. */
+  abandon(key: string, attempt: number): Promise<boolean>;
   get(key: string): Promise<IdempotencyRecord | undefined>;
 }
 
@@ -163,6 +165,24 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       return { outcome: 'conflict', record: await this.get(key) };
+    }
+  }
+
+  async abandon(key: string, attempt: number): Promise<boolean> {
+    try {
+      await this.docClient.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { key },
+          ConditionExpression: '#s = :pending AND #a = :attempt',
+          ExpressionAttributeNames: { '#s': 'state', '#a': 'attempt' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':attempt': attempt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
     }
   }
 

@@ -1,0 +1,92 @@
+// GET /v1/quotes…: snapshots (no subscription needed), history candlesticks with paging, order books and
+// tickers. Futu's quote limits are enforced here, before OpenD sees the call.
+import type { KLTypeName, RehabTypeName } from '../../proto/api/quotes.js';
+import * as Qot_Common from '../../proto/generated/Qot_Common.js';
+import { parseSecurity, parseSecurityList } from '../../proto/securities.js';
+import { invalid, rateLimited } from '../lib/api-error.js';
+import { httpHandler } from '../lib/http.js';
+import { bucketFor, FUTU_LIMITS, type FutuLimitName } from '../lib/rate-limiter.js';
+import { runtime } from '../lib/runtime.js';
+
+const KL_TYPES = Object.keys(Qot_Common.KLType).filter((k) => k !== 'UNKNOWN');
+const DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/;
+
+async function limit(name: FutuLimitName, what: string): Promise<void> {
+  const rule = FUTU_LIMITS[name];
+  const d = await runtime().limiter.acquire(bucketFor('opend', name), rule);
+  if (!d.allowed) throw rateLimited(what, d.retryAfterMs, rule);
+}
+
+function intParam(v: string | undefined, field: string, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw invalid(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function code(v: string | undefined) {
+  try {
+    return parseSecurity(v, 'code');
+  } catch (err) {
+    throw invalid('code', (err as Error).message.replace(/^code: /, ''));
+  }
+}
+
+export const handler = httpHandler({
+  'GET /v1/quotes': async (req) => {
+    let refs;
+    try {
+      refs = parseSecurityList(req.query['codes'], 'codes', 400);
+    } catch (err) {
+      throw invalid('codes', (err as Error).message.replace(/^codes(\[\d+\])?: /, ''));
+    }
+    await limit('Snapshot', 'snapshot requests');
+    const s = await runtime().openD.get();
+    const quotes = await s.quotes.snapshot(refs.map((r) => r.key));
+    return { status: 200, body: { quotes } };
+  },
+
+  'GET /v1/quotes/{code}/klines': async (req) => {
+    const ref = code(req.path['code']);
+    const type = (req.query['type'] ?? 'DAY').toUpperCase();
+    if (!KL_TYPES.includes(type)) throw invalid('type', `must be one of ${KL_TYPES.join(', ')}`);
+    const rehab = (req.query['rehab'] ?? 'FORWARD').toUpperCase();
+    if (!['NONE', 'FORWARD', 'BACKWARD'].includes(rehab)) throw invalid('rehab', 'must be NONE, FORWARD or BACKWARD');
+    const to = req.query['to'] ?? new Date().toISOString().slice(0, 10);
+    const from = req.query['from'] ?? new Date(Date.parse(to.slice(0, 10)) - 30 * 86_400_000).toISOString().slice(0, 10);
+    if (!DATE.test(from)) throw invalid('from', 'must be "yyyy-MM-dd" or "yyyy-MM-dd HH:mm:ss"');
+    if (!DATE.test(to)) throw invalid('to', 'must be "yyyy-MM-dd" or "yyyy-MM-dd HH:mm:ss"');
+    if (from > to) throw invalid('from', 'must not be after to');
+    const pageSize = intParam(req.query['pageSize'], 'pageSize', 1000, 1, 1000);
+    const pageKeyText = req.query['pageKey'];
+    let pageKey: Uint8Array | undefined;
+    if (pageKeyText !== undefined) {
+      if (!/^[A-Za-z0-9_-]{1,2048}$/.test(pageKeyText)) throw invalid('pageKey', 'must be the nextPageKey of a previous page');
+      pageKey = Buffer.from(pageKeyText, 'base64url');
+    }
+    // Futu counts only the first page of a history request.
+    if (!pageKey) await limit('HistoryKLine', 'history candlestick requests');
+    const s = await runtime().openD.get();
+    const page = await s.quotes.historyKlinesPage(ref.key, { type: type as KLTypeName, rehab: rehab as RehabTypeName, from, to, pageSize, pageKey });
+    return {
+      status: 200,
+      body: { code: ref.key, type, rehab, from, to, bars: page.bars, nextPageKey: page.nextPageKey ? Buffer.from(page.nextPageKey).toString('base64url') : undefined },
+    };
+  },
+
+  'GET /v1/quotes/{code}/orderbook': async (req) => {
+    const ref = code(req.path['code']);
+    const depth = intParam(req.query['depth'], 'depth', 10, 1, 10);
+    const s = await runtime().openD.get();
+    // Get* calls need a subscription on this connection (no push registration: nothing is streamed here).
+    await s.quotes.subscribe([ref.key], ['ORDER_BOOK'], { push: false });
+    return { status: 200, body: await s.quotes.orderBook(ref.key, depth) };
+  },
+
+  'GET /v1/quotes/{code}/ticker': async (req) => {
+    const ref = code(req.path['code']);
+    const count = intParam(req.query['count'], 'count', 100, 1, 1000);
+    const s = await runtime().openD.get();
+    await s.quotes.subscribe([ref.key], ['TICKER'], { push: false });
+    return { status: 200, body: { code: ref.key, trades: await s.quotes.ticker(ref.key, count) } };
+  },
+});

@@ -1,0 +1,63 @@
+// HTTP errors of the API: one shape, `{"error": {"code", "message", "details"}}`, created where the problem is
+// found and turned into a response by one error handler at the end of the middleware chain.
+import { DisconnectedError, OpenDError, RequestTimeoutError, ValidationError } from '../../proto/errors.js';
+
+export type ErrorCode =
+  | 'INVALID_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'BROKER_REJECTED'
+  | 'RATE_LIMITED'
+  | 'GATEWAY_NOT_READY'
+  | 'OUTCOME_UNKNOWN'
+  | 'INTERNAL';
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function invalid(field: string, message: string, extra: Record<string, unknown> = {}): ApiError {
+  return new ApiError(400, 'INVALID_INPUT', `${field}: ${message}`, { field, ...extra });
+}
+
+export function notFound(message: string, details?: Record<string, unknown>): ApiError {
+  return new ApiError(404, 'NOT_FOUND', message, details);
+}
+
+export function rateLimited(what: string, retryAfterMs: number, limit: { limit: number; windowMs: number }): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ApiError(
+    429,
+    'RATE_LIMITED',
+    `${what} is limited to ${limit.limit} per ${limit.windowMs / 1000} s by Futu; retry after ${seconds} s`,
+    { retryAfterMs: Math.ceil(retryAfterMs), limit: limit.limit, windowSeconds: limit.windowMs / 1000 },
+    { 'retry-after': String(seconds) },
+  );
+}
+
+/** Maps errors from the protocol layer to API errors; anything unknown becomes a 500 without internals. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ValidationError) return invalid(err.field, err.message.slice(err.field.length + 2));
+  if (err instanceof OpenDError) {
+    return new ApiError(422, 'BROKER_REJECTED', `OpenD rejected the request: ${err.retMsg || 'no message'}`, {
+      protoId: err.protoId,
+      retType: err.retType,
+      errCode: err.errCode,
+      retMsg: err.retMsg,
+    });
+  }
+  if (err instanceof DisconnectedError || err instanceof RequestTimeoutError) {
+    return new ApiError(503, 'GATEWAY_NOT_READY', `the OpenD gateway is not reachable: ${err.message}`, undefined, { 'retry-after': '5' });
+  }
+  return new ApiError(500, 'INTERNAL', 'internal error; see the logs for the request ID');
+}

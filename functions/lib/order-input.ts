@@ -1,0 +1,154 @@
+// Validation of order requests before anything reaches OpenD: which field is wrong and what is allowed.
+// Lot size and tick size are checked against the security's static data and the exchange's price ladder.
+import { createHash } from 'node:crypto';
+import { CLIENT_ORDER_ID_PATTERN } from '../../proto/events.js';
+import { parseSecurity, type SecurityRef } from '../../proto/securities.js';
+import { formatPrice, isOnTick, snapToTick, type TickRule } from '../../proto/ticks.js';
+import type { OrderTypeName, TimeInForceName, TrdSideName } from '../../proto/api/trading.js';
+import { invalid } from './api-error.js';
+
+export const ORDER_SIDES = ['BUY', 'SELL', 'SELL_SHORT', 'BUY_BACK'] as const;
+export const ORDER_TYPES = ['NORMAL', 'MARKET', 'ABSOLUTE_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', 'STOP', 'STOP_LIMIT'] as const;
+export const TIME_IN_FORCE = ['DAY', 'GTC'] as const;
+const MAX_QTY = 1e9;
+const MAX_PRICE = 1e7;
+const PLACE_FIELDS = new Set(['clientOrderId', 'code', 'side', 'type', 'qty', 'price', 'timeInForce', 'adjustPriceLimit']);
+const MODIFY_FIELDS = new Set(['qty', 'price', 'adjustPriceLimit']);
+
+export interface OrderRequest {
+  clientOrderId: string;
+  security: SecurityRef;
+  side: TrdSideName;
+  type: OrderTypeName;
+  qty: number;
+  price?: number;
+  timeInForce: TimeInForceName;
+  adjustPriceLimit?: number;
+}
+
+export interface SecurityRules {
+  lotSize: number;
+  tickRule: TickRule;
+}
+
+export function tickRuleOf(ref: SecurityRef): TickRule {
+  return ref.prefix === 'HK' ? 'HK' : ref.prefix === 'US' ? 'US' : 'CN';
+}
+
+function obj(body: unknown): Record<string, unknown> {
+  if (body === undefined) throw invalid('body', 'a JSON object is required');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', `must be a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
+  return body as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], dflt?: T): T {
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw invalid(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)?.slice(0, 40)}`, { allowed });
+  }
+  return v as T;
+}
+
+function positiveNumber(v: unknown, field: string, max: number): number {
+  if (typeof v !== 'number') throw invalid(field, `must be a number, got ${v === null ? 'null' : typeof v}`);
+  if (!Number.isFinite(v) || v <= 0) throw invalid(field, `must be greater than 0, got ${v}`);
+  if (v > max) throw invalid(field, `must be at most ${max}, got ${v}`);
+  return v;
+}
+
+function clientOrderIdOf(body: Record<string, unknown>, idempotencyKey: string | undefined): string {
+  const fromBody = body['clientOrderId'];
+  if (fromBody !== undefined && typeof fromBody !== 'string') throw invalid('clientOrderId', `must be a string, got ${typeof fromBody}`);
+  if (fromBody !== undefined && idempotencyKey !== undefined && fromBody !== idempotencyKey) {
+    throw invalid('clientOrderId', 'differs from the Idempotency-Key header; send one of them, or the same value in both');
+  }
+  const id = (fromBody as string | undefined) ?? idempotencyKey;
+  if (id === undefined) throw invalid('clientOrderId', 'required: give clientOrderId in the body or an Idempotency-Key header, so that a retry never places a second order');
+  if (!CLIENT_ORDER_ID_PATTERN.test(id)) throw invalid('clientOrderId', 'must be 1 to 60 characters of letters, digits, _ . : -');
+  return id;
+}
+
+/** Checks shape and types; lot and tick checks need the security's rules (checkMarketRules). */
+export function parseOrderRequest(body: unknown, idempotencyKey?: string): OrderRequest {
+  const b = obj(body);
+  for (const k of Object.keys(b)) if (!PLACE_FIELDS.has(k)) throw invalid(k, `is not a known field; allowed: ${[...PLACE_FIELDS].join(', ')}`);
+  const clientOrderId = clientOrderIdOf(b, idempotencyKey);
+  let security: SecurityRef;
+  try {
+    security = parseSecurity(b['code'], 'code');
+  } catch (err) {
+    throw invalid('code', (err as Error).message.replace(/^code: /, ''));
+  }
+  const side = oneOf(b['side'], 'side', ORDER_SIDES);
+  const type = oneOf(b['type'], 'type', ORDER_TYPES, 'NORMAL');
+  const qty = positiveNumber(b['qty'], 'qty', MAX_QTY);
+  if (!Number.isInteger(qty)) throw invalid('qty', `must be a whole number of shares, got ${qty}`);
+  let price: number | undefined;
+  if (type === 'MARKET') {
+    if (b['price'] !== undefined) throw invalid('price', 'must be left out for MARKET orders');
+  } else {
+    if (b['price'] === undefined) throw invalid('price', `is required for ${type} orders`);
+    price = positiveNumber(b['price'], 'price', MAX_PRICE);
+  }
+  const timeInForce = oneOf(b['timeInForce'], 'timeInForce', TIME_IN_FORCE, 'DAY');
+  let adjustPriceLimit: number | undefined;
+  if (b['adjustPriceLimit'] !== undefined) {
+    const a = b['adjustPriceLimit'];
+    if (typeof a !== 'number' || !Number.isFinite(a) || a === 0 || Math.abs(a) > 0.1) {
+      throw invalid('adjustPriceLimit', 'must be a non-zero number between -0.1 and 0.1 (e.g. 0.015 = snap up by at most 1.5 %)');
+    }
+    adjustPriceLimit = a;
+  }
+  return { clientOrderId, security, side, type, qty, price, timeInForce, adjustPriceLimit };
+}
+
+/** Lot size and tick ladder. An off-tick price passes only with adjustPriceLimit (OpenD snaps it). */
+export function checkMarketRules(req: { security: SecurityRef; qty?: number; price?: number; adjustPriceLimit?: number }, rules: SecurityRules): void {
+  if (req.qty !== undefined && req.qty % rules.lotSize !== 0) {
+    const lower = Math.floor(req.qty / rules.lotSize) * rules.lotSize;
+    throw invalid('qty', `${req.qty} is not a multiple of the lot size ${rules.lotSize} for ${req.security.key}; try ${lower || rules.lotSize} or ${lower + rules.lotSize}`, { lotSize: rules.lotSize });
+  }
+  if (req.price !== undefined && !isOnTick(rules.tickRule, req.price)) {
+    if (req.adjustPriceLimit !== undefined) return;
+    const down = snapToTick(rules.tickRule, req.price, 'down');
+    const up = snapToTick(rules.tickRule, req.price, 'up');
+    throw invalid('price', `${req.price} is not on the ${rules.tickRule} tick ladder for ${req.security.key}; nearest valid prices are ${formatPrice(down)} and ${formatPrice(up)}`, {
+      validBelow: down,
+      validAbove: up,
+    });
+  }
+}
+
+export interface ModifyRequest {
+  qty?: number;
+  price?: number;
+  adjustPriceLimit?: number;
+}
+
+export function parseModifyRequest(body: unknown): ModifyRequest {
+  const b = obj(body);
+  for (const k of Object.keys(b)) if (!MODIFY_FIELDS.has(k)) throw invalid(k, `cannot be changed; allowed: ${[...MODIFY_FIELDS].join(', ')}`);
+  const qty = b['qty'] === undefined ? undefined : positiveNumber(b['qty'], 'qty', MAX_QTY);
+  if (qty !== undefined && !Number.isInteger(qty)) throw invalid('qty', `must be a whole number of shares, got ${qty}`);
+  const price = b['price'] === undefined ? undefined : positiveNumber(b['price'], 'price', MAX_PRICE);
+  if (qty === undefined && price === undefined) throw invalid('body', 'give qty and/or price to change');
+  const a = b['adjustPriceLimit'];
+  if (a !== undefined && (typeof a !== 'number' || !Number.isFinite(a) || a === 0 || Math.abs(a) > 0.1)) throw invalid('adjustPriceLimit', 'must be a non-zero number between -0.1 and 0.1');
+  return { qty, price, adjustPriceLimit: a as number | undefined };
+}
+
+/** Hash of what the order is (not of the clientOrderId): a reused clientOrderId with another hash is a 409. */
+export function orderRequestHash(accId: string, r: OrderRequest): string {
+  const canonical = JSON.stringify([accId, r.security.key, r.side, r.type, r.qty, r.price ?? null, r.timeInForce, r.adjustPriceLimit ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function parseAccId(v: string | undefined): string {
+  if (!v || !/^\d{1,20}$/.test(v) || BigInt(v) >= 2n ** 64n) throw invalid('accId', `must be a decimal account ID (uint64), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseOrderId(v: string | undefined): bigint {
+  if (!v || !/^\d{1,20}$/.test(v) || BigInt(v) >= 2n ** 64n) throw invalid('orderId', `must be a decimal order ID (uint64), got ${JSON.stringify(v)}`);
+  return BigInt(v);
+}

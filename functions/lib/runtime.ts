@@ -1,0 +1,95 @@
+// What a Lambda execution environment creates once and reuses while warm: configuration, AWS clients,
+// stores, the rate limiter and the OpenD connection. In AWS the RSA key comes from Secrets Manager; locally
+// from a file. The AWS SDK reaches local endpoints through AWS_ENDPOINT_URL_DYNAMODB / _EVENTBRIDGE.
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '../../proto/client.js';
+import { createLogger } from '../../proto/log.js';
+import { AccountDirectory } from './accounts.js';
+import { DynamoGatewayStateStore, type GatewayStateStore } from './gateway-state-store.js';
+import { DynamoIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
+import { OpenDConnection } from './opend-connection.js';
+import { DynamoFillStore, DynamoOrderStore, type FillStore, type OrderStore } from './order-store.js';
+import { DynamoRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { tableNames, type TableId } from './tables.js';
+
+export const TABLE_ENV: Readonly<Record<TableId, string>> = {
+  orders: 'ORDERS_TABLE',
+  fills: 'FILLS_TABLE',
+  idempotency: 'IDEMPOTENCY_TABLE',
+  rateLimits: 'RATE_LIMITS_TABLE',
+  gatewayState: 'GATEWAY_STATE_TABLE',
+};
+
+export interface RuntimeConfig {
+  openDHost: string;
+  openDPort: number;
+  tables: Record<TableId, string>;
+  /** Where the RSA key comes from, if encryption is on. */
+  rsaKey: { file: string } | { secretArn: string } | undefined;
+}
+
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const prefixed = tableNames(env['TABLE_PREFIX'] ?? 'opend-cloud');
+  const tables = {} as Record<TableId, string>;
+  for (const [id, name] of Object.entries(TABLE_ENV) as [TableId, string][]) tables[id] = env[name] ?? prefixed[id];
+  const file = env['OPEND_RSA_KEY_FILE'];
+  const secretArn = env['OPEND_RSA_KEY_SECRET_ARN'];
+  return {
+    openDHost: env['OPEND_HOST'] ?? '127.0.0.1',
+    openDPort: Number(env['OPEND_PORT'] ?? 11111),
+    tables,
+    rsaKey: file ? { file } : secretArn ? { secretArn } : undefined,
+  };
+}
+
+async function readRsaKey(src: RuntimeConfig['rsaKey']): Promise<string | undefined> {
+  if (!src) return undefined;
+  if ('file' in src) return readFileSync(src.file, 'utf8');
+  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: src.secretArn }));
+  const pem = out.SecretString?.trim();
+  if (!pem || !pem.includes('PRIVATE KEY')) throw new Error(`secret ${src.secretArn} does not hold a PEM private key yet; store the output of "openssl genrsa 1024" in it`);
+  return pem;
+}
+
+export interface Runtime {
+  config: RuntimeConfig;
+  log: Logger;
+  orders: OrderStore;
+  fills: FillStore;
+  idempotency: IdempotencyStore;
+  limiter: RateLimiter;
+  gatewayState: GatewayStateStore;
+  openD: OpenDConnection;
+  directory: AccountDirectory;
+}
+
+export function createRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: Logger = createLogger('functions')): Runtime {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    config,
+    log,
+    orders: new DynamoOrderStore(doc, config.tables.orders),
+    fills: new DynamoFillStore(doc, config.tables.fills),
+    idempotency: new DynamoIdempotencyStore(doc, config.tables.idempotency),
+    limiter: new DynamoRateLimiter(doc, config.tables.rateLimits),
+    gatewayState: new DynamoGatewayStateStore(doc, config.tables.gatewayState),
+    openD: new OpenDConnection({ host: config.openDHost, port: config.openDPort, rsaPrivateKey: () => readRsaKey(config.rsaKey), log }),
+    directory: new AccountDirectory(),
+  };
+}
+
+let shared: Runtime | undefined;
+
+/** The execution environment's runtime, created on first use. */
+export function runtime(): Runtime {
+  shared ??= createRuntime();
+  return shared;
+}
+
+/** For tests and the local stack: replace (or drop) the shared runtime. */
+export function setRuntime(r: Runtime | undefined): void {
+  shared = r;
+}
