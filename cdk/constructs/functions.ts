@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  EVENT_SOURCE,
+  FUNCTION_ENV,
+  FUNCTION_IDS,
+  FUNCTIONS,
+  GATEWAY,
+  type FunctionDefinition,
+  type FunctionId,
+  type OpenDCloudConfig,
+} from '../definitions.js';
+import type { Data } from './data.js';
+import type { Events } from './events.js';
+import { acknowledge } from './nag.js';
+import type { Network } from './network.js';
+
+export interface FunctionsProps {
+  readonly config: OpenDCloudConfig;
+  /** Absolute path of the repository; `FUNCTIONS[…].entry` is relative to it. */
+  readonly repoRoot: string;
+  readonly network: Network;
+  readonly data: Data;
+  readonly events: Events;
+  /** DNS name of OpenD in Cloud Map. */
+  readonly openDHost: string;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** ESM output needs `require` for the CommonJS dependencies esbuild inlines (protobufjs and friends). */
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** One Lambda per `FUNCTIONS` entry, with exactly the access its definition asks for. */
+export class Functions extends Construct {
+  readonly functions: Readonly<Record<FunctionId, NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const functions = {} as Record<FunctionId, NodejsFunction>;
+    for (const functionId of FUNCTION_IDS) {
+      functions[functionId] = this.createFunction(functionId, FUNCTIONS[functionId], props);
+    }
+    this.functions = functions;
+  }
+
+  private createFunction(functionId: FunctionId, definition: FunctionDefinition, props: FunctionsProps): NodejsFunction {
+    const { config, repoRoot, network, data, events } = props;
+    const entry = join(repoRoot, definition.entry);
+    if (!existsSync(entry)) {
+      throw new Error(
+        `Function "${functionId}": its handler ${definition.entry} does not exist. ` +
+          `Write it (exporting "${definition.handler}") or fix the entry in FUNCTIONS (cdk/definitions.ts).`,
+      );
+    }
+    const logGroup = new logs.LogGroup(this, `${functionId}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const environment: Record<string, string> = {
+      [FUNCTION_ENV.eventBusName]: events.bus.eventBusName,
+      [FUNCTION_ENV.eventSource]: EVENT_SOURCE,
+      [FUNCTION_ENV.openDMode]: config.openDMode,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (definition.needsOpenD) {
+      environment[FUNCTION_ENV.openDHost] = props.openDHost;
+      environment[FUNCTION_ENV.openDPort] = String(GATEWAY.apiPort);
+      environment[FUNCTION_ENV.rsaKeySecretArn] = data.rsaKeySecret.secretArn;
+    }
+    const invokedAsync = definition.asyncRetryAttempts !== undefined;
+
+    const fn = new NodejsFunction(this, functionId, {
+      entry,
+      handler: definition.handler,
+      description: definition.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      // Pure JavaScript dependencies only, so Graviton: cheaper per GB-second than x86_64.
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: definition.memoryMb,
+      timeout: Duration.seconds(definition.timeoutSec),
+      ...(config.reservedConcurrency ? { reservedConcurrentExecutions: definition.reservedConcurrency } : {}),
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // Ship the pinned SDK versions (package-lock.json) rather than whatever the runtime carries.
+        bundleAwsSDK: true,
+      },
+      environment,
+      logGroup,
+      // Only the functions that talk to OpenD need the VPC (and its NAT for AWS APIs); the rest stay outside.
+      ...(definition.needsOpenD
+        ? {
+            vpc: network.vpc,
+            vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: [network.functionSecurityGroup],
+          }
+        : {}),
+      ...(invokedAsync ? { retryAttempts: definition.asyncRetryAttempts, deadLetterQueue: events.deadLetterQueue } : {}),
+    });
+
+    for (const [name, value] of Object.entries(data.grantTables(fn, definition.tables))) fn.addEnvironment(name, value);
+    if (definition.needsOpenD) data.rsaKeySecret.grantRead(fn);
+
+    acknowledge(
+      fn,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AWS-managed policy that only lets the function write its own CloudWatch logs; a copy would drift from AWS updates.',
+    );
+    acknowledge(
+      fn,
+      'AwsSolutions-L1',
+      'Node.js 22 on purpose: the pinned runtime dependencies (middy 6, vitest 4 for the tests) are verified on Node 20/22; moving to 24 is a deliberate upgrade with its own test run.',
+    );
+    if (definition.needsOpenD) {
+      acknowledge(
+        fn,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        'AWS-managed policy Lambda needs to attach its network interfaces in the VPC where OpenD listens.',
+      );
+    }
+    return fn;
+  }
+}
