@@ -17,8 +17,8 @@ import type { Network } from './network.js';
 /** The gateway image is built from the repository root (the relay imports `proto/`) with this Dockerfile. */
 export const GATEWAY_DOCKERFILE = 'gateway-container/Dockerfile';
 
-/** The build context filter, kept beside the Dockerfile (CDK only reads a .dockerignore at the context root). */
-export const GATEWAY_DOCKERIGNORE = 'gateway-container/.dockerignore';
+/** The build context filter, kept beside the Dockerfile (Docker reads <Dockerfile>.dockerignore beside the Dockerfile; CDK is given the same patterns). */
+export const GATEWAY_DOCKERIGNORE = 'gateway-container/Dockerfile.dockerignore';
 
 /**
  * What of the repository goes into the image's build context (Docker ignore syntax: exclude everything, then
