@@ -50,6 +50,22 @@ export interface StagedSecrets {
   env: Env;
   /** Files written here (removed at stop). */
   files: string[];
+  /** Secret variables still holding the deploy-time placeholder (the user has not filled them in yet). */
+  unconfigured: string[];
+}
+
+/** The value a deployed secret starts with until the user fills it in (cdk/definitions.ts SECRET_PLACEHOLDER). */
+export const SECRET_PLACEHOLDER = 'REPLACE_ME';
+
+function isPlaceholder(value: string): boolean {
+  const v = value.trim();
+  if (v === SECRET_PLACEHOLDER) return true;
+  try {
+    const o = JSON.parse(v) as Record<string, unknown>;
+    return typeof o === 'object' && o !== null && Object.values(o).some((x) => x === SECRET_PLACEHOLDER);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -59,11 +75,16 @@ export interface StagedSecrets {
 export function stageSecretsFromEnv(env: Env, runtimeDir: string): StagedSecrets {
   const out: Env = { ...env };
   const files: string[] = [];
+  const unconfigured: string[] = [];
   for (const { valueVar, fileVar, fileName } of SECRET_VALUE_VARS) {
     const value = out[valueVar];
     delete out[valueVar];
     delete process.env[valueVar];
     if (value === undefined || value === '') continue;
+    if (isPlaceholder(value)) {
+      unconfigured.push(valueVar);
+      continue;
+    }
     if (out[fileVar]) throw new SettingsError(`both ${valueVar} and ${fileVar} are set: keep one`, valueVar);
     ensurePrivateDir(runtimeDir);
     const path = join(runtimeDir, fileName);
@@ -71,7 +92,7 @@ export function stageSecretsFromEnv(env: Env, runtimeDir: string): StagedSecrets
     out[fileVar] = path;
     files.push(path);
   }
-  return { env: out, files };
+  return { env: out, files, unconfigured };
 }
 
 function ensurePrivateDir(dir: string): void {
@@ -433,10 +454,30 @@ export async function main(): Promise<number> {
   };
 
   let supervisor: Supervisor;
+  let unconfigured: string[] = [];
   try {
     const staged = stageSecretsFromEnv(process.env, runtimeDir);
     cleanup.push(...staged.files);
-    const settings = readSettingsFromEnv(staged.env, (p) => readFileSync(p, 'utf8'));
+    unconfigured = staged.unconfigured;
+    let settings: GatewaySettings;
+    try {
+      settings = readSettingsFromEnv(staged.env, (p) => readFileSync(p, 'utf8'));
+    } catch (err) {
+      if (!(err instanceof SettingsError) || unconfigured.length === 0) throw err;
+      // A fresh deployment whose secrets are still placeholders: stay up (the health check sees /livez), run
+      // only the relay so /readyz and the Gateway State event say "not ready", and say what to fill in.
+      log.error(`secrets not filled in yet: ${unconfigured.join(', ')}; OpenD is not started until they are (then force a new deployment)`, { detail: err.message });
+      supervisor = new Supervisor([{ name: 'relay', command: commandFromEnv(staged.env, 'RELAY_CMD', defaultCommand('relay')), env: { ...staged.env, OPEND_LOGIN_SECRET_FILE: undefined } }], {
+        initialBackoffMs: msVar(staged.env, 'RESTART_BACKOFF_INITIAL_MS', 1_000),
+        maxBackoffMs: msVar(staged.env, 'RESTART_BACKOFF_MAX_MS', 60_000),
+        resetAfterMs: msVar(staged.env, 'RESTART_RESET_AFTER_MS', 60_000),
+        graceMs: msVar(staged.env, 'SHUTDOWN_GRACE_MS', 20_000),
+        log,
+        scrub: createScrubber([]),
+      });
+      return await runSupervised(supervisor, log, removeFiles);
+    }
+    if (unconfigured.length > 0) log.warn(`secrets still holding the placeholder were ignored: ${unconfigured.join(', ')}`);
     const { specs, files } = buildChildSpecs(staged.env, settings, runtimeDir);
     cleanup.push(...files);
     supervisor = new Supervisor(specs, {
@@ -458,6 +499,10 @@ export async function main(): Promise<number> {
     return 1;
   }
 
+  return runSupervised(supervisor, log, removeFiles);
+}
+
+async function runSupervised(supervisor: Supervisor, log: ReturnType<typeof createLogger>, removeFiles: () => void): Promise<number> {
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => void supervisor.stop(signal).then(resolve);
     process.on('SIGTERM', onSignal);

@@ -317,6 +317,25 @@ describe('gateway entrypoint', () => {
     expect(logLines(out).at(-1)).toMatchObject({ component: 'entrypoint', msg: 'gateway stopped' });
   });
 
+  it('stays up with only the relay while the deployed secrets are still placeholders, and says which to fill in', async () => {
+    const rec = tempDir();
+    const gw = startGateway({
+      OPEND_MODE: 'opend',
+      OPEND_RUNTIME_DIR: join(rec, 'run'),
+      OPEND_LOGIN_SECRET: JSON.stringify({ account: 'REPLACE_ME', passwordMd5: 'REPLACE_ME' }),
+      OPEND_RSA_PRIVATE_KEY: 'REPLACE_ME',
+      RELAY_CMD: fakeChildCmd('relay'),
+      FAKE_RECORD_DIR: rec,
+    });
+    const relay = await waitFor('the relay to start', () => records(rec, 'relay')[0]);
+    expect(records(rec, 'opend')).toHaveLength(0);
+    const err = logLines(gw.output()).find((l) => l['level'] === 'error');
+    expect(String(err?.['msg'])).toMatch(/secrets not filled in yet: OPEND_LOGIN_SECRET, OPEND_RSA_PRIVATE_KEY/);
+    gw.proc.kill('SIGTERM');
+    expect((await exitOf(gw)).code).toBe(0);
+    expect(alive(relay.pid)).toBe(false);
+  });
+
   it('stops on SIGINT as well', async () => {
     const rec = tempDir();
     const gw = startGateway({ OPEND_MODE: 'simulator', OPEND_RUNTIME_DIR: join(rec, 'run'), SIMULATOR_CMD: fakeChildCmd('simulator'), RELAY_CMD: fakeChildCmd('relay'), FAKE_RECORD_DIR: rec });

@@ -1,0 +1,111 @@
+// The gateway container's processes for real: the entrypoint in simulator mode starts the real simulator and
+// the real relay (from source, as the image does from its bundles), becomes ready, publishes to a local
+// PutEvents endpoint, and stops cleanly on SIGTERM with no process left.
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { startLocalEventBridge } from '../../bin/local/eventbridge-local.js';
+import { until } from '../support/local-aws.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const KEY = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const children = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const stack = [pid];
+  for (let i = 0; i < 1000 && stack.length; i++) {
+    for (const c of children(stack.pop()!)) {
+      out.push(c);
+      stack.push(c);
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+it('runs the real simulator and relay under the entrypoint, becomes ready, and stops cleanly', async () => {
+  const bus = await startLocalEventBridge();
+  cleanups.push(() => bus.close());
+  const [apiPort, healthPort] = [await freePort(), await freePort()];
+  const runDir = mkdtempSync(join(tmpdir(), 'gw-run-'));
+  cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway-container/entrypoint.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '/tmp',
+      OPEND_MODE: 'simulator',
+      OPEND_API_IP: '127.0.0.1',
+      OPEND_API_PORT: String(apiPort),
+      OPEND_RUNTIME_DIR: runDir,
+      OPEND_RSA_PRIVATE_KEY: KEY,
+      RELAY_HTTP_PORT: String(healthPort),
+      RELAY_HTTP_HOST: '127.0.0.1',
+      RELAY_SUBSCRIPTIONS: JSON.stringify([{ codes: ['HK.00700'], types: ['BASIC'] }]),
+      EVENT_BUS_NAME: 'gateway-test',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      RELAY_EMF_INTERVAL_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d));
+  proc.stderr!.on('data', (d: Buffer) => (out += d));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  cleanups.push(() => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  });
+
+  await until(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, 60_000, 'the relay to report ready');
+  await until(() => bus.events.some((e) => e['detail-type'] === 'Quote'), 30_000, 'a Quote event from the simulator through the relay');
+  expect(bus.events.some((e) => e['detail-type'] === 'Gateway State' && (e.detail as { ready: boolean }).ready)).toBe(true);
+  const kids = descendants(proc.pid!);
+  expect(kids.length).toBeGreaterThanOrEqual(2);
+  expect(out).not.toContain(KEY.split('\n')[1]!);
+
+  proc.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  await until(() => kids.every((k) => !alive(k)), 10_000, 'every child to exit');
+});
