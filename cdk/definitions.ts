@@ -84,12 +84,12 @@ export const FUNCTIONS = {
   orderEvents: {
     entry: 'functions/handlers/order-events.ts',
     handler: 'handler',
-    description: 'Order Update / Order Fill events from the bus into the orders and fills tables',
+    description: 'Order, fill, gateway-state and login-challenge events from the bus into DynamoDB',
     memoryMb: 256,
     timeoutSec: 30,
     reservedConcurrency: 5,
     needsOpenD: false,
-    tables: { orders: 'readWrite', fills: 'readWrite' },
+    tables: { orders: 'readWrite', fills: 'readWrite', gatewayState: 'readWrite' },
     // Writes are idempotent upserts keyed by order / fill ID, so retrying is safe.
     asyncRetryAttempts: 2,
   },
@@ -205,6 +205,11 @@ export const EVENT_RULES = {
   orderEvents: {
     description: 'Order updates and fills into DynamoDB',
     eventPattern: { source: [EVENT_SOURCE], 'detail-type': ['Order Update', 'Order Fill'] },
+    target: { kind: 'function', function: 'orderEvents' },
+  },
+  gatewayStatus: {
+    description: 'Gateway State and Login Challenge into the gateway-state table (GET /v1/gateway reads it)',
+    eventPattern: { source: [EVENT_SOURCE], 'detail-type': ['Gateway State', 'Login Challenge'] },
     target: { kind: 'function', function: 'orderEvents' },
   },
   loginChallenges: {
