@@ -1,0 +1,241 @@
+// The whole system on one machine: the simulator (encrypted with a generated key), DynamoDB Local, a local
+// EventBridge with the CDK app's rules, the relay, the Lambda handlers behind a local HTTP API, and the
+// configured schedules. The handler code is the same code that runs in Lambda.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { eventRules, FUNCTIONS, loadConfig, routeList, schedules as configuredSchedules, type FunctionId } from '../../cdk/definitions.js';
+import { runtime, setRuntime } from '../../functions/lib/runtime.js';
+import { createTables } from '../../functions/lib/tables.js';
+import { Relay } from '../../gateway-container/relay/relay.js';
+import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
+import type { Logger } from '../../proto/client.js';
+import { generateRsaKeyPem } from '../../proto/crypto.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startLocalEventBridge, type BusEvent, type LocalEventBridge } from './eventbridge-local.js';
+import { compileRoute, dispatchHttp, type LambdaHttpHandler } from './http-api.js';
+import { startScheduler, type SchedulerHandle } from './scheduler.js';
+
+export interface LocalStackOptions {
+  root: string;
+  dataDir: string;
+  fresh: boolean;
+  ports: { api: number; openD: number; dynamodb: number; eventBridge: number; relayHealth: number };
+  host?: string;
+  log: Logger;
+  /** Securities the relay subscribes to when the config has none. */
+  defaultSubscriptions?: { codes: string[]; types: string[] }[];
+}
+
+export interface RuleDelivery {
+  rule: string;
+  eventId: string;
+  detailType: string;
+  outcome: string;
+  at: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  sim: Simulator;
+  relay: Relay;
+  bus: LocalEventBridge;
+  deliveries: RuleDelivery[];
+  notifications: { topic: string; event: BusEvent }[];
+  scheduler: SchedulerHandle;
+  stop(): Promise<void>;
+}
+
+export class LocalStackError extends Error {}
+
+async function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createTcpServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+export async function checkPorts(ports: LocalStackOptions['ports'], host: string): Promise<void> {
+  const names: Record<keyof LocalStackOptions['ports'], string> = {
+    api: 'LOCAL_API_PORT (local HTTP API)',
+    openD: 'LOCAL_OPEND_PORT (OpenD simulator)',
+    dynamodb: 'LOCAL_DYNAMODB_PORT (DynamoDB Local)',
+    eventBridge: 'LOCAL_EVENTBRIDGE_PORT (local EventBridge)',
+    relayHealth: 'LOCAL_RELAY_HEALTH_PORT (relay /readyz)',
+  };
+  for (const [k, port] of Object.entries(ports) as [keyof LocalStackOptions['ports'], number][]) {
+    if (!(await portFree(port, host))) {
+      throw new LocalStackError(`port ${port} is already in use (${names[k]}): stop whatever uses it, or choose another port with that variable`);
+    }
+  }
+}
+
+function rsaKeyFile(dataDir: string): string {
+  const path = join(dataDir, 'opend-rsa.pem');
+  if (!existsSync(path)) {
+    writeFileSync(path, generateRsaKeyPem(), { mode: 0o600 });
+  }
+  chmodSync(path, 0o600);
+  return path;
+}
+
+async function body(req: IncomingMessage, max = 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > max) break;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const host = o.host ?? '127.0.0.1';
+  const { log } = o;
+  if (o.fresh) rmSync(o.dataDir, { recursive: true, force: true });
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  await checkPorts(o.ports, host);
+  const keyFile = rsaKeyFile(o.dataDir);
+  const config = loadConfig({});
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.splice(0).reverse()) await s().catch((err: Error) => log.warn('stop step failed', { error: err.message }));
+  };
+  try {
+    const ddb: DynamoDbLocal = await startDynamoDbLocal({ port: o.ports.dynamodb, dbPath: join(o.dataDir, 'dynamodb') });
+    stoppers.push(() => ddb.stop());
+    const bus = await startLocalEventBridge({ port: o.ports.eventBridge, host, maxStoredEvents: 5_000 });
+    stoppers.push(() => bus.close());
+
+    // The AWS SDK in the handlers and the relay finds the local endpoints through the standard variables.
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      TABLE_PREFIX: 'local',
+      OPEND_HOST: host,
+      OPEND_PORT: String(o.ports.openD),
+      OPEND_RSA_KEY_FILE: keyFile,
+    });
+    await createTables(new DynamoDBClient({}), 'local');
+
+    const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: readFileSync(keyFile, 'utf8'), logger: log });
+    stoppers.push(() => sim.close());
+
+    // Handlers, loaded exactly as Lambda would load the entry files.
+    const modules = new Map<FunctionId, { handler: (...a: unknown[]) => Promise<unknown> }>();
+    for (const [id, def] of Object.entries(FUNCTIONS) as [FunctionId, (typeof FUNCTIONS)[FunctionId]][]) {
+      modules.set(id, (await import(pathToFileURL(join(o.root, def.entry)).href)) as { handler: (...a: unknown[]) => Promise<unknown> });
+    }
+    stoppers.push(async () => {
+      await runtime().openD.close();
+      setRuntime(undefined);
+    });
+
+    const deliveries: RuleDelivery[] = [];
+    const notifications: { topic: string; event: BusEvent }[] = [];
+    for (const [name, rule] of Object.entries(eventRules(config))) {
+      bus.addRule({
+        name,
+        eventBusName: 'opend-local',
+        pattern: rule.eventPattern,
+        target: async (ev) => {
+          let outcome: string;
+          if (rule.target.kind === 'function') {
+            const fn = modules.get(rule.target.function as FunctionId)!;
+            const r = (await fn.handler({ ...ev, eventBusName: undefined }, { awsRequestId: ev.id })) as { outcome?: string } | undefined;
+            outcome = r?.outcome ?? 'ok';
+          } else {
+            notifications.push({ topic: rule.target.topic, event: ev });
+            if (notifications.length > 500) notifications.shift();
+            log.info(`[${rule.target.topic}] ${ev['detail-type']}`, { detail: ev.detail });
+            outcome = 'notified';
+          }
+          deliveries.push({ rule: name, eventId: ev.id, detailType: ev['detail-type'], outcome, at: new Date().toISOString() });
+          if (deliveries.length > 5_000) deliveries.shift();
+        },
+      });
+    }
+
+    const subscriptions = (config.subscriptions.length ? config.subscriptions : o.defaultSubscriptions ?? [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }]) as { codes: string[]; types: never[] }[];
+    const relay = new Relay({
+      openD: { host, port: o.ports.openD, rsaPrivateKey: readFileSync(keyFile, 'utf8'), clientId: 'local-relay' },
+      subscriptions,
+      eventBridge: new EventBridgeClient({ endpoint: bus.endpoint }),
+      eventBusName: 'opend-local',
+      logger: log,
+    });
+    stoppers.push(() => relay.stop());
+    const { startHealthServer } = await import('../../gateway-container/relay/http.js');
+    const health = await startHealthServer(relay, o.ports.relayHealth, host);
+    stoppers.push(() => new Promise<void>((r) => health.close(() => r())));
+    await relay.start();
+
+    const routes = routeList().map((r) => compileRoute(r.routeKey));
+    const handlers: Record<string, LambdaHttpHandler> = {};
+    for (const r of routeList()) handlers[r.routeKey] = modules.get(r.function)!.handler as LambdaHttpHandler;
+    const api: Server = createHttpServer((req, res) => {
+      void (async () => {
+        const url = req.url ?? '/';
+        try {
+          if (url.startsWith('/_local/')) {
+            const u = new URL(url, 'http://local');
+            const payload =
+              u.pathname === '/_local/events'
+                ? { events: bus.events.filter((e) => !u.searchParams.get('detailType') || e['detail-type'] === u.searchParams.get('detailType')).slice(-200), deliveries: deliveries.slice(-500) }
+                : u.pathname === '/_local/status'
+                  ? { relay: relay.health(), publisher: relay.publisher.metrics, events: bus.events.length, deliveries: deliveries.length, schedules: scheduler.runs.slice(-20) }
+                  : undefined;
+            res.writeHead(payload ? 200 : 404, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(payload ?? { message: 'try /_local/events or /_local/status' }));
+            return;
+          }
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+          const text = await body(req);
+          const out = await dispatchHttp(routes, handlers, { method: req.method ?? 'GET', url, headers, body: text === '' ? undefined : text });
+          res.writeHead(out.status, out.headers);
+          res.end(out.body);
+        } catch (err) {
+          log.error('local API failed', { error: (err as Error).stack });
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'local API failure; see the log' } }));
+        }
+      })();
+    });
+    await new Promise<void>((r) => api.listen(o.ports.api, host, () => r()));
+    stoppers.push(
+      () =>
+        new Promise<void>((r) => {
+          api.closeAllConnections();
+          api.close(() => r());
+        }),
+    );
+
+    const scheduler = startScheduler(
+      Object.entries(configuredSchedules(config)).map(([name, s]) => ({
+        name,
+        expression: s.expression,
+        timeZone: s.timeZone,
+        enabled: s.enabled,
+        input: s.input,
+        invoke: (input) => modules.get(s.function)!.handler(input, { awsRequestId: `schedule-${name}` }),
+      })),
+      (m) => log.info(m),
+    );
+    stoppers.push(async () => scheduler.stop());
+
+    return { apiUrl: `http://${host}:${o.ports.api}`, sim, relay, bus, deliveries, notifications, scheduler, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
