@@ -425,13 +425,7 @@ export const FUNCTION_ENV = {
 } as const;
 
 /** Environment variable carrying each table's physical name, for the functions granted that table. */
-export const TABLE_ENV: Readonly<Record<TableId, string>> = {
-  orders: 'ORDERS_TABLE',
-  fills: 'FILLS_TABLE',
-  idempotency: 'IDEMPOTENCY_TABLE',
-  rateLimits: 'RATE_LIMITS_TABLE',
-  gatewayState: 'GATEWAY_STATE_TABLE',
-};
+export { TABLE_ENV } from '../functions/lib/tables.js';
 
 /**
  * Value of a secret (or JSON field of one) the user has not filled in yet. Deployed secrets start with it so

@@ -84,6 +84,15 @@ export type TableNames = Record<TableId, string>;
 
 export const TABLE_IDS = Object.keys(TABLES) as TableId[];
 
+/** Environment variable carrying each table's physical name (set by the CDK app on the functions granted it). */
+export const TABLE_ENV: Readonly<Record<TableId, string>> = {
+  orders: 'ORDERS_TABLE',
+  fills: 'FILLS_TABLE',
+  idempotency: 'IDEMPOTENCY_TABLE',
+  rateLimits: 'RATE_LIMITS_TABLE',
+  gatewayState: 'GATEWAY_STATE_TABLE',
+};
+
 /** Physical table names: `${prefix}-${suffix}`, or the bare suffix when the prefix is empty. */
 export function tableNames(prefix: string): TableNames {
   const names = {} as TableNames;

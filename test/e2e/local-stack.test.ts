@@ -2,11 +2,11 @@
 // through the local bus into the consumer, the filled order read back, then Ctrl-C and no process left.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { until } from '../support/local-aws.js';
+import { alive, descendants, freePort } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SIM_HK = '281756480572583411';
@@ -14,44 +14,6 @@ let dataDir = '';
 afterAll(() => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
-}
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const stack = [pid];
-  for (let i = 0; i < 2000 && stack.length; i++) {
-    const p = stack.pop()!;
-    let kids: number[] = [];
-    try {
-      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      kids = [];
-    }
-    for (const k of kids) {
-      out.push(k);
-      stack.push(k);
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 it('npm start runs the whole stack: an order flows to FILLED_ALL through the bus into the consumer, and Ctrl-C leaves nothing running', async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'local-stack-'));

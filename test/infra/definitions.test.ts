@@ -31,7 +31,8 @@ import { REPO_ROOT } from '../../cdk/stack.js';
 import { DETAIL_TYPES as PROTO_DETAIL_TYPES, DEFAULT_EVENT_SOURCE } from '../../proto/events.js';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { SECRET_VALUE_VARS, readSettingsFromEnv } from '../../gateway-container/opend-config.js';
-import { TABLE_ENV as RUNTIME_TABLE_ENV, loadRuntimeConfig } from '../../functions/lib/runtime.js';
+import { loadRuntimeConfig } from '../../functions/lib/runtime.js';
+import { TABLE_ENV as RUNTIME_TABLE_ENV } from '../../functions/lib/tables.js';
 
 const event = (detailType: string, detail: Record<string, unknown>) => ({
   version: '0',

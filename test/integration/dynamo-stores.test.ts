@@ -1,29 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../../bin/local/dynamodb-local.js';
+import { describe, expect, it } from 'vitest';
 import { DynamoGatewayStateStore } from '../../functions/lib/gateway-state-store.js';
 import type { FillRecord, OrderRecord } from '../../functions/lib/model.js';
 import { DynamoFillStore, DynamoOrderStore, InvalidCursorError } from '../../functions/lib/order-store.js';
-import { createTables, type TableNames } from '../../functions/lib/tables.js';
+import { useDynamoDbLocal } from '../support/dynamo.js';
 
-let ddb: DynamoDbLocal | undefined;
-let client: DynamoDBClient;
-let docClient: DynamoDBDocumentClient;
-let tables: TableNames;
-
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  docClient = DynamoDBDocumentClient.from(client);
-  tables = await createTables(client, `t${randomUUID().slice(0, 8)}`);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await ddb?.stop();
-});
+const db = useDynamoDbLocal();
 
 let nextId = 1_000_000_000_000_000_000n;
 /** A fresh 64-bit decimal ID (above 2^53, as OpenD's are). */
@@ -84,7 +66,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 
 describe('DynamoOrderStore', () => {
   it('ends on the newest state of an order whatever order its updates arrive in, duplicates included', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     for (let seed = 1; seed <= 12; seed++) {
       const orderId = newId();
@@ -98,7 +80,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('ends on the newest state when the updates race each other', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const orderId = newId();
     const events = lifecycle(accId, orderId);
@@ -111,14 +93,14 @@ describe('DynamoOrderStore', () => {
   });
 
   it('reports a repeated update as stale', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const update = order({ accId: newId(), orderId: newId() });
     expect(await store.applyUpdate(update)).toBe('applied');
     expect(await store.applyUpdate(update)).toBe('stale');
   });
 
   it('never lets an open state overwrite a terminal one, even with a newer timestamp', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const orderId = newId();
     const cancelled = order({ accId, orderId, status: 'CANCELLED_ALL', updateTimestamp: 1_700_000_010 });
@@ -129,7 +111,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('never lowers fillQty', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const orderId = newId();
     await store.applyUpdate(order({ accId, orderId, status: 'FILLED_PART', fillQty: 300, updateTimestamp: 1_700_000_005 }));
@@ -139,7 +121,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('records a fill cancelled after the order was filled', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const orderId = newId();
     await store.applyUpdate(order({ accId, orderId, status: 'FILLED_ALL', fillQty: 500, updateTimestamp: 1_700_000_005 }));
@@ -149,7 +131,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('keeps fields a later update leaves out', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const orderId = newId();
     await store.applyUpdate(order({ accId, orderId, status: 'SUBMITTING', clientOrderId: 'keep-me', updateTimestamp: 1 }));
@@ -161,7 +143,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('finds an order by its clientOrderId within its account only', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const otherAcc = newId();
     const orderId = newId();
@@ -174,12 +156,12 @@ describe('DynamoOrderStore', () => {
   });
 
   it('returns unknown orders as undefined', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     expect(await store.get(newId(), newId())).toBeUndefined();
   });
 
   it('pages through an account with an opaque cursor, every order exactly once', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     const orderIds = Array.from({ length: 7 }, () => newId());
     await Promise.all(orderIds.map((orderId) => store.applyUpdate(order({ accId, orderId }))));
@@ -201,7 +183,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('refuses a cursor from another account or not made by the store', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     const accId = newId();
     await store.applyUpdate(order({ accId, orderId: newId() }));
     await store.applyUpdate(order({ accId, orderId: newId() }));
@@ -213,7 +195,7 @@ describe('DynamoOrderStore', () => {
   });
 
   it('rejects an orderId that is not a decimal ID', async () => {
-    const store = new DynamoOrderStore(docClient, tables.orders);
+    const store = new DynamoOrderStore(db.docClient, db.tables.orders);
     await expect(store.applyUpdate(order({ accId: newId(), orderId: '12ab' }))).rejects.toThrow(/orderId/);
   });
 });
@@ -232,7 +214,7 @@ describe('DynamoFillStore', () => {
   }
 
   it('stores a fill once and reports its copies as duplicates', async () => {
-    const store = new DynamoFillStore(docClient, tables.fills);
+    const store = new DynamoFillStore(db.docClient, db.tables.fills);
     const first = fill({ accId: newId(), fillId: newId(), orderId: newId() });
     expect(await store.put(first)).toBe('inserted');
     expect(await store.put(first)).toBe('duplicate');
@@ -242,7 +224,7 @@ describe('DynamoFillStore', () => {
   });
 
   it('stores each of many concurrent copies of a fill exactly once', async () => {
-    const store = new DynamoFillStore(docClient, tables.fills);
+    const store = new DynamoFillStore(db.docClient, db.tables.fills);
     const copy = fill({ accId: newId(), fillId: newId(), orderId: newId() });
     const results = await Promise.all(Array.from({ length: 10 }, () => store.put(copy)));
     expect(results.filter((r) => r === 'inserted')).toHaveLength(1);
@@ -250,7 +232,7 @@ describe('DynamoFillStore', () => {
   });
 
   it("lists an order's fills and nothing from its other orders", async () => {
-    const store = new DynamoFillStore(docClient, tables.fills);
+    const store = new DynamoFillStore(db.docClient, db.tables.fills);
     const accId = newId();
     const orderId = newId();
     const mine = [fill({ accId, orderId, fillId: newId(), qty: 100 }), fill({ accId, orderId, fillId: newId(), qty: 400 })];
@@ -266,7 +248,7 @@ describe('DynamoFillStore', () => {
 
 describe('DynamoGatewayStateStore', () => {
   it('returns the latest value put under a name, with when it was written', async () => {
-    const store = new DynamoGatewayStateStore(docClient, tables.gatewayState, { now: () => Date.UTC(2030, 0, 2) });
+    const store = new DynamoGatewayStateStore(db.docClient, db.tables.gatewayState, { now: () => Date.UTC(2030, 0, 2) });
     await store.put('relay-health', { loggedIn: false, since: 'a' });
     await store.put('relay-health', { loggedIn: true, connections: 3, note: undefined });
     const entry = await store.get<{ loggedIn: boolean; connections: number }>('relay-health');

@@ -1,27 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../../bin/local/dynamodb-local.js';
+import { describe, expect, it } from 'vitest';
 import { DynamoIdempotencyStore, idempotencyKey } from '../../functions/lib/idempotency-store.js';
-import { createTables, type TableNames } from '../../functions/lib/tables.js';
+import { useDynamoDbLocal } from '../support/dynamo.js';
 
-let ddb: DynamoDbLocal | undefined;
-let client: DynamoDBClient;
-let docClient: DynamoDBDocumentClient;
-let tables: TableNames;
-
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  docClient = DynamoDBDocumentClient.from(client);
-  tables = await createTables(client, `t${randomUUID().slice(0, 8)}`);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await ddb?.stop();
-});
+const db = useDynamoDbLocal();
 
 const ACC_ID = '281756479345015383';
 
@@ -31,7 +13,7 @@ function newClientOrderId(): string {
 
 describe('DynamoIdempotencyStore', () => {
   it('lets exactly one of 50 concurrent placements with the same clientOrderId start', async () => {
-    const store = new DynamoIdempotencyStore(docClient, tables.idempotency);
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
     const clientOrderId = newClientOrderId();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -52,7 +34,7 @@ describe('DynamoIdempotencyStore', () => {
   });
 
   it('returns the stored outcome to a retry after the placement completed', async () => {
-    const store = new DynamoIdempotencyStore(docClient, tables.idempotency);
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
     const clientOrderId = newClientOrderId();
     const key = idempotencyKey(ACC_ID, clientOrderId);
     expect(key).toBe(`${ACC_ID}#${clientOrderId}`);
@@ -69,7 +51,7 @@ describe('DynamoIdempotencyStore', () => {
   });
 
   it('completes a record only once', async () => {
-    const store = new DynamoIdempotencyStore(docClient, tables.idempotency);
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
     const clientOrderId = newClientOrderId();
     const key = idempotencyKey(ACC_ID, clientOrderId);
     await store.begin({ accId: ACC_ID, clientOrderId, requestHash: 'h', ttlSeconds: 3_600 });
@@ -85,7 +67,7 @@ describe('DynamoIdempotencyStore', () => {
   });
 
   it('lets exactly one of two retriers take over an attempt whose outcome is unknown', async () => {
-    const store = new DynamoIdempotencyStore(docClient, tables.idempotency);
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
     const clientOrderId = newClientOrderId();
     const key = idempotencyKey(ACC_ID, clientOrderId);
     await store.begin({ accId: ACC_ID, clientOrderId, requestHash: 'h', ttlSeconds: 3_600 });
@@ -99,7 +81,7 @@ describe('DynamoIdempotencyStore', () => {
   });
 
   it('shuts out the original attempt once a retrier has taken over', async () => {
-    const store = new DynamoIdempotencyStore(docClient, tables.idempotency);
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
     const clientOrderId = newClientOrderId();
     const key = idempotencyKey(ACC_ID, clientOrderId);
     await store.begin({ accId: ACC_ID, clientOrderId, requestHash: 'h', ttlSeconds: 3_600 });
@@ -114,7 +96,7 @@ describe('DynamoIdempotencyStore', () => {
 
   it('treats an expired record as absent even before DynamoDB deletes it', async () => {
     let now = Date.UTC(2030, 0, 1);
-    const store = new DynamoIdempotencyStore(docClient, tables.idempotency, { now: () => now });
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency, { now: () => now });
     const clientOrderId = newClientOrderId();
     const key = idempotencyKey(ACC_ID, clientOrderId);
     await store.begin({ accId: ACC_ID, clientOrderId, requestHash: 'old', ttlSeconds: 60 });

@@ -1,27 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../../bin/local/dynamodb-local.js';
+import { describe, expect, it } from 'vitest';
 import { bucketFor, DynamoRateLimiter, FUTU_LIMITS } from '../../functions/lib/rate-limiter.js';
-import { createTables, type TableNames } from '../../functions/lib/tables.js';
+import { useDynamoDbLocal } from '../support/dynamo.js';
 
-let ddb: DynamoDbLocal | undefined;
-let client: DynamoDBClient;
-let docClient: DynamoDBDocumentClient;
-let tables: TableNames;
-
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  docClient = DynamoDBDocumentClient.from(client);
-  tables = await createTables(client, `t${randomUUID().slice(0, 8)}`);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await ddb?.stop();
-});
+const db = useDynamoDbLocal();
 
 /** A clock the test moves by hand; starts now so TTLs written by the limiter lie in the future. */
 function manualClock(): { now: () => number; set(ms: number): void; start: number } {
@@ -37,7 +19,7 @@ function newAccount(): string {
 describe('DynamoRateLimiter', () => {
   it('rejects the 16th order inside 30 s and says when to retry', async () => {
     const clock = manualClock();
-    const limiter = new DynamoRateLimiter(docClient, tables.rateLimits, { now: clock.now });
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { now: clock.now });
     const bucket = bucketFor(newAccount(), 'PlaceOrder');
 
     for (let i = 0; i < 15; i++) {
@@ -56,7 +38,7 @@ describe('DynamoRateLimiter', () => {
 
   it('allows again once the first request has left the window, and keeps sliding', async () => {
     const clock = manualClock();
-    const limiter = new DynamoRateLimiter(docClient, tables.rateLimits, { now: clock.now });
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { now: clock.now });
     const bucket = bucketFor(newAccount(), 'PlaceOrder');
     for (let i = 0; i < 15; i++) {
       clock.set(clock.start + i * 100);
@@ -76,7 +58,7 @@ describe('DynamoRateLimiter', () => {
 
   it('keeps consecutive orders at least 20 ms apart', async () => {
     const clock = manualClock();
-    const limiter = new DynamoRateLimiter(docClient, tables.rateLimits, { now: clock.now });
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { now: clock.now });
     const bucket = bucketFor(newAccount(), 'PlaceOrder');
 
     expect(await limiter.acquire(bucket, FUTU_LIMITS.PlaceOrder)).toEqual({ allowed: true });
@@ -93,7 +75,7 @@ describe('DynamoRateLimiter', () => {
 
   it('does not count a denied request against the limit', async () => {
     const clock = manualClock();
-    const limiter = new DynamoRateLimiter(docClient, tables.rateLimits, { now: clock.now });
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { now: clock.now });
     const bucket = bucketFor(newAccount(), 'UnlockTrade');
     for (let i = 0; i < 10; i++) await limiter.acquire(bucket, FUTU_LIMITS.UnlockTrade);
     for (let i = 0; i < 5; i++) {
@@ -106,7 +88,7 @@ describe('DynamoRateLimiter', () => {
 
   it('keeps separate counts per account and per protocol', async () => {
     const clock = manualClock();
-    const limiter = new DynamoRateLimiter(docClient, tables.rateLimits, { now: clock.now });
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { now: clock.now });
     const account = newAccount();
     const rule = { limit: 1, windowMs: 30_000 };
     expect(await limiter.acquire(bucketFor(account, 'PlaceOrder'), rule)).toEqual({ allowed: true });
@@ -116,7 +98,7 @@ describe('DynamoRateLimiter', () => {
   });
 
   it('allows exactly 15 of 20 concurrent orders', async () => {
-    const limiter = new DynamoRateLimiter(docClient, tables.rateLimits);
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits);
     const bucket = bucketFor(newAccount(), 'PlaceOrder');
     // Same limit as PlaceOrder, without the 20 ms gap that would serialise the race.
     const rule = { limit: 15, windowMs: 30_000 };
