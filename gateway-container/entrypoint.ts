@@ -437,6 +437,8 @@ export function buildChildSpecs(env: Env, settings: GatewaySettings, runtimeDir:
     const simEnv = nodeChildEnv(env, settings);
     simEnv['SIM_HOST'] = settings.apiIp;
     simEnv['SIM_PORT'] = String(settings.apiPort);
+    // Without a key the simulator must not invent one: the relay and the Lambdas would not have it.
+    if (!simEnv['OPEND_RSA_KEY_FILE']) simEnv['SIM_NO_ENCRYPTION'] = '1';
     if (settings.tradePasswordMd5File && !simEnv['SIM_TRADE_PASSWORD_MD5_FILE']) simEnv['SIM_TRADE_PASSWORD_MD5_FILE'] = settings.tradePasswordMd5File;
     specs.push({ name: 'simulator', command: commandFromEnv(env, 'SIMULATOR_CMD', defaultCommand('simulator')), env: simEnv });
   }

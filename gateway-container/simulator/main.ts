@@ -1,53 +1,130 @@
-// Simulator process entry. Settings from environment variables (secrets from files only):
-//   SIM_HOST (127.0.0.1), SIM_PORT (11111), OPEND_RSA_KEY_FILE (PEM; encryption on when set),
-//   SIM_SEED (1), SIM_SPEED (1 = real time), SIM_SESSIONS (always-open | exchange), SIM_PUSH_BEFORE_REPLY (0/1),
-//   SIM_SUB_QUOTA (100), SIM_LOGIN_CHALLENGE ("phone" | "picture"; the code comes from SIM_VERIFY_CODE_FILE),
-//   SIM_TRADE_PASSWORD_MD5_FILE (default md5("123456")), LOG_LEVEL.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// `npm run sim` — the OpenD simulator as a process. Every option is a flag or an environment variable
+// (flags win); secrets (the login code, the trade password MD5) only come from files.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { createLogger } from '../../proto/log.js';
 import { startSimulator } from './index.js';
 
-const log = createLogger('simulator');
+interface Option {
+  flag: string;
+  env: string;
+  help: string;
+  dflt?: string;
+  boolean?: boolean;
+}
 
-function fileOrUndefined(name: string): string | undefined {
-  const p = process.env[name];
-  if (!p) return undefined;
+const OPTIONS: Option[] = [
+  { flag: 'host', env: 'SIM_HOST', dflt: '127.0.0.1', help: 'listen address (a non-loopback address refuses trading on unencrypted connections, as OpenD)' },
+  { flag: 'port', env: 'SIM_PORT', dflt: '11111', help: 'API port' },
+  { flag: 'key', env: 'OPEND_RSA_KEY_FILE', help: 'RSA private key (PKCS#1 PEM) shared with clients; generated (mode 0600) when the file does not exist' },
+  { flag: 'no-encryption', env: 'SIM_NO_ENCRYPTION', boolean: true, help: 'run without an RSA key (plaintext only)' },
+  { flag: 'seed', env: 'SIM_SEED', dflt: '1', help: 'seed of the deterministic price process' },
+  { flag: 'speed', env: 'SIM_SPEED', dflt: '1', help: 'virtual time per real time (1 = real time, 60 = a minute per second)' },
+  { flag: 'sessions', env: 'SIM_SESSIONS', dflt: 'always-open', help: '"always-open" or "exchange" (real trading hours per market)' },
+  { flag: 'universe', env: 'SIM_UNIVERSE', help: 'securities JSON (default: the shipped universe.json)' },
+  { flag: 'push-before-reply', env: 'SIM_PUSH_BEFORE_REPLY', boolean: true, help: 'send trade pushes before the PlaceOrder reply' },
+  { flag: 'sub-quota', env: 'SIM_SUB_QUOTA', dflt: '100', help: 'subscription quota' },
+  { flag: 'history-quota', env: 'SIM_HISTORY_QUOTA', dflt: '100', help: 'history K-line quota (securities per 30 days)' },
+  { flag: 'login-challenge', env: 'SIM_LOGIN_CHALLENGE', help: '"phone" or "picture": start waiting for a verification code (needs --verify-code-file)' },
+  { flag: 'verify-code-file', env: 'SIM_VERIFY_CODE_FILE', help: 'file holding the code that completes the login challenge' },
+  { flag: 'trade-password-md5-file', env: 'SIM_TRADE_PASSWORD_MD5_FILE', help: 'file holding the MD5 of the trade password REAL accounts unlock with (default: md5 of 123456)' },
+];
+
+function usage(): string {
+  const lines = ['Usage: npm run sim -- [options]', '', 'The OpenD simulator: a wire-compatible OpenD with a simulated market and paper trading.', '', 'Options (flag | environment variable):'];
+  for (const o of OPTIONS) lines.push(`  --${o.flag}${o.boolean ? '' : ' <value>'}`.padEnd(34) + `${o.env.padEnd(28)} ${o.help}${o.dflt ? ` (default ${o.dflt})` : ''}`);
+  lines.push('  --help'.padEnd(34) + ''.padEnd(28) + ' this text');
+  return lines.join('\n');
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Record<string, string | boolean | undefined> {
+  const out: Record<string, string | boolean | undefined> = {};
+  for (const o of OPTIONS) out[o.flag] = o.boolean ? env[o.env] === '1' || env[o.env] === 'true' : (env[o.env] ?? o.dflt);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') return { help: true };
+    const [name, inline] = a.startsWith('--') ? (a.slice(2).split('=', 2) as [string, string | undefined]) : [a, undefined];
+    const o = OPTIONS.find((x) => x.flag === name);
+    if (!o) throw new Error(`unknown option ${a}; see --help`);
+    if (o.boolean) out[o.flag] = true;
+    else {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`--${o.flag} needs a value`);
+      out[o.flag] = v;
+    }
+  }
+  return out;
+}
+
+function readSecretFile(path: string | undefined, what: string): string | undefined {
+  if (!path) return undefined;
   try {
-    return readFileSync(p, 'utf8').trim();
+    return readFileSync(path, 'utf8').trim();
   } catch (err) {
-    log.error(`${name} points to a file that cannot be read`, { path: p, error: (err as Error).message });
-    process.exit(2);
+    throw new Error(`${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
+function number(v: unknown, name: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 async function main(): Promise<void> {
-  const env = process.env;
-  const challenge = env['SIM_LOGIN_CHALLENGE'];
-  if (challenge && challenge !== 'phone' && challenge !== 'picture') {
-    log.error('SIM_LOGIN_CHALLENGE must be "phone" or "picture"', { got: challenge });
+  const log = createLogger('simulator');
+  let o: Record<string, string | boolean | undefined>;
+  try {
+    o = parseArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const code = fileOrUndefined('SIM_VERIFY_CODE_FILE');
-  if (challenge && !code) {
-    log.error('SIM_LOGIN_CHALLENGE needs SIM_VERIFY_CODE_FILE with the code that completes the login');
-    process.exit(2);
+  if (o['help']) {
+    process.stdout.write(usage() + '\n');
+    return;
   }
+  let keyPem: string | undefined;
+  let keyFile: string | undefined;
+  if (!o['no-encryption']) {
+    keyFile = resolve(String(o['key'] ?? '.local-data/simulator-rsa.pem'));
+    if (!existsSync(keyFile)) {
+      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+      writeFileSync(keyFile, generateRsaKeyPem(), { mode: 0o600 });
+      log.info('generated a new RSA key for the simulator', { keyFile });
+    }
+    chmodSync(keyFile, 0o600);
+    keyPem = readFileSync(keyFile, 'utf8');
+  }
+  const challenge = o['login-challenge'] as string | undefined;
+  if (challenge && challenge !== 'phone' && challenge !== 'picture') throw new Error('--login-challenge must be "phone" or "picture"');
+  const code = readSecretFile(o['verify-code-file'] as string | undefined, 'the verification code file');
+  if (challenge && !code) throw new Error('--login-challenge needs --verify-code-file with the code that completes the login');
+  const sessions = String(o['sessions']);
+  if (sessions !== 'always-open' && sessions !== 'exchange') throw new Error('--sessions must be "always-open" or "exchange"');
   const sim = await startSimulator({
-    host: env['SIM_HOST'] ?? '127.0.0.1',
-    port: Number(env['SIM_PORT'] ?? 11111),
-    rsaPrivateKey: fileOrUndefined('OPEND_RSA_KEY_FILE'),
-    seed: Number(env['SIM_SEED'] ?? 1),
-    clock: { speed: Number(env['SIM_SPEED'] ?? 1) },
-    sessions: env['SIM_SESSIONS'] === 'exchange' ? 'exchange' : 'always-open',
-    pushBeforeReply: env['SIM_PUSH_BEFORE_REPLY'] === '1',
-    subscriptionQuota: Number(env['SIM_SUB_QUOTA'] ?? 100),
+    host: String(o['host']),
+    port: number(o['port'], 'port'),
+    rsaPrivateKey: keyPem,
+    seed: number(o['seed'], 'seed'),
+    clock: { speed: number(o['speed'], 'speed') },
+    sessions,
+    universePath: o['universe'] as string | undefined,
+    pushBeforeReply: o['push-before-reply'] === true,
+    subscriptionQuota: number(o['sub-quota'], 'sub-quota'),
+    historyKLQuota: number(o['history-quota'], 'history-quota'),
     loginChallenge: challenge ? { type: challenge as 'phone' | 'picture', code: code! } : undefined,
-    tradePasswordMd5: fileOrUndefined('SIM_TRADE_PASSWORD_MD5_FILE'),
+    tradePasswordMd5: readSecretFile(o['trade-password-md5-file'] as string | undefined, 'the trade password MD5 file'),
     logger: log,
   });
-  log.info('simulator ready', { host: sim.host, port: sim.port });
+  const say = (s = '') => process.stdout.write(s + '\n');
+  say(`OpenD simulator listening on ${sim.host}:${sim.port}`);
+  say(keyFile ? `  RSA key: ${keyFile} (clients use the same file; AES-CBC or FTAES-ECB per connection)` : '  no encryption (plaintext)');
+  say(`  program status: ${challenge ? `waiting for a ${challenge} verification code (Verification 1006)` : 'READY'}`);
+  say('  accounts:');
+  for (const a of sim.trading.accounts()) say(`    ${a.accID}  ${a.trdEnv === 0 ? 'SIMULATE' : 'REAL'}  markets ${a.trdMarketAuthList?.join(',')}`);
   const stop = async (signal: string) => {
     log.info('stopping simulator', { signal });
     await sim.close();
@@ -59,7 +136,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().catch((err: Error) => {
-    log.error('simulator failed to start', { error: err.message });
+    process.stderr.write(`simulator: ${err.message}\n`);
     process.exit(1);
   });
 }

@@ -85,6 +85,8 @@ export class OpenDSimulator {
   private challengeRequestedAt = -Infinity;
   /** Pushes held back while a request's reply is pending (pushBeforeReply = false). */
   private deferred: (() => void)[] | null = null;
+  /** Fault switches for tests of the relay and the Lambdas. */
+  readonly faults = { stallMs: 0, failNext: 0, failProtoIds: null as Set<number> | null, failMessage: 'injected failure (simulator fault switch)' };
   readonly stats = { connectionsAccepted: 0, connectionsRefused: 0, malformedFrames: 0, requests: 0, pushes: 0, idleDrops: 0 };
   private closedListeners: ((conn: SimConnection) => void)[] = [];
 
@@ -237,8 +239,12 @@ export class OpenDSimulator {
   private dispatch(conn: SimConnection, f: Frame): void {
     this.stats.requests++;
     const id = f.protoId;
+    const stall = this.faults.stallMs;
     const reply = (rsp: { retType: number; retMsg?: string; errCode?: number; s2c?: unknown }) => {
-      if (isKnownProtoId(id)) conn.sendResponse(id, f.serialNo, { retMsg: '', errCode: 0, ...rsp });
+      if (!isKnownProtoId(id)) return;
+      const send = () => conn.sendResponse(id, f.serialNo, { retMsg: '', errCode: 0, ...rsp });
+      if (stall > 0 && id !== 1001) setTimeout(send, stall).unref();
+      else send();
     };
     if (f.protoFmtType !== PROTO_FMT_PROTOBUF) {
       return this.replyRaw(conn, f, `proto format ${f.protoFmtType} is not supported by the simulator; use protobuf (0)`);
@@ -262,6 +268,10 @@ export class OpenDSimulator {
     if (!conn.initialized) return reply({ retType: -1, retMsg: 'send InitConnect (1001) first and wait for its reply' });
     const handler = this.handlers.get(id);
     if (!handler) return reply({ retType: -1, retMsg: `${protocolName(id)} is not supported by the simulator` });
+    if (this.faults.failNext > 0 && id !== 1004 && (!this.faults.failProtoIds || this.faults.failProtoIds.has(id))) {
+      this.faults.failNext--;
+      return reply({ retType: -1, retMsg: this.faults.failMessage });
+    }
     try {
       this.gate(conn, id, c2s);
     } catch (err) {
@@ -413,6 +423,30 @@ export class OpenDSimulator {
         desc: phone ? 'a verification code was sent to the phone of the account; submit it with Verification (1006)' : 'enter the picture verification code with Verification (1006)',
       },
     });
+  }
+
+  /** Fault switch: delay every reply (not pushes, not InitConnect) by `ms`; 0 turns it off. */
+  stallReplies(ms: number): void {
+    this.faults.stallMs = Math.max(0, ms);
+  }
+
+  /** Fault switch: answer the next `n` requests (optionally only these protoIDs) with retType -1, unexecuted. */
+  failNextRequests(n: number, opts: { protoIds?: number[]; message?: string } = {}): void {
+    this.faults.failNext = n;
+    this.faults.failProtoIds = opts.protoIds ? new Set(opts.protoIds) : null;
+    if (opts.message) this.faults.failMessage = opts.message;
+  }
+
+  /**
+   * Fault switch: changes OpenD's program status and tells recvNotify connections. FORCE_LOGOUT also drops
+   * every connection, as OpenD does; quote and trade requests fail until the status is READY again.
+   */
+  setProgramStatus(type: number, desc = ''): void {
+    this.programStatus = type;
+    this.notifyAll({ type: Notify.NotifyType.PROGRAM_STATUS, programStatus: { programStatus: { type, strExtDesc: desc } } });
+    const ready = type === Common.ProgramStatusType.READY;
+    this.notifyAll({ type: Notify.NotifyType.CONN_STATUS, connectStatus: { qotLogined: ready, trdLogined: ready } });
+    if (type === Common.ProgramStatusType.FORCE_LOGOUT) setImmediate(() => this.dropAllConnections('forced logout'));
   }
 
   /** Puts the simulator into a login challenge (as after a restart on a new device). */

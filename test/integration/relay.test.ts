@@ -227,6 +227,39 @@ describe('relay across reconnects', () => {
   });
 });
 
+describe('relay under OpenD faults', () => {
+  it('after a forced logout it is not ready, and sets everything up again once OpenD is ready', async () => {
+    const { sim, bus, relay } = await setup({}, { subscriptions: [{ codes: ['HK.00700'], types: ['BASIC'] }] });
+    await relay.start();
+    await until(() => relay.health().ready);
+    const setupsBefore = relay.metrics.setups;
+    sim.core.setProgramStatus(11 /* FORCE_LOGOUT */, 'logged in elsewhere');
+    await until(() => !relay.health().ready, 5_000, 'not ready after the forced logout');
+    await until(() => relay.client.connected && relay.health().programStatus === 'FORCE_LOGOUT', 5_000, 'reconnected but waiting');
+    expect(relay.health().ready).toBe(false);
+    sim.core.setProgramStatus(10 /* READY */);
+    await until(() => relay.health().ready, 10_000, 'ready again');
+    expect(relay.metrics.setups).toBeGreaterThan(setupsBefore);
+    expect(sim.quotes.subscriptions.isHeldBy(BigInt(relay.health().connId!), 'HK.00700', 1)).toBe(true);
+    await relay.flush();
+    const states = byType(bus, 'Gateway State').map((e) => (e.detail as { ready: boolean }).ready);
+    expect(states.at(-1)).toBe(true);
+    expect(states).toContain(false);
+  });
+
+  it('retries its session setup when OpenD fails requests, without publishing anything twice', async () => {
+    const { sim, bus, relay } = await setup();
+    sim.core.failNextRequests(3, { protoIds: [2001], message: 'account service unavailable' });
+    limitBuy(sim, SIM_HK, '00700', 3, 100, 'oc:before-start');
+    await relay.start();
+    await until(() => relay.health().ready, 10_000, 'ready after the failed setups');
+    expect(relay.metrics.setupFailures).toBe(3);
+    await relay.flush();
+    const updates = byType(bus, 'Order Update').filter((e) => (e.detail as { remark?: string }).remark === 'oc:before-start');
+    expect(updates).toHaveLength(1);
+  });
+});
+
 describe('relay health', () => {
   it('/readyz is false while OpenD is down or waits for a code, and true after the code is given', async () => {
     const { sim, relay } = await setup({ loginChallenge: { type: 'phone', code: '135790' } });
