@@ -110,6 +110,20 @@ describe('FrameDecoder', () => {
     expect(new FrameDecoder().maxBodyBytes).toBe(64 * 1024 * 1024);
   });
 
+  it('hands frames over one at a time so that a frame can switch on decryption for the next one in the same chunk', () => {
+    const cipher = createPacketCipher(PacketEncAlgo.AES_CBC, '0123456789abcdef', 'fedcba9876543210')!;
+    const reply = encodeFrame({ protoId: 1001, serialNo: 1 }, Buffer.from('init reply'));
+    const notify = encodeFrame({ protoId: 1003, serialNo: 2 }, Buffer.from('encrypted notify'), (b) => cipher.encrypt(b));
+    let aes = false;
+    const d = new FrameDecoder({ decrypt: (_h, wire) => (aes ? cipher.decrypt(wire) : wire) });
+    const seen: string[] = [];
+    d.push(Buffer.concat([reply, notify]), (f) => {
+      seen.push(f.body.toString());
+      if (f.protoId === 1001) aes = true;
+    });
+    expect(seen).toEqual(['init reply', 'encrypted notify']);
+  });
+
   it('stays failed after an error so the connection gets closed', () => {
     const d = new FrameDecoder();
     expect(() => d.push(Buffer.from('XXXX'))).toThrow(FrameError);
