@@ -2,7 +2,7 @@
 import { ApiError, invalid, notFound, rateLimited } from '../lib/api-error.js';
 import { httpHandler, type HttpRequest } from '../lib/http.js';
 import { idempotencyKey } from '../lib/idempotency-store.js';
-import { checkMarketRules, parseAccId, parseModifyRequest, parseOrderId, parseOrderRequest } from '../lib/order-input.js';
+import { checkMarketRules, parseAccId, parseClientOrderId, parseModifyRequest, parseOrderId, parseOrderRequest } from '../lib/order-input.js';
 import { orderView, placeOrderIdempotently } from '../lib/place-order.js';
 import { bucketFor, FUTU_LIMITS } from '../lib/rate-limiter.js';
 import { runtime } from '../lib/runtime.js';
@@ -35,7 +35,11 @@ export const handler = httpHandler({
     const s = await rt.openD.get();
     const acc = await rt.directory.resolve(s, accId);
     checkMarketRules(order, await rt.directory.securityRules(s, order.security));
-    const r = await placeOrderIdempotently({ idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: req.log }, acc, order);
+    const r = await placeOrderIdempotently(
+      { idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: req.log, pendingStaleMs: rt.config.pendingStaleMs },
+      acc,
+      order,
+    );
     return { status: r.status, body: r.body, headers: r.headers };
   },
 
@@ -43,6 +47,7 @@ export const handler = httpHandler({
     const { s, acc } = await accountOf(req);
     const coid = req.query['clientOrderId'];
     if (coid !== undefined) {
+      parseClientOrderId(coid);
       const rec = await runtime().idempotency.get(idempotencyKey(acc.accId.toString(), coid));
       if (!rec || !rec.orderId) {
         const stored = await runtime().orders.findByClientOrderId(acc.accId.toString(), coid);

@@ -11,6 +11,14 @@ import { runtime } from '../lib/runtime.js';
 const KL_TYPES = Object.keys(Qot_Common.KLType).filter((k) => k !== 'UNKNOWN');
 const DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/;
 
+/** The format, and a day and time that exist (2025-02-30 or 25:00:00 would reach OpenD otherwise). */
+function isDate(v: string): boolean {
+  if (!DATE.test(v)) return false;
+  const iso = `${v.slice(0, 10)}T${v.length > 10 ? v.slice(11) : '00:00:00'}Z`;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 19) === iso.slice(0, 19);
+}
+
 async function limit(name: FutuLimitName, what: string): Promise<void> {
   const rule = FUTU_LIMITS[name];
   const d = await runtime().limiter.acquire(bucketFor('opend', name), rule);
@@ -52,9 +60,10 @@ export const handler = httpHandler({
     const rehab = (req.query['rehab'] ?? 'FORWARD').toUpperCase();
     if (!['NONE', 'FORWARD', 'BACKWARD'].includes(rehab)) throw invalid('rehab', 'must be NONE, FORWARD or BACKWARD');
     const to = req.query['to'] ?? new Date().toISOString().slice(0, 10);
+    // `to` is checked first: the default `from` is computed from it.
+    if (!isDate(to)) throw invalid('to', 'must be a date "yyyy-MM-dd" or "yyyy-MM-dd HH:mm:ss"');
     const from = req.query['from'] ?? new Date(Date.parse(to.slice(0, 10)) - 30 * 86_400_000).toISOString().slice(0, 10);
-    if (!DATE.test(from)) throw invalid('from', 'must be "yyyy-MM-dd" or "yyyy-MM-dd HH:mm:ss"');
-    if (!DATE.test(to)) throw invalid('to', 'must be "yyyy-MM-dd" or "yyyy-MM-dd HH:mm:ss"');
+    if (!isDate(from)) throw invalid('from', 'must be a date "yyyy-MM-dd" or "yyyy-MM-dd HH:mm:ss"');
     if (from > to) throw invalid('from', 'must not be after to');
     const pageSize = intParam(req.query['pageSize'], 'pageSize', 1000, 1, 1000);
     const pageKeyText = req.query['pageKey'];

@@ -6,7 +6,7 @@ import { runtime } from '../lib/runtime.js';
 async function run(input: unknown): Promise<DcaResult> {
   const rt = runtime();
   const session = await rt.openD.get();
-  const result = await runDca(input, { idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: rt.log, directory: rt.directory, session });
+  const result = await runDca(input, { idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: rt.log, directory: rt.directory, session, pendingStaleMs: rt.config.pendingStaleMs });
   rt.log.info('dca run', { action: result.action, security: result.security, qty: result.qty, limitPrice: result.limitPrice, reason: result.reason });
   return result;
 }

@@ -56,6 +56,14 @@ function parseBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
+function decodePathParameter(name: string, v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    throw invalid(name, `is not valid percent-encoding: ${JSON.stringify(v.slice(0, 40))}`);
+  }
+}
+
 const baseLogger = createLogger('api');
 
 /** A middy handler that routes by API Gateway route key and renders every error the same way. */
@@ -73,7 +81,7 @@ export function httpHandler(routes: Record<string, Route>) {
       const query: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
       const path: Record<string, string> = {};
-      for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) path[k] = decodeURIComponent(v);
+      for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) path[k] = decodePathParameter(k, v);
       result = await route({ routeKey: event.routeKey, path, query, headers, body: parseBody(event), requestId, log });
     } catch (err) {
       const api = toApiError(err);

@@ -64,8 +64,12 @@ function clientOrderIdOf(body: Record<string, unknown>, idempotencyKey: string |
   }
   const id = (fromBody as string | undefined) ?? idempotencyKey;
   if (id === undefined) throw invalid('clientOrderId', 'required: give clientOrderId in the body or an Idempotency-Key header, so that a retry never places a second order');
-  if (!CLIENT_ORDER_ID_PATTERN.test(id)) throw invalid('clientOrderId', 'must be 1 to 60 characters of letters, digits, _ . : -');
-  return id;
+  return parseClientOrderId(id);
+}
+
+export function parseClientOrderId(v: string): string {
+  if (!CLIENT_ORDER_ID_PATTERN.test(v)) throw invalid('clientOrderId', 'must be 1 to 60 characters of letters, digits, _ . : -');
+  return v;
 }
 
 /** Checks shape and types; lot and tick checks need the security's rules (checkMarketRules). */

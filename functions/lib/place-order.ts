@@ -25,7 +25,7 @@ export interface PlaceOrderDeps {
   limiter: RateLimiter;
   openD: () => Promise<OpenDSession>;
   log: Logger;
-  /** A PENDING record older than this is presumed abandoned and may be taken over (default 15 s). */
+  /** A PENDING record older than this is presumed abandoned and may be taken over (default 65 s: longer than any placing function runs). */
   pendingStaleMs?: number;
   /** How long a duplicate waits for the first attempt to finish (default 20 s). */
   maxWaitMs?: number;
@@ -100,7 +100,7 @@ export async function placeOrderIdempotently(deps: PlaceOrderDeps, acc: AccountR
   const begun = await deps.idempotency.begin({ accId, clientOrderId: req.clientOrderId, requestHash, ttlSeconds: deps.ttlSeconds ?? 7 * 86_400 });
   if (begun.outcome === 'started') return execute(deps, acc, req, key, begun.record.attempt, false);
 
-  const staleMs = deps.pendingStaleMs ?? 15_000;
+  const staleMs = deps.pendingStaleMs ?? 65_000;
   const deadline = Date.now() + (deps.maxWaitMs ?? 20_000);
   let rec: IdempotencyRecord | undefined = begun.record;
   for (let i = 0; i < 10_000; i++) {
@@ -181,7 +181,7 @@ async function execute(deps: PlaceOrderDeps, acc: AccountRef, req: OrderRequest,
       deps.log.warn('placement outcome unknown; reconciling', { key, error: err.message });
       const found = await findByRemark(deps, acc, req.clientOrderId).catch(() => undefined);
       if (found) return complete(deps, key, attempt, 'PLACED', found.orderId.toString(), placedResponse(acc, req, found.orderId.toString(), found.orderIdEx));
-      const wait = Math.ceil((deps.pendingStaleMs ?? 15_000) / 1000);
+      const wait = Math.ceil((deps.pendingStaleMs ?? 65_000) / 1000);
       throw new ApiError(
         503,
         'OUTCOME_UNKNOWN',

@@ -13,15 +13,7 @@ import { DynamoIdempotencyStore, type IdempotencyStore } from './idempotency-sto
 import { OpenDConnection } from './opend-connection.js';
 import { DynamoFillStore, DynamoOrderStore, type FillStore, type OrderStore } from './order-store.js';
 import { DynamoRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { tableNames, type TableId } from './tables.js';
-
-export const TABLE_ENV: Readonly<Record<TableId, string>> = {
-  orders: 'ORDERS_TABLE',
-  fills: 'FILLS_TABLE',
-  idempotency: 'IDEMPOTENCY_TABLE',
-  rateLimits: 'RATE_LIMITS_TABLE',
-  gatewayState: 'GATEWAY_STATE_TABLE',
-};
+import { TABLE_ENV, tableNames, type TableId } from './tables.js';
 
 export interface RuntimeConfig {
   openDHost: string;
@@ -29,6 +21,22 @@ export interface RuntimeConfig {
   tables: Record<TableId, string>;
   /** Where the RSA key comes from, if encryption is on. */
   rsaKey: { file: string } | { secretArn: string } | undefined;
+  /** A PENDING idempotency record older than this is presumed abandoned and may be taken over. */
+  pendingStaleMs: number;
+}
+
+/**
+ * Longer than any function that places orders may run (orders 20 s, the strategy 60 s; see cdk/definitions.ts):
+ * by then the first attempt has certainly ended, so a takeover that finds no order in OpenD's list can place
+ * it without racing a PlaceOrder still in flight.
+ */
+export const DEFAULT_PENDING_STALE_MS = 65_000;
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`${name} must be a positive whole number of milliseconds, got ${JSON.stringify(v)}`);
+  return Number(v);
 }
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -42,6 +50,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     openDPort: Number(env['OPEND_PORT'] ?? 11111),
     tables,
     rsaKey: file ? { file } : secretArn ? { secretArn } : undefined,
+    pendingStaleMs: positiveInt(env, 'IDEMPOTENCY_PENDING_STALE_MS', DEFAULT_PENDING_STALE_MS),
   };
 }
 
