@@ -8,6 +8,7 @@ import { MarketEngine, type SessionMode } from './market/engine.js';
 import { loadUniverse } from './market/universe.js';
 import { OpenDSimulator, type SimulatorCoreOptions } from './server.js';
 import { TradingEngine, type AccountConfig } from './trading/engine.js';
+import { startWebSocketBridge } from './websocket.js';
 
 export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, QuoteOptions {
   /** Seed of the price process (same seed and clock ⇒ same market). */
@@ -21,6 +22,8 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
   /** Real ms between market steps when the clock runs by itself (default 200). */
   driveIntervalMs?: number;
   accounts?: AccountConfig[];
+  /** Also serve OpenD's WebSocket protocol (the official JavaScript SDK's transport) on this port. */
+  websocket?: { port: number; host?: string; keyMd5?: string };
   /** MD5 of the trade password REAL accounts unlock with (default md5("123456")). */
   tradePasswordMd5?: string;
   logger?: Logger;
@@ -34,6 +37,8 @@ export interface Simulator {
   quotes: QuoteService;
   host: string;
   port: number;
+  /** Port of the WebSocket listener, when enabled. */
+  websocketPort?: number;
   /** Moves virtual time forward and generates the market up to it. */
   advance(ms: number): void;
   close(): Promise<void>;
@@ -63,6 +68,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   registerTradeHandlers(core, trading);
   const { host, port } = await core.listen();
+  const ws = options.websocket ? await startWebSocketBridge(core, { host: options.websocket.host ?? host, port: options.websocket.port, keyMd5: options.websocket.keyMd5 }) : undefined;
   if (!clock.manual) market.start(options.driveIntervalMs ?? 200);
   return {
     core,
@@ -72,6 +78,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     quotes,
     host,
     port,
+    websocketPort: ws?.port,
     advance(ms: number) {
       clock.advance(ms);
       market.advanceTo(clock.now());
@@ -79,6 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     async close() {
       market.stop();
       trading.dispose();
+      await ws?.close();
       await core.close();
     },
   };

@@ -29,6 +29,8 @@ const OPTIONS: Option[] = [
   { flag: 'history-quota', env: 'SIM_HISTORY_QUOTA', dflt: '100', help: 'history K-line quota (securities per 30 days)' },
   { flag: 'login-challenge', env: 'SIM_LOGIN_CHALLENGE', help: '"phone" or "picture": start waiting for a verification code (needs --verify-code-file)' },
   { flag: 'verify-code-file', env: 'SIM_VERIFY_CODE_FILE', help: 'file holding the code that completes the login challenge' },
+  { flag: 'websocket-port', env: 'SIM_WEBSOCKET_PORT', help: "also serve OpenD's WebSocket protocol (the official JavaScript SDK) on this port" },
+  { flag: 'websocket-key-md5-file', env: 'SIM_WEBSOCKET_KEY_MD5_FILE', help: 'file holding the MD5 of the WebSocket key clients must present (default: any key)' },
   { flag: 'trade-password-md5-file', env: 'SIM_TRADE_PASSWORD_MD5_FILE', help: 'file holding the MD5 of the trade password REAL accounts unlock with (default: md5 of 123456)' },
 ];
 
@@ -117,11 +119,15 @@ async function main(): Promise<void> {
     historyKLQuota: number(o['history-quota'], 'history-quota'),
     loginChallenge: challenge ? { type: challenge as 'phone' | 'picture', code: code! } : undefined,
     tradePasswordMd5: readSecretFile(o['trade-password-md5-file'] as string | undefined, 'the trade password MD5 file'),
+    websocket: o['websocket-port']
+      ? { port: number(o['websocket-port'], 'websocket-port'), keyMd5: readSecretFile(o['websocket-key-md5-file'] as string | undefined, 'the WebSocket key MD5 file') }
+      : undefined,
     logger: log,
   });
   const say = (s = '') => process.stdout.write(s + '\n');
   say(`OpenD simulator listening on ${sim.host}:${sim.port}`);
   say(keyFile ? `  RSA key: ${keyFile} (clients use the same file; AES-CBC or FTAES-ECB per connection)` : '  no encryption (plaintext)');
+  if (sim.websocketPort) say(`  WebSocket (official JavaScript SDK): ws://${sim.host}:${sim.websocketPort}`);
   say(`  program status: ${challenge ? `waiting for a ${challenge} verification code (Verification 1006)` : 'READY'}`);
   say('  accounts:');
   for (const a of sim.trading.accounts()) say(`    ${a.accID}  ${a.trdEnv === 0 ? 'SIMULATE' : 'REAL'}  markets ${a.trdMarketAuthList?.join(',')}`);

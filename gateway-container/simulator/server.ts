@@ -236,6 +236,36 @@ export class OpenDSimulator {
     return wire;
   }
 
+  /** A connection that arrives through another transport (the WebSocket bridge): counted and capped the same way. */
+  attach(makeConn: (connId: bigint) => SimConnection): SimConnection | null {
+    if (this.connections.size >= this.opts.maxConnections) {
+      this.stats.connectionsRefused++;
+      return null;
+    }
+    this.stats.connectionsAccepted++;
+    const conn = makeConn(this.nextConnId++);
+    this.connections.set(conn.id, conn);
+    return conn;
+  }
+
+  /** Called by other transports when their connection ends. */
+  detach(conn: SimConnection): void {
+    conn.closed = true;
+    if (!this.connections.delete(conn.id)) return;
+    for (const l of this.closedListeners) {
+      try {
+        l(conn);
+      } catch (err) {
+        this.log.error('connection-closed listener failed', { error: (err as Error).message });
+      }
+    }
+  }
+
+  /** Handles one request frame from any transport. */
+  handleFrame(conn: SimConnection, f: Frame): void {
+    this.dispatch(conn, f);
+  }
+
   private dispatch(conn: SimConnection, f: Frame): void {
     this.stats.requests++;
     const id = f.protoId;
