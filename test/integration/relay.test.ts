@@ -73,6 +73,7 @@ describe('relay events', () => {
     cleanups.push(() => admin.close());
     await admin.request(1006, { type: 2, op: 2, code: '246810' });
     await until(() => relay.health().ready, 10_000, 'relay ready');
+    await relay.flush();
     expect(byType(bus, 'Gateway Notice').some((e) => (e.detail as { programStatus?: string }).programStatus === 'READY')).toBe(true);
     await until(() => byType(bus, 'Gateway State').some((e) => (e.detail as { ready: boolean }).ready), 5000, 'ready state event');
 
