@@ -29,7 +29,7 @@ it('npm start runs the whole stack: an order flows to FILLED_ALL through the bus
   child.stderr!.on('data', (d: Buffer) => (out += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   try {
-    await until(() => out.includes('opend-cloud local stack is ready'), 120_000, `the ready banner; output so far:\n${out}`);
+    await until(() => out.includes('Ctrl-C stops everything.'), 120_000, `the ready banner; output so far:\n${out}`);
     expect(out).toContain(`/v1/accounts/${SIM_HK}/orders`);
     const api = `http://127.0.0.1:${ports.LOCAL_API_PORT}`;
 
