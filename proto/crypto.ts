@@ -5,7 +5,7 @@
 // - Per-packet AES after InitConnect: AES-128-CBC with the fixed IV from InitConnect and PKCS#7 padding, every
 //   packet independently; or Futu's modified ECB (FTAES_ECB): zero padding plus a plaintext 16-byte trailer
 //   whose last byte is len % 16.
-import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type Decipher, type KeyObject } from 'node:crypto';
 import { CryptoError } from './errors.js';
 
 /** Common.PacketEncAlgo */
@@ -97,18 +97,40 @@ function keyBytes(key: string | Buffer, what: string): Buffer {
   return b;
 }
 
+/** Bodies up to this size are decrypted through the shared ECB decipher (see AesCbcCipher.decrypt). */
+const SMALL_CBC_BODY = 512;
+
+/** AES-128-CBC with PKCS#7, every packet on its own with the same IV. */
 class AesCbcCipher implements PacketCipher {
   readonly algo = PacketEncAlgo.AES_CBC;
+  private readonly ecb: Decipher;
   constructor(
     private readonly key: Buffer,
     private readonly iv: Buffer,
-  ) {}
+  ) {
+    this.ecb = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  }
   encrypt(plain: Buffer): Buffer {
     const c = createCipheriv('aes-128-cbc', this.key, this.iv);
     return Buffer.concat([c.update(plain), c.final()]);
   }
   decrypt(wire: Buffer): Buffer {
     if (wire.length === 0 || wire.length % 16 !== 0) throw new CryptoError(`AES-CBC body of ${wire.length} bytes is not a non-empty multiple of 16`);
+    if (wire.length > SMALL_CBC_BODY) return this.decryptLarge(wire);
+    // Small packets (most of them): CBC decryption is ECB plus an XOR with the previous ciphertext block, and
+    // one long-lived ECB decipher (stateless per block without padding) is cheaper than a createDecipheriv.
+    const out = this.ecb.update(wire);
+    for (let off = 0; off < out.length; off += 16) {
+      const prev = off === 0 ? this.iv : wire.subarray(off - 16, off);
+      for (let i = 0; i < 16; i++) out[off + i] = out[off + i]! ^ prev[i]!;
+    }
+    const pad = out[out.length - 1]!;
+    let bad = pad < 1 || pad > 16;
+    for (let i = out.length - Math.min(Math.max(pad, 1), 16); i < out.length; i++) bad ||= out[i] !== pad;
+    if (bad) throw new CryptoError('AES-CBC body could not be decrypted (wrong key or bad padding)');
+    return out.subarray(0, out.length - pad);
+  }
+  private decryptLarge(wire: Buffer): Buffer {
     try {
       const d = createDecipheriv('aes-128-cbc', this.key, this.iv);
       return Buffer.concat([d.update(wire), d.final()]);

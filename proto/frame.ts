@@ -1,6 +1,7 @@
 // The OpenD TCP frame: a 44-byte little-endian header followed by the body.
 //   0 "FT" | 2 u32 protoID | 6 u8 fmt | 7 u8 ver | 8 u32 serialNo | 12 u32 bodyLen | 16 sha1[20] | 36 reserved[8]
 // bodyLen counts the bytes on the wire (after encryption); the SHA-1 covers the plaintext body.
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { BadHeaderFlagError, BodyHashMismatchError, BodyTooLargeError, FrameError } from './errors.js';
 
@@ -24,8 +25,11 @@ export interface Frame extends FrameHeader {
   body: Buffer;
 }
 
+// crypto.hash (Node ≥ 20.12) is a one-shot digest, much cheaper than a Hash object per frame.
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
 export function sha1(body: Uint8Array): Buffer {
-  return createHash('sha1').update(body).digest();
+  return oneShot ? oneShot('sha1', body, 'buffer') : createHash('sha1').update(body).digest();
 }
 
 export interface EncodeFrameOptions {
@@ -47,7 +51,7 @@ export function encodeFrame(opts: EncodeFrameOptions, plaintext: Uint8Array, enc
   out[7] = opts.protoVer ?? 0;
   out.writeUInt32LE(opts.serialNo >>> 0, 8);
   out.writeUInt32LE(wire.length, 12);
-  createHash('sha1').update(plain).digest().copy(out, 16);
+  sha1(plain).copy(out, 16);
   out.fill(0, 36, 44);
   wire.copy(out, HEADER_SIZE);
   return out;
@@ -114,12 +118,14 @@ export class FrameDecoder {
         const bodyLen = buf.readUInt32LE(off + 12);
         if (bodyLen > this.maxBodyBytes) throw new BodyTooLargeError(bodyLen, this.maxBodyBytes, buf.readUInt32LE(off + 2));
         if (buf.length - off < HEADER_SIZE + bodyLen) break;
-        const header = decodeHeader(buf, off);
+        const protoId = buf.readUInt32LE(off + 2);
+        const serialNo = buf.readUInt32LE(off + 8);
+        const bodySha1 = buf.subarray(off + 16, off + 36);
         const wire = buf.subarray(off + HEADER_SIZE, off + HEADER_SIZE + bodyLen);
+        const frame: Frame = { protoId, protoFmtType: buf[off + 6]!, protoVer: buf[off + 7]!, serialNo, bodyLen, bodySha1, body: wire };
         off += HEADER_SIZE + bodyLen;
-        const body = this.decrypt ? this.decrypt(header, wire) : wire;
-        if (this.verify && !sha1(body).equals(header.bodySha1)) throw new BodyHashMismatchError(header.protoId, header.serialNo);
-        const frame = { ...header, body };
+        if (this.decrypt) frame.body = this.decrypt(frame, wire);
+        if (this.verify && !sha1(frame.body).equals(bodySha1)) throw new BodyHashMismatchError(protoId, serialNo);
         if (onFrame) {
           try {
             onFrame(frame);

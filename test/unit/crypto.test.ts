@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createPacketCipher, generateRsaKeyPem, PacketEncAlgo, RsaKey } from '../../proto/crypto.js';
 import { CryptoError } from '../../proto/errors.js';
@@ -14,6 +14,19 @@ describe('AES-CBC per packet', () => {
       const wire = c.encrypt(plain);
       expect(wire.length).toBe((Math.floor(n / 16) + 1) * 16);
       expect(c.decrypt(wire).equals(plain)).toBe(true);
+    }
+  });
+  it('decrypts large bodies too (the path above 512 bytes)', () => {
+    for (const n of [511, 512, 513, 4096, 70_000]) {
+      const plain = randomBytes(n);
+      expect(c.decrypt(c.encrypt(plain)).equals(plain)).toBe(true);
+    }
+  });
+  it('produces exactly the bytes of standard aes-128-cbc with PKCS#7, for every length 0..100', () => {
+    for (let n = 0; n <= 100; n++) {
+      const plain = randomBytes(n);
+      const std = createCipheriv('aes-128-cbc', Buffer.from(KEY), Buffer.from(IV));
+      expect(c.encrypt(plain).equals(Buffer.concat([std.update(plain), std.final()]))).toBe(true);
     }
   });
   it('encrypts each packet independently with the fixed IV', () => {
