@@ -51,7 +51,14 @@ it('runs the real simulator and relay under the entrypoint, becomes ready, and s
   proc.stderr!.on('data', (d: Buffer) => (out += d));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   cleanups.push(() => {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    // On a failed run, take the simulator and relay down too, not only the entrypoint.
+    if (proc.exitCode === null) for (const pid of [...descendants(proc.pid!), proc.pid!]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   });
 
   await until(async () => {
