@@ -385,9 +385,13 @@ const OFFSET_CACHE_LIMIT = 50_000;
 /** Per time zone: UTC offset by hour since epoch. */
 const offsetsByZone = new Map<string, Map<number, number>>();
 
-/** UTC offset (ms) of the market's time zone at instant `t`. DST changes on whole hours, so it is cached per hour. */
+/** UTC offset (ms) of the market's time zone at instant `t`. */
 export function utcOffsetMs(market: SecurityMarket, t: number): number {
-  const timeZone = MARKET_CALENDARS[market].timeZone;
+  return zoneOffsetMs(MARKET_CALENDARS[market].timeZone, t);
+}
+
+/** UTC offset (ms) of an IANA time zone at instant `t`. DST changes on whole hours, so it is cached per hour. */
+export function zoneOffsetMs(timeZone: string, t: number): number {
   let offsets = offsetsByZone.get(timeZone);
   if (!offsets) {
     offsets = new Map();

@@ -2,15 +2,16 @@
 // messages, currencies and fixed FX rates.
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { SecurityFacts, SecurityMarket } from '../market-view.js';
+import { formatLocalMs, MARKET_CALENDARS, zoneOffsetMs } from '../market/universe.js';
 import { TradingError } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------- time
 
 export const MARKET_TIME_ZONE: Readonly<Record<SecurityMarket, string>> = {
-  HK: 'Asia/Hong_Kong',
-  US: 'America/New_York',
-  SH: 'Asia/Shanghai',
-  SZ: 'Asia/Shanghai',
+  HK: MARKET_CALENDARS.HK.timeZone,
+  US: MARKET_CALENDARS.US.timeZone,
+  SH: MARKET_CALENDARS.SH.timeZone,
+  SZ: MARKET_CALENDARS.SZ.timeZone,
 };
 
 /** Time zone of an account-side trading market (TrdMarket), used to read history time filters. */
@@ -25,70 +26,15 @@ export function trdMarketTimeZone(trdMarket: number): string {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function localParts(ms: number, timeZone: string): LocalParts {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return {
-    year: out.year ?? 1970,
-    month: out.month ?? 1,
-    day: out.day ?? 1,
-    hour: out.hour ?? 0,
-    minute: out.minute ?? 0,
-    second: out.second ?? 0,
-  };
-}
-
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
 /** "yyyy-MM-dd HH:mm:ss.SSS" in the given zone. */
 export function formatLocalTime(ms: number, timeZone: string): string {
-  const p = localParts(ms, timeZone);
   const millis = ((Math.floor(ms) % 1000) + 1000) % 1000;
-  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}.${pad(millis, 3)}`;
+  return `${formatLocalMs(ms + zoneOffsetMs(timeZone, ms))}.${String(millis).padStart(3, '0')}`;
 }
 
 /** "yyyy-MM-dd" in the given zone: the local trading date. */
 export function localDate(ms: number, timeZone: string): string {
-  const p = localParts(ms, timeZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
-}
-
-/** Offset of the zone from UTC at instant `ms`, in ms. */
-function zoneOffset(ms: number, timeZone: string): number {
-  const p = localParts(ms, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
+  return formatLocalMs(ms + zoneOffsetMs(timeZone, ms), false);
 }
 
 const TIME_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
@@ -109,10 +55,9 @@ export function parseLocalTime(text: string, timeZone: string, field: string): n
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
     throw new TradingError(`${field} "${text}" is not a valid calendar time`);
   }
-  let t = guess - zoneOffset(guess, timeZone);
-  const o2 = zoneOffset(t, timeZone);
-  if (guess - o2 !== t) t = guess - o2;
-  return t + frac;
+  // The offset at the local wall-clock time read as UTC is a first guess; one more step settles DST edges.
+  const first = guess - zoneOffsetMs(timeZone, guess);
+  return guess - zoneOffsetMs(timeZone, first) + frac;
 }
 
 // ------------------------------------------------------------------------------------ numbers, money
