@@ -6,6 +6,8 @@
 //   packet independently; or Futu's modified ECB (FTAES_ECB): zero padding plus a plaintext 16-byte trailer
 //   whose last byte is len % 16.
 import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type Decipher, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { CryptoError } from './errors.js';
 
 /** Common.PacketEncAlgo */
@@ -83,6 +85,20 @@ function stripPkcs1Type2(block: Buffer): Buffer {
 export function generateRsaKeyPem(): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+}
+
+/**
+ * The PEM in `path`, generated there first (folder 0700, file 0600) when the file does not exist yet; the
+ * file is kept at 0600 either way, since the same key lets anyone talk to OpenD.
+ */
+export function ensureRsaKeyFile(path: string): { pem: string; created: boolean } {
+  const created = !existsSync(path);
+  if (created) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, generateRsaKeyPem(), { mode: 0o600 });
+  }
+  chmodSync(path, 0o600);
+  return { pem: readFileSync(path, 'utf8'), created };
 }
 
 export interface PacketCipher {

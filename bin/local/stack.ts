@@ -1,7 +1,7 @@
 // The whole system on one machine: the simulator (encrypted with a generated key), DynamoDB Local, a local
 // EventBridge with the CDK app's rules, the relay, the Lambda handlers behind a local HTTP API, and the
 // configured schedules. The handler code is the same code that runs in Lambda.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { createTables } from '../../functions/lib/tables.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import type { Logger } from '../../proto/client.js';
-import { generateRsaKeyPem } from '../../proto/crypto.js';
+import { ensureRsaKeyFile } from '../../proto/crypto.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startLocalEventBridge, type BusEvent, type LocalEventBridge } from './eventbridge-local.js';
 import { compileRoute, dispatchHttp, type LambdaHttpHandler } from './http-api.js';
@@ -75,15 +75,6 @@ export async function checkPorts(ports: LocalStackOptions['ports'], host: string
   }
 }
 
-function rsaKeyFile(dataDir: string): string {
-  const path = join(dataDir, 'opend-rsa.pem');
-  if (!existsSync(path)) {
-    writeFileSync(path, generateRsaKeyPem(), { mode: 0o600 });
-  }
-  chmodSync(path, 0o600);
-  return path;
-}
-
 async function body(req: IncomingMessage, max = 1024 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let n = 0;
@@ -101,7 +92,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   if (o.fresh) rmSync(o.dataDir, { recursive: true, force: true });
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   await checkPorts(o.ports, host);
-  const keyFile = rsaKeyFile(o.dataDir);
+  const keyFile = join(o.dataDir, 'opend-rsa.pem');
+  const keyPem = ensureRsaKeyFile(keyFile).pem;
   const config = loadConfig({});
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -127,7 +119,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     });
     await createTables(new DynamoDBClient({}), 'local');
 
-    const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: readFileSync(keyFile, 'utf8'), logger: log });
+    const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: keyPem, logger: log });
     stoppers.push(() => sim.close());
 
     // Handlers, loaded exactly as Lambda would load the entry files.
@@ -167,7 +159,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
     const subscriptions = (config.subscriptions.length ? config.subscriptions : o.defaultSubscriptions ?? [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }]) as { codes: string[]; types: never[] }[];
     const relay = new Relay({
-      openD: { host, port: o.ports.openD, rsaPrivateKey: readFileSync(keyFile, 'utf8'), clientId: 'local-relay' },
+      openD: { host, port: o.ports.openD, rsaPrivateKey: keyPem, clientId: 'local-relay' },
       subscriptions,
       eventBridge: new EventBridgeClient({ endpoint: bus.endpoint }),
       eventBusName: 'opend-local',

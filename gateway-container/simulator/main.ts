@@ -1,9 +1,9 @@
 // `npm run sim` — the OpenD simulator as a process. Every option is a flag or an environment variable
 // (flags win); secrets (the login code, the trade password MD5) only come from files.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateRsaKeyPem } from '../../proto/crypto.js';
+import { ensureRsaKeyFile } from '../../proto/crypto.js';
 import { createLogger } from '../../proto/log.js';
 import { startSimulator } from './index.js';
 
@@ -92,13 +92,9 @@ async function main(): Promise<void> {
   let keyFile: string | undefined;
   if (!o['no-encryption']) {
     keyFile = resolve(String(o['key'] ?? '.local-data/simulator-rsa.pem'));
-    if (!existsSync(keyFile)) {
-      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-      writeFileSync(keyFile, generateRsaKeyPem(), { mode: 0o600 });
-      log.info('generated a new RSA key for the simulator', { keyFile });
-    }
-    chmodSync(keyFile, 0o600);
-    keyPem = readFileSync(keyFile, 'utf8');
+    const key = ensureRsaKeyFile(keyFile);
+    if (key.created) log.info('generated a new RSA key for the simulator', { keyFile });
+    keyPem = key.pem;
   }
   const challenge = o['login-challenge'] as string | undefined;
   if (challenge && challenge !== 'phone' && challenge !== 'picture') throw new Error('--login-challenge must be "phone" or "picture"');
