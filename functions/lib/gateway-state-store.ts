@@ -1,7 +1,9 @@
 /**
  * Small named documents about the gateway that Lambdas read and the relay writes: its health, the latest
- * login challenge, and the like. Last write wins.
+ * login challenge, and the like. Last write wins, unless the writer gives a version: then an older version
+ * never replaces a newer one (bus events can arrive out of order).
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface GatewayStateEntry<T extends object = Record<string, unknown>> {
@@ -12,7 +14,8 @@ export interface GatewayStateEntry<T extends object = Record<string, unknown>> {
 }
 
 export interface GatewayStateStore {
-  put(name: string, value: object): Promise<void>;
+  /** `version` must sort like time (e.g. an ISO-8601 timestamp); 'stale' when a newer version is stored. */
+  put(name: string, value: object, opts?: { version?: string }): Promise<'stored' | 'stale'>;
   get<T extends object = Record<string, unknown>>(name: string): Promise<GatewayStateEntry<T> | undefined>;
 }
 
@@ -32,12 +35,30 @@ export class DynamoGatewayStateStore implements GatewayStateStore {
     this.now = options.now ?? Date.now;
   }
 
-  async put(name: string, value: object): Promise<void> {
+  async put(name: string, value: object, opts: { version?: string } = {}): Promise<'stored' | 'stale'> {
     // Stored as its JSON form: undefined fields dropped and Dates as strings, whatever marshalling options
     // the caller's client was built with.
     const json: unknown = JSON.parse(JSON.stringify(value));
-    const entry = { name, value: json, updatedAt: new Date(this.now()).toISOString() };
-    await this.docClient.send(new PutCommand({ TableName: this.tableName, Item: entry }));
+    const entry = { name, value: json, updatedAt: new Date(this.now()).toISOString(), ...(opts.version !== undefined ? { version: opts.version } : {}) };
+    try {
+      await this.docClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: entry,
+          ...(opts.version !== undefined
+            ? {
+                ConditionExpression: 'attribute_not_exists(#v) OR #v < :v',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':v': opts.version },
+              }
+            : {}),
+        }),
+      );
+      return 'stored';
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException') return 'stale';
+      throw err;
+    }
   }
 
   async get<T extends object = Record<string, unknown>>(name: string): Promise<GatewayStateEntry<T> | undefined> {

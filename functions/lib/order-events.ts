@@ -72,6 +72,12 @@ export interface OrderEventStores {
 
 export type ApplyOutcome = 'applied' | 'stale' | 'inserted' | 'duplicate' | 'stored' | 'ignored';
 
+/** The relay's gatewayTime orders gateway events; without one the event is stored unconditionally. */
+function gatewayTimeOf(detail: unknown): string | undefined {
+  const t = (detail as { gatewayTime?: unknown } | null)?.gatewayTime;
+  return typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? t : undefined;
+}
+
 export async function applyBusEvent(stores: OrderEventStores, ev: BusEventLike): Promise<ApplyOutcome> {
   switch (ev['detail-type']) {
     case 'Order Update':
@@ -81,11 +87,9 @@ export async function applyBusEvent(stores: OrderEventStores, ev: BusEventLike):
       if (!isFillDetail(ev.detail)) throw new Error(`Order Fill event ${ev.id ?? ''} has no valid accId/fillId`);
       return stores.fills.put(fillRecordOf(ev.detail));
     case 'Gateway State':
-      await stores.gatewayState.put('relay', ev.detail as object);
-      return 'stored';
+      return stores.gatewayState.put('relay', ev.detail as object, { version: gatewayTimeOf(ev.detail) });
     case 'Login Challenge':
-      await stores.gatewayState.put('loginChallenge', ev.detail as object);
-      return 'stored';
+      return stores.gatewayState.put('loginChallenge', ev.detail as object, { version: gatewayTimeOf(ev.detail) });
     default:
       return 'ignored';
   }

@@ -259,4 +259,13 @@ describe('DynamoGatewayStateStore', () => {
     });
     expect(await store.get('never-written')).toBeUndefined();
   });
+
+  it('never lets an older version replace a newer one, whatever order they arrive in', async () => {
+    const store = new DynamoGatewayStateStore(db.docClient, db.tables.gatewayState);
+    expect(await store.put('relay', { ready: true }, { version: '2030-01-02T00:00:01.000Z' })).toBe('stored');
+    expect(await store.put('relay', { ready: false }, { version: '2030-01-02T00:00:00.500Z' })).toBe('stale');
+    expect((await store.get<{ ready: boolean }>('relay'))?.value).toEqual({ ready: true });
+    expect(await store.put('relay', { ready: false }, { version: '2030-01-02T00:00:02.000Z' })).toBe('stored');
+    expect((await store.get<{ ready: boolean }>('relay'))?.value).toEqual({ ready: false });
+  });
 });
