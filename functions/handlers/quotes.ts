@@ -31,14 +31,6 @@ function intParam(v: string | undefined, field: string, dflt: number, min: numbe
   return Number(v);
 }
 
-function code(v: string | undefined) {
-  try {
-    return parseSecurity(v, 'code');
-  } catch (err) {
-    throw invalid('code', (err as Error).message.replace(/^code: /, ''));
-  }
-}
-
 export const handler = httpHandler({
   'GET /v1/quotes': async (req) => {
     let refs;
@@ -54,7 +46,7 @@ export const handler = httpHandler({
   },
 
   'GET /v1/quotes/{code}/klines': async (req) => {
-    const ref = code(req.path['code']);
+    const ref = parseSecurity(req.path['code'], 'code');
     const type = (req.query['type'] ?? 'DAY').toUpperCase();
     if (!KL_TYPES.includes(type)) throw invalid('type', `must be one of ${KL_TYPES.join(', ')}`);
     const rehab = (req.query['rehab'] ?? 'FORWARD').toUpperCase();
@@ -83,7 +75,7 @@ export const handler = httpHandler({
   },
 
   'GET /v1/quotes/{code}/orderbook': async (req) => {
-    const ref = code(req.path['code']);
+    const ref = parseSecurity(req.path['code'], 'code');
     const depth = intParam(req.query['depth'], 'depth', 10, 1, 10);
     const s = await runtime().openD.get();
     // Get* calls need a subscription on this connection (no push registration: nothing is streamed here).
@@ -92,7 +84,7 @@ export const handler = httpHandler({
   },
 
   'GET /v1/quotes/{code}/ticker': async (req) => {
-    const ref = code(req.path['code']);
+    const ref = parseSecurity(req.path['code'], 'code');
     const count = intParam(req.query['count'], 'count', 100, 1, 1000);
     const s = await runtime().openD.get();
     await s.quotes.subscribe([ref.key], ['TICKER'], { push: false });

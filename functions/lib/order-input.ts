@@ -77,12 +77,8 @@ export function parseOrderRequest(body: unknown, idempotencyKey?: string): Order
   const b = obj(body);
   for (const k of Object.keys(b)) if (!PLACE_FIELDS.has(k)) throw invalid(k, `is not a known field; allowed: ${[...PLACE_FIELDS].join(', ')}`);
   const clientOrderId = clientOrderIdOf(b, idempotencyKey);
-  let security: SecurityRef;
-  try {
-    security = parseSecurity(b['code'], 'code');
-  } catch (err) {
-    throw invalid('code', (err as Error).message.replace(/^code: /, ''));
-  }
+  // A ValidationError from here becomes the same 400 through toApiError.
+  const security = parseSecurity(b['code'], 'code');
   const side = oneOf(b['side'], 'side', ORDER_SIDES);
   const type = oneOf(b['type'], 'type', ORDER_TYPES, 'NORMAL');
   const qty = positiveNumber(b['qty'], 'qty', MAX_QTY);
