@@ -414,15 +414,7 @@ export const GATEWAY_BUILD_ARGS = {
 } as const;
 
 /** Environment variables the CDK app gives every Lambda. */
-export const FUNCTION_ENV = {
-  openDHost: 'OPEND_HOST',
-  openDPort: 'OPEND_PORT',
-  /** ARN of the Secrets Manager secret holding the RSA private key (PEM); read once per cold start. */
-  rsaKeySecretArn: 'OPEND_RSA_KEY_SECRET_ARN',
-  eventBusName: 'EVENT_BUS_NAME',
-  eventSource: 'EVENT_SOURCE',
-  openDMode: 'OPEND_MODE',
-} as const;
+export { FUNCTION_ENV } from '../functions/lib/function-env.js';
 
 /** Environment variable carrying each table's physical name, for the functions granted that table. */
 export { TABLE_ENV } from '../functions/lib/tables.js';

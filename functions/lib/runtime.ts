@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
 import { createLogger } from '../../proto/log.js';
 import { AccountDirectory } from './accounts.js';
+import { FUNCTION_ENV } from './function-env.js';
 import { DynamoGatewayStateStore, type GatewayStateStore } from './gateway-state-store.js';
 import { DynamoIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { OpenDConnection } from './opend-connection.js';
@@ -44,10 +45,10 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
   const tables = {} as Record<TableId, string>;
   for (const [id, name] of Object.entries(TABLE_ENV) as [TableId, string][]) tables[id] = env[name] ?? prefixed[id];
   const file = env['OPEND_RSA_KEY_FILE'];
-  const secretArn = env['OPEND_RSA_KEY_SECRET_ARN'];
+  const secretArn = env[FUNCTION_ENV.rsaKeySecretArn];
   return {
-    openDHost: env['OPEND_HOST'] ?? '127.0.0.1',
-    openDPort: Number(env['OPEND_PORT'] ?? 11111),
+    openDHost: env[FUNCTION_ENV.openDHost] ?? '127.0.0.1',
+    openDPort: Number(env[FUNCTION_ENV.openDPort] ?? 11111),
     tables,
     rsaKey: file ? { file } : secretArn ? { secretArn } : undefined,
     pendingStaleMs: positiveInt(env, 'IDEMPOTENCY_PENDING_STALE_MS', DEFAULT_PENDING_STALE_MS),
