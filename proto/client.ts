@@ -116,7 +116,8 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
   private _state: ClientState = 'idle';
   private _info: ConnectionInfo | null = null;
   private lastReceiveAt = 0;
-  private firstOpen: { resolve(i: ConnectionInfo): void; reject(e: Error): void } | null = null;
+  /** Callers of open() waiting for the next successful connection (or for giving up). */
+  private openWaiters: { resolve(i: ConnectionInfo): void; reject(e: Error): void }[] = [];
 
   constructor(options: OpenDClientOptions) {
     super();
@@ -162,7 +163,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     if (this._state === 'closed') return Promise.reject(new DisconnectedError('client was closed'));
     if (this._state === 'ready' && this._info) return Promise.resolve(this._info);
     return new Promise<ConnectionInfo>((resolve, reject) => {
-      this.firstOpen = { resolve, reject };
+      this.openWaiters.push({ resolve, reject });
       if (this._state === 'idle') this.attempt(false);
     });
   }
@@ -187,9 +188,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
           this.emit('reconnected', info);
         }
         this.emit('ready', info);
-        const fo = this.firstOpen;
-        this.firstOpen = null;
-        fo?.resolve(info);
+        for (const w of this.openWaiters.splice(0)) w.resolve(info);
       },
       (err: Error) => {
         if (this._state === 'closed') return;
@@ -200,9 +199,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
         if (!canRetry || (policy.maxAttempts !== undefined && attempt > policy.maxAttempts)) {
           this._state = 'closed';
           this.emit('reconnectFailed', { attempt, error: err, nextDelayMs: null });
-          const fo = this.firstOpen;
-          this.firstOpen = null;
-          fo?.reject(err);
+          for (const w of this.openWaiters.splice(0)) w.reject(err);
           this.finish();
           return;
         }
@@ -392,9 +389,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     this.reconnectTimer = null;
     const s = this.socket;
     this.teardown('client closed');
-    const fo = this.firstOpen;
-    this.firstOpen = null;
-    fo?.reject(new DisconnectedError('client was closed before it connected'));
+    for (const w of this.openWaiters.splice(0)) w.reject(new DisconnectedError('client was closed before it connected'));
     if (s) await new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r())));
     this.finish();
   }

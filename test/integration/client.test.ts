@@ -57,6 +57,15 @@ describe('InitConnect', () => {
     expect(gs.qotLogined).toBe(true);
   });
 
+  it('resolves every open() made while the first connection is still being set up', async () => {
+    const s = await sim();
+    const c = new OpenDClient({ host: s.host, port: s.port, clientId: 'twice' });
+    clients.push(c);
+    const [a, b] = await Promise.all([c.open(), c.open()]);
+    expect(a.connId).toBe(b.connId);
+    expect(s.core.stats.connectionsAccepted).toBe(1);
+  });
+
   it.each([
     ['AES-CBC', PacketEncAlgo.AES_CBC],
     ['FTAES_ECB', PacketEncAlgo.FTAES_ECB],
