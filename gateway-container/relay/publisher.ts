@@ -127,12 +127,19 @@ export class EventPublisher {
 
   private schedule(delay?: number): void {
     if (this.timer || this.closed && this.queue.length === 0) return;
-    const readyNow = this.queue.filter((p) => p.notBefore <= this.o.now()).length;
-    const wait = delay ?? (readyNow >= MAX_ENTRIES_PER_CALL ? 0 : this.o.lingerMs);
+    const wait = delay ?? (this.fullBatchReady() ? 0 : this.o.lingerMs);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.pump();
     }, wait);
+  }
+
+  /** Whether a whole batch could go out now (stops counting at 10, whatever the queue's length). */
+  private fullBatchReady(): boolean {
+    const now = this.o.now();
+    let ready = 0;
+    for (const p of this.queue) if (p.notBefore <= now && ++ready >= MAX_ENTRIES_PER_CALL) return true;
+    return false;
   }
 
   private takeBatch(): Pending[] {
@@ -168,7 +175,8 @@ export class EventPublisher {
     }
     if (this.queue.length > 0) {
       const now = this.o.now();
-      const next = Math.min(...this.queue.map((p) => p.notBefore));
+      let next = Infinity;
+      for (const p of this.queue) if (p.notBefore < next) next = p.notBefore;
       this.schedule(next > now ? next - now : this.inFlight >= this.o.maxInFlight ? undefined : 0);
     }
     this.afterSend();
@@ -261,6 +269,7 @@ export class EventPublisher {
   }
 
   async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
     const ok = await this.drain(timeoutMs);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

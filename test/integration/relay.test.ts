@@ -152,6 +152,21 @@ describe('relay events', () => {
     expect(Math.max(...bus.calls.map((c) => c.entries))).toBeLessThanOrEqual(4);
   });
 
+  it('keeps retrying with 150,000 trade events queued during an outage, then delivers again (local endpoint down)', async () => {
+    const { bus, relay } = await setup();
+    bus.setFaults({ throttleRate: 1 });
+    for (let i = 0; i < 150_000; i++) relay.publisher.publish({ detailType: 'Order Update', detail: { i } });
+    // Every failed call re-queues its batch and looks for the next due entry across the whole queue.
+    await until(() => relay.publisher.metrics.throttledCalls >= 20, 10_000, 'retries during the outage');
+    bus.setFaults({});
+    await until(() => relay.publisher.metrics.eventsOut >= 2_000, 20_000, 'deliveries after the outage');
+    const m = relay.publisher.metrics;
+    expect(m.dropped).toBe(0);
+    expect(m.eventsOut + m.queueDepth).toBeGreaterThan(150_000 - 4 * 10);
+    expect(m.eventsOut + m.queueDepth).toBeLessThanOrEqual(150_000);
+    await relay.publisher.close(0);
+  });
+
   it('loses nothing when the local endpoint fails or throttles 35 % of entries and calls (fault injection)', async () => {
     const { sim, bus, relay } = await setup({}, { subscriptions: [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC', 'TICKER'] }] });
     bus.setFaults({ entryFailureRate: 0.35, throttleRate: 0.35, seed: 7 });
