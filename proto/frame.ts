@@ -85,7 +85,12 @@ export class FrameDecoder {
   readonly maxBodyBytes: number;
   decrypt: ((header: FrameHeader, wire: Buffer) => Buffer) | undefined;
   private readonly verify: boolean;
-  private pending: Buffer | null = null;
+  // Bytes of an incomplete frame, kept as received: a multi-MB body arriving in small chunks is joined once,
+  // when all of it is there, instead of being copied again with every chunk.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes the incomplete frame needs in total (0: not known yet). */
+  private need = 0;
   private failed: Error | null = null;
 
   constructor(opts: FrameDecoderOptions = {}) {
@@ -96,7 +101,7 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a whole frame. */
   get bufferedBytes(): number {
-    return this.pending?.length ?? 0;
+    return this.pendingBytes;
   }
 
   /**
@@ -106,8 +111,15 @@ export class FrameDecoder {
    */
   push(chunk: Buffer, onFrame?: (frame: Frame) => void): Frame[] {
     if (this.failed) throw this.failed;
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = null;
+    if (this.pendingBytes > 0 && this.pendingBytes + chunk.length < this.need) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return [];
+    }
+    const buf = this.pendingBytes > 0 ? Buffer.concat([...this.pending, chunk]) : chunk;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.need = 0;
     const frames: Frame[] = [];
     let off = 0;
     let handlerError: unknown;
@@ -117,7 +129,10 @@ export class FrameDecoder {
         if (buf.length - off < HEADER_SIZE) break;
         const bodyLen = buf.readUInt32LE(off + 12);
         if (bodyLen > this.maxBodyBytes) throw new BodyTooLargeError(bodyLen, this.maxBodyBytes, buf.readUInt32LE(off + 2));
-        if (buf.length - off < HEADER_SIZE + bodyLen) break;
+        if (buf.length - off < HEADER_SIZE + bodyLen) {
+          this.need = HEADER_SIZE + bodyLen;
+          break;
+        }
         const protoId = buf.readUInt32LE(off + 2);
         const serialNo = buf.readUInt32LE(off + 8);
         const bodySha1 = buf.subarray(off + 16, off + 36);
@@ -139,12 +154,14 @@ export class FrameDecoder {
       }
     } catch (err) {
       this.failed = err instanceof FrameError ? err : new FrameError(`undecodable frame: ${(err as Error).message}`, 'BAD_BODY');
-      this.pending = null;
+      this.pending = [];
+      this.pendingBytes = 0;
       throw this.failed;
     }
     if (off < buf.length) {
       // Copy so that the caller's chunk can be reused and we never pin a large socket buffer.
-      this.pending = Buffer.from(buf.subarray(off));
+      this.pending = [Buffer.from(buf.subarray(off))];
+      this.pendingBytes = buf.length - off;
     }
     if (handlerError !== undefined) throw handlerError;
     return frames;

@@ -77,6 +77,20 @@ describe('FrameDecoder', () => {
     }
   });
 
+  it('assembles a 4 MiB body that arrives in 1,000-byte chunks, followed by another frame', () => {
+    const big = randomBytes(4 * 1024 * 1024);
+    const stream2 = Buffer.concat([encodeFrame({ protoId: 3202, serialNo: 9 }, big), frames[0]!]);
+    const d = new FrameDecoder();
+    const got: Frame[] = [];
+    for (let off = 0; off < stream2.length; off += 1000) {
+      got.push(...d.push(stream2.subarray(off, off + 1000)));
+      if (got.length === 0) expect(d.bufferedBytes).toBe(Math.min(off + 1000, stream2.length));
+    }
+    expect(got.map((f) => f.protoId)).toEqual([3202, 1001]);
+    expect(got[0]!.body.equals(big)).toBe(true);
+    expect(d.bufferedBytes).toBe(0);
+  });
+
   it('gives identical results when fed one byte at a time', () => {
     const d = new FrameDecoder();
     const got: Frame[] = [];
