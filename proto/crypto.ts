@@ -5,7 +5,7 @@
 // - Per-packet AES after InitConnect: AES-128-CBC with the fixed IV from InitConnect and PKCS#7 padding, every
 //   packet independently; or Futu's modified ECB (FTAES_ECB): zero padding plus a plaintext 16-byte trailer
 //   whose last byte is len % 16.
-import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, randomBytes, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type Decipher, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CryptoError } from './errors.js';
@@ -216,8 +216,8 @@ export function createPacketCipher(algo: number, key: string | Buffer, iv?: stri
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A random 16-character ASCII string, as OpenD issues for connAESKey and aesCBCiv. */
-export function randomKeyString(random: (n: number) => Buffer): string {
-  const bytes = random(16);
+export function randomKeyString(): string {
+  const bytes = randomBytes(16);
   let s = '';
   for (const b of bytes) s += KEY_ALPHABET[b % KEY_ALPHABET.length];
   return s;

@@ -2,7 +2,6 @@
 // Connection rules follow opend-protocol.md: InitConnect first (optionally RSA-encrypted, then AES per packet),
 // KeepAlive or be dropped after 30 s, at most 128 connections, Notify only to connections that asked for it.
 import { createServer, type Server, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { CryptoError, FrameError } from '../../proto/errors.js';
 import { createPacketCipher, PacketEncAlgo, randomKeyString, RsaKey } from '../../proto/crypto.js';
 import type { Frame, FrameHeader } from '../../proto/frame.js';
@@ -403,8 +402,8 @@ export class OpenDSimulator {
     if (!this.rsa && requested !== PacketEncAlgo.NONE && c2s.packetEncAlgo !== undefined) {
       this.log.info('client asked for encryption but the simulator has no RSA key; continuing unencrypted', { connId: conn.id.toString() });
     }
-    const aesKey = randomKeyString(randomBytes);
-    const iv = randomKeyString(randomBytes);
+    const aesKey = randomKeyString();
+    const iv = randomKeyString();
     const s2c: InitConnect.S2C = {
       serverVer: this.opts.serverVer,
       loginUserID: this.opts.loginUserId,

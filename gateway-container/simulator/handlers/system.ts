@@ -1,5 +1,4 @@
 // System protocols: KeepAlive, GetGlobalState, GetUserInfo, Verification, GetDelayStatistics.
-import * as Common from '../../../proto/generated/Common.js';
 import type * as GetGlobalState from '../../../proto/generated/GetGlobalState.js';
 import type * as GetUserInfo from '../../../proto/generated/GetUserInfo.js';
 import type * as Verification from '../../../proto/generated/Verification.js';
@@ -61,5 +60,3 @@ export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): v
 
   sim.handle(1007, () => ({ qotPushStatisticsList: [], reqReplyStatisticsList: [], placeOrderStatisticsList: [] }));
 }
-
-export { Common };
