@@ -162,7 +162,8 @@ describe('relay events', () => {
     await until(() => relay.publisher.metrics.eventsOut >= 2_000, 20_000, 'deliveries after the outage');
     const m = relay.publisher.metrics;
     expect(m.dropped).toBe(0);
-    expect(m.eventsOut + m.queueDepth).toBeGreaterThan(150_000 - 4 * 10);
+    // Up to four batches of ten can be in flight, counted in neither.
+    expect(m.eventsOut + m.queueDepth).toBeGreaterThanOrEqual(150_000 - 4 * 10);
     expect(m.eventsOut + m.queueDepth).toBeLessThanOrEqual(150_000);
     await relay.publisher.close(0);
   });
