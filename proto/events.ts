@@ -26,6 +26,15 @@ export const DETAIL_TYPES = {
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
+/**
+ * notifyType values of the Gateway Notices the relay raises itself (beside OpenD's Notify types), each with a
+ * `description` and the `action` an operator takes.
+ */
+export const RELAY_NOTICE_TYPES = {
+  /** OpenD rejected the trade unlock repeatedly; the relay stopped trying (REAL accounts stay locked). */
+  unlockFailed: 'UNLOCK_FAILED',
+} as const;
+
 /** Trade and gateway events are never dropped; quote events may be coalesced under pressure. */
 export function isCriticalDetailType(t: string): boolean {
   return t === 'Order Update' || t === 'Order Fill' || t === 'Gateway Notice' || t === 'Login Challenge' || t === 'Gateway State';

@@ -53,6 +53,12 @@ export function metricsOf(relay: Relay) {
     reconciledOrders: relay.metrics.reconciledOrders,
     reconciledFills: relay.metrics.reconciledFills,
     duplicatesSkipped: relay.metrics.duplicatesSkipped,
+    historyReconciles: relay.metrics.historyReconciles,
+    unlockRejections: relay.metrics.unlockRejections,
+    unlockGaveUp: relay.metrics.unlockGaveUp,
+    subscriptionFailures: relay.metrics.subscriptionFailures,
+    subscriptionsFailing: relay.subscriptionStep.state === 'waiting-retry' ? 1 : 0,
+    checkpointWrites: relay.metrics.checkpointWrites,
     latencyMs: relay.publisher.latencyPercentiles(),
   };
 }
@@ -63,12 +69,15 @@ export function emfLine(relay: Relay, namespace = 'OpenDCloud'): string {
   return JSON.stringify({
     _aws: {
       Timestamp: Date.now(),
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: 'GatewayReady' }, { Name: 'RelayReconnects' }, { Name: 'PutEventsFailedEntries' }, { Name: 'EventsDropped' }, { Name: 'QueueDepth' }] }],
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: 'GatewayReady' }, { Name: 'RelayReconnects' }, { Name: 'PutEventsFailedEntries' }, { Name: 'EventsDropped' }, { Name: 'QueueDepth' }, { Name: 'UnlockFailed' }, { Name: 'QuoteSubscriptionsFailing' }] }],
     },
     GatewayReady: m.ready ? 1 : 0,
     RelayReconnects: m.reconnects,
     PutEventsFailedEntries: m.failedEntries,
     EventsDropped: m.dropped,
     QueueDepth: m.queueDepth,
+    // 1 once the relay gave up unlocking (wrong trade password): the UnlockFailed alarm fires on it.
+    UnlockFailed: m.unlockGaveUp,
+    QuoteSubscriptionsFailing: m.subscriptionsFailing,
   });
 }

@@ -2,6 +2,12 @@
 //   OPEND_HOST (127.0.0.1), OPEND_PORT (11111), OPEND_RSA_KEY_FILE (PEM path, optional)
 //   OPEND_TRADE_PASSWORD_MD5_FILE (optional), RELAY_SUBSCRIPTIONS (JSON: [{"codes":["HK.00700"],"types":["BASIC"]}])
 //   EVENT_BUS_NAME (default "default"), EVENT_SOURCE ("opend"), RELAY_HTTP_PORT (8080), RELAY_EMF_INTERVAL_MS (60000, 0 = off)
+//   RELAY_CHECKPOINT_FILE (durable checkpoint of what the bus accepted; default
+//     $HOME/.com.futunn.FutuOpenD/opend-cloud-relay-checkpoint.json, i.e. on OpenD's state volume; "off" disables)
+//   RELAY_CHECKPOINT_INTERVAL_MS (1000): the checkpoint is rewritten at most this often
+//   RELAY_UNLOCK_MAX_ATTEMPTS (3): rejected trade unlocks before the relay gives up (Gateway Notice UNLOCK_FAILED)
+//   RELAY_UNLOCK_BACKOFF_MS (5000): first delay between unlock attempts, doubling
+//   RELAY_HISTORY_AFTER_GAP_S (300): an outage longer than this also reads OpenD's history order/fill lists
 //   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +17,7 @@ import { createLogger } from '../../proto/log.js';
 import { parseSecurity } from '../../proto/securities.js';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { emfLine, startHealthServer } from './http.js';
+import { defaultCheckpointPath } from './checkpoint.js';
 import { Relay, type SubscriptionSpec } from './relay.js';
 
 const log = createLogger('relay');
@@ -43,6 +50,14 @@ export function parseSubscriptions(raw: string | undefined): SubscriptionSpec[] 
   });
 }
 
+/** A positive integer environment variable, or its default; anything else is a configuration error. */
+export function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const readSecret = (name: string): string | undefined => {
@@ -62,6 +77,18 @@ async function main(): Promise<void> {
   }
   const tradePasswordMd5 = readSecret('OPEND_TRADE_PASSWORD_MD5_FILE');
   if (tradePasswordMd5 !== undefined && !/^[0-9a-f]{32}$/i.test(tradePasswordMd5)) fail('the trade password file must hold the 32-hex-digit MD5 of the trade password');
+  let numbers: { unlockMax: number; unlockBackoff: number; checkpointEvery: number; historyGap: number };
+  try {
+    numbers = {
+      unlockMax: intEnv(env, 'RELAY_UNLOCK_MAX_ATTEMPTS', 3),
+      unlockBackoff: intEnv(env, 'RELAY_UNLOCK_BACKOFF_MS', 5_000),
+      checkpointEvery: intEnv(env, 'RELAY_CHECKPOINT_INTERVAL_MS', 1_000, 10),
+      historyGap: intEnv(env, 'RELAY_HISTORY_AFTER_GAP_S', 300),
+    };
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const checkpointFile = env['RELAY_CHECKPOINT_FILE'] === 'off' ? undefined : env['RELAY_CHECKPOINT_FILE'] || defaultCheckpointPath();
   const relay = new Relay({
     openD: { host: env['OPEND_HOST'] ?? '127.0.0.1', port: Number(env['OPEND_PORT'] ?? 11111), rsaPrivateKey: readSecret('OPEND_RSA_KEY_FILE') },
     subscriptions,
@@ -69,6 +96,10 @@ async function main(): Promise<void> {
     eventBridge: new EventBridgeClient({}),
     eventBusName: env['EVENT_BUS_NAME'] ?? 'default',
     source: env['EVENT_SOURCE'] ?? 'opend',
+    unlock: { maxAttempts: numbers.unlockMax, backoffMs: numbers.unlockBackoff },
+    checkpointFile,
+    checkpointIntervalMs: numbers.checkpointEvery,
+    historyAfterGapS: numbers.historyGap,
     logger: log,
   });
   const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '0.0.0.0');
@@ -87,7 +118,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  log.info('relay starting', { opendHost: env['OPEND_HOST'] ?? '127.0.0.1', subscriptions: subscriptions.length, encrypted: !!env['OPEND_RSA_KEY_FILE'] });
+  log.info('relay starting', { opendHost: env['OPEND_HOST'] ?? '127.0.0.1', subscriptions: subscriptions.length, encrypted: !!env['OPEND_RSA_KEY_FILE'], checkpointFile: checkpointFile ?? 'off' });
   await relay.start();
 }
 

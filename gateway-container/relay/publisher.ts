@@ -14,6 +14,13 @@ export interface PublishInput {
   /** Quote events with the same key replace each other under pressure (e.g. "Quote|HK.00700"). */
   coalesceKey?: string;
   time?: Date;
+  /**
+   * Events with the same key (e.g. "Order|<accId>|<orderId>") reach the bus in publish order: one of them is in
+   * flight at a time, and a later one never overtakes an earlier one that waits for a retry.
+   */
+  orderingKey?: string;
+  /** Called once the bus has accepted the entry (used for the relay's durable checkpoint). */
+  onDelivered?: () => void;
 }
 
 export interface PublisherOptions {
@@ -39,6 +46,8 @@ interface Pending {
   bytes: number;
   critical: boolean;
   coalesceKey?: string;
+  orderingKey?: string;
+  onDelivered?: () => void;
   attempts: number;
   enqueuedAt: number;
   /** Not before this time (retry backoff). */
@@ -73,6 +82,8 @@ function jsonWithBigints(v: unknown): string {
 export class EventPublisher {
   private readonly queue: Pending[] = [];
   private readonly byCoalesceKey = new Map<string, Pending>();
+  /** Ordering keys with an entry in flight. */
+  private readonly keysInFlight = new Set<string>();
   private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -118,7 +129,7 @@ export class EventPublisher {
       this.metrics.dropped++;
       return;
     }
-    const p: Pending = { entry, bytes, critical, coalesceKey: key, attempts: 0, enqueuedAt: now, notBefore: 0 };
+    const p: Pending = { entry, bytes, critical, coalesceKey: key, orderingKey: input.orderingKey, onDelivered: input.onDelivered, attempts: 0, enqueuedAt: now, notBefore: 0 };
     this.queue.push(p);
     if (key) this.byCoalesceKey.set(key, p);
     this.metrics.queueDepth = this.queue.length;
@@ -146,13 +157,26 @@ export class EventPublisher {
     const now = this.o.now();
     const batch: Pending[] = [];
     let bytes = 0;
+    // A key is blocked once an earlier entry with that key is in flight, waits for its retry or stays behind;
+    // at most one entry per key per call, so that a partial failure cannot let a later one through first.
+    const blocked = new Set<string>();
     for (let i = 0; i < this.queue.length && batch.length < MAX_ENTRIES_PER_CALL; ) {
       const p = this.queue[i]!;
+      const k = p.orderingKey;
+      if (k !== undefined && (blocked.has(k) || this.keysInFlight.has(k))) {
+        i++;
+        continue;
+      }
       if (p.notBefore > now || bytes + p.bytes > MAX_CALL_BYTES) {
+        if (k !== undefined) blocked.add(k);
         i++;
         continue;
       }
       this.queue.splice(i, 1);
+      if (k !== undefined) {
+        blocked.add(k);
+        this.keysInFlight.add(k);
+      }
       if (p.coalesceKey && this.byCoalesceKey.get(p.coalesceKey) === p) this.byCoalesceKey.delete(p.coalesceKey);
       batch.push(p);
       bytes += p.bytes;
@@ -176,8 +200,9 @@ export class EventPublisher {
     if (this.queue.length > 0) {
       const now = this.o.now();
       let next = Infinity;
-      for (const p of this.queue) if (p.notBefore < next) next = p.notBefore;
-      this.schedule(next > now ? next - now : this.inFlight >= this.o.maxInFlight ? undefined : 0);
+      // Entries whose key is in flight wait for that call to finish (afterSend schedules again).
+      for (const p of this.queue) if (p.notBefore < next && !(p.orderingKey !== undefined && this.keysInFlight.has(p.orderingKey))) next = p.notBefore;
+      if (next !== Infinity) this.schedule(next > now ? next - now : this.inFlight >= this.o.maxInFlight ? undefined : 0);
     }
     this.afterSend();
   }
@@ -208,6 +233,14 @@ export class EventPublisher {
   }
 
   private async send(batch: Pending[]): Promise<void> {
+    try {
+      await this.sendOnce(batch);
+    } finally {
+      for (const p of batch) if (p.orderingKey !== undefined) this.keysInFlight.delete(p.orderingKey);
+    }
+  }
+
+  private async sendOnce(batch: Pending[]): Promise<void> {
     this.metrics.batches++;
     let out;
     try {
@@ -229,6 +262,11 @@ export class EventPublisher {
       } else {
         this.metrics.eventsOut++;
         this.recordLatency(this.o.now() - p.enqueuedAt);
+        try {
+          p.onDelivered?.();
+        } catch (err) {
+          this.o.logger.error('delivery callback failed', { error: (err as Error).message });
+        }
       }
     });
     if (failed.length > 0) {

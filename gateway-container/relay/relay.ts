@@ -1,6 +1,15 @@
 // The relay: the one long-lived OpenD connection that holds subscriptions, trade-push registration and the
 // OpenD-wide unlock, and turns every push into an EventBridge event. After any reconnect it sets everything
 // up again and reconciles orders and fills against OpenD's lists, so no order update is lost or repeated.
+//
+// Invariants:
+// - Trade pushes (Trd_SubAccPush for every account) and reconciliation come first in every session and depend on
+//   nothing else: the unlock and the quote subscriptions run afterwards as independent steps (side-steps.ts)
+//   whose failures are reported (/readyz, Gateway Notice) but never hold up order updates.
+// - Events of one order reach the bus in the order they were published (the publisher's ordering key).
+// - With a checkpoint file, what the bus accepted is kept on disk (checkpoint.ts); after a restart or an outage
+//   of any length reconciliation reads the history lists from the checkpoint's horizon on, so trade events that
+//   were queued in memory when the process died are published again.
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OpenDClient, type Logger, type PushEvent, type ReconnectPolicy } from '../../proto/client.js';
 import { QuoteApi, type SubTypeName } from '../../proto/api/quotes.js';
@@ -8,14 +17,17 @@ import { TradeApi, type AccountRef } from '../../proto/api/trading.js';
 import { enumName } from '../../proto/enums.js';
 import {
   brokerDetail, DETAIL_TYPES, fillDetail, klineDetail, notifyEvent, orderBookDetail, orderDetail, quoteDetail, tickerDetail, timeShareDetail,
-  fillDetailFromFill, orderDetailFromOrder,
+  RELAY_NOTICE_TYPES, type FillDetail, type OrderDetail,
 } from '../../proto/events.js';
 import * as Common from '../../proto/generated/Common.js';
 import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { securityKey } from '../../proto/securities.js';
-import { OrderTracker } from './order-tracker.js';
+import { CheckpointFile, CHECKPOINT_VERSION, type LoadResult } from './checkpoint.js';
+import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
+import { historyNeeded, reconcileAccounts } from './reconcile.js';
+import { RetryingStep } from './side-steps.js';
 
 export interface SubscriptionSpec {
   codes: string[];
@@ -34,6 +46,18 @@ export interface RelayOptions {
   publisher?: { lingerMs?: number; highWaterMark?: number; maxQueued?: number; maxInFlight?: number; retryBaseMs?: number; retryMaxMs?: number };
   /** Delay before retrying a session setup that failed while connected (default 2 s). */
   setupRetryMs?: number;
+  /** Rejected unlocks before giving up (default 3) and the first backoff (default 5 s, doubling, ≤ 5 min). */
+  unlock?: { maxAttempts?: number; backoffMs?: number; maxBackoffMs?: number };
+  /** Backoff of failed quote subscriptions (default 2 s doubling to 60 s). */
+  subscriptionRetry?: { backoffMs?: number; maxBackoffMs?: number };
+  /** Durable checkpoint file (no durability without one). */
+  checkpointFile?: string;
+  /** How often the checkpoint is written at most, and the horizon advanced (default 1 s). */
+  checkpointIntervalMs?: number;
+  /** An outage longer than this (OpenD seconds) reads the history lists too (default 300). */
+  historyAfterGapS?: number;
+  /** Without a usable checkpoint file (corrupt), reconcile this many days of history (default 7). */
+  lostCheckpointLookbackDays?: number;
   logger: Logger;
 }
 
@@ -45,8 +69,19 @@ export interface RelayHealth {
   qotLogined: boolean;
   trdLogined: boolean;
   sessionReady: boolean;
+  /** Trade pushes registered and orders reconciled in this session: order updates flow. */
+  tradeReady: boolean;
+  unlock: { state: string; rejections: number; error?: string };
+  subscriptions: { state: string; error?: string };
   reason?: string;
   connId?: string;
+}
+
+interface HorizonCandidate {
+  /** Every trade event up to this sequence number must be accepted by the bus… */
+  seq: number;
+  /** …then every change before this OpenD time (seconds) has been published. */
+  time: number;
 }
 
 export class Relay {
@@ -60,11 +95,28 @@ export class Relay {
   private qotLogined = false;
   private trdLogined = false;
   private sessionReady = false;
+  private tradeReady = false;
   private setupRunning: Promise<void> | null = null;
   private setupTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastPublishedReady: boolean | null = null;
-  readonly metrics = { pushesIn: 0, pushesByProto: {} as Record<string, number>, reconnects: 0, setups: 0, setupFailures: 0, reconciledOrders: 0, reconciledFills: 0, duplicatesSkipped: 0, staleSkipped: 0 };
+  readonly unlockStep: RetryingStep;
+  readonly subscriptionStep: RetryingStep;
+  // Durability: trade events are numbered; the horizon moves once every event before a candidate is accepted.
+  private readonly checkpoint: CheckpointFile | null;
+  private checkpointLoad: LoadResult = { kind: 'absent' };
+  private horizon: number | undefined;
+  private restartReconcilePending = true;
+  private tradeSeq = 0;
+  private readonly undelivered = new Set<number>();
+  private candidates: HorizonCandidate[] = [];
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private horizonTimer: NodeJS.Timeout | null = null;
+  private pushWatch: Set<string> | null = null;
+  readonly metrics = {
+    pushesIn: 0, pushesByProto: {} as Record<string, number>, reconnects: 0, setups: 0, setupFailures: 0, reconciledOrders: 0, reconciledFills: 0,
+    duplicatesSkipped: 0, staleSkipped: 0, historyReconciles: 0, unlockRejections: 0, unlockGaveUp: 0, subscriptionFailures: 0, checkpointWrites: 0,
+  };
 
   constructor(private readonly o: RelayOptions) {
     this.client = new OpenDClient({
@@ -86,6 +138,39 @@ export class Relay {
     });
     this.quotes = new QuoteApi(this.client);
     this.trade = new TradeApi(this.client);
+    const onChange = () => this.publishGatewayState('session step changed');
+    this.unlockStep = new RetryingStep({
+      name: 'trade unlock',
+      run: () => this.unlock(),
+      maxAttempts: o.unlock?.maxAttempts ?? 3,
+      baseDelayMs: o.unlock?.backoffMs ?? 5_000,
+      maxDelayMs: o.unlock?.maxBackoffMs ?? 300_000,
+      logger: o.logger,
+      onGiveUp: (error, attempts) => {
+        this.metrics.unlockGaveUp = 1;
+        this.publisher.publish({
+          detailType: DETAIL_TYPES.gatewayNotice,
+          detail: {
+            notifyType: RELAY_NOTICE_TYPES.unlockFailed,
+            description: `OpenD rejected the trade unlock ${attempts} times (last: ${error}); the relay stopped trying so that the broker does not lock the trade password. REAL accounts stay locked; SIMULATE trading, order updates and quotes continue.`,
+            action: 'Put the MD5 of the correct trade password into the trade password secret, then restart the gateway task.',
+            attempts,
+            gatewayTime: this.now(),
+          },
+        });
+      },
+      onChange,
+    });
+    this.subscriptionStep = new RetryingStep({
+      name: 'quote subscriptions',
+      run: () => this.subscribeQuotes(),
+      baseDelayMs: o.subscriptionRetry?.backoffMs ?? 2_000,
+      maxDelayMs: o.subscriptionRetry?.maxBackoffMs ?? 60_000,
+      logger: o.logger,
+      onChange,
+    });
+    this.checkpoint = o.checkpointFile ? new CheckpointFile(o.checkpointFile, o.logger) : null;
+    if (this.checkpoint) this.restoreCheckpoint(this.checkpoint);
     this.client.on('push', (ev) => this.onPush(ev));
     this.client.on('ready', () => this.scheduleSetup(0));
     this.client.on('reconnected', () => {
@@ -93,6 +178,9 @@ export class Relay {
     });
     this.client.on('disconnected', ({ reason }) => {
       this.sessionReady = false;
+      this.tradeReady = false;
+      this.unlockStep.reset();
+      this.subscriptionStep.reset();
       this.publishGatewayState(`disconnected from OpenD: ${reason}`);
     });
     this.client.on('error', (err) => o.logger.warn('OpenD client error', { error: err.message }));
@@ -110,8 +198,14 @@ export class Relay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.setupTimer) clearTimeout(this.setupTimer);
+    if (this.horizonTimer) clearInterval(this.horizonTimer);
+    this.unlockStep.stop();
+    this.subscriptionStep.stop();
     await this.client.close();
     await this.publisher.close();
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
+    if (this.checkpoint) await this.writeCheckpoint();
   }
 
   /**
@@ -126,12 +220,22 @@ export class Relay {
   health(): RelayHealth {
     const connected = this.client.connected;
     const programReady = this.programStatus === Common.ProgramStatusType.READY;
-    const ready = connected && programReady && this.qotLogined && this.trdLogined && this.sessionReady;
+    const unlockNeeded = this.unlockNeeded();
+    const unlockOk = !unlockNeeded || this.unlockStep.state === 'done';
+    const subsOk = !this.subscriptionsNeeded() || this.subscriptionStep.state === 'done';
+    const ready = connected && programReady && this.qotLogined && this.trdLogined && this.sessionReady && unlockOk && subsOk;
     let reason: string | undefined;
     if (!connected) reason = 'not connected to OpenD';
     else if (!programReady) reason = `OpenD program status is ${enumName(Common.ProgramStatusType, this.programStatus)}`;
     else if (!this.qotLogined || !this.trdLogined) reason = 'OpenD is not logged in to the quote and trade servers';
-    else if (!this.sessionReady) reason = 'setting up subscriptions and trade pushes';
+    else if (!this.sessionReady) reason = 'registering trade pushes and reconciling orders';
+    else if (!unlockOk || !subsOk) {
+      const parts: string[] = [];
+      if (this.unlockStep.state === 'gave-up') parts.push(`trade unlock failed for good after ${this.unlockStep.rejections} rejections (${this.unlockStep.lastError}): REAL accounts stay locked; fix the trade password secret and restart`);
+      else if (!unlockOk) parts.push(this.unlockStep.lastError ? `trade unlock not done yet (last error: ${this.unlockStep.lastError})` : 'trade unlock in progress');
+      if (!subsOk) parts.push(this.subscriptionStep.lastError ? `quote subscriptions failed (${this.subscriptionStep.lastError}); retrying` : 'quote subscriptions in progress');
+      reason = `order updates flow; ${parts.join('; ')}`;
+    }
     return {
       live: !this.stopped,
       ready,
@@ -140,6 +244,9 @@ export class Relay {
       qotLogined: this.qotLogined,
       trdLogined: this.trdLogined,
       sessionReady: this.sessionReady,
+      tradeReady: this.tradeReady,
+      unlock: { state: unlockNeeded ? this.unlockStep.state : 'not-needed', rejections: this.unlockStep.rejections, error: this.unlockStep.lastError },
+      subscriptions: { state: this.subscriptionsNeeded() ? this.subscriptionStep.state : 'not-needed', error: this.subscriptionStep.lastError },
       reason,
       connId: this.connIdString(),
     };
@@ -177,10 +284,22 @@ export class Relay {
     }, delayMs);
   }
 
-  /** Login state, unlock, trade-push registration, subscriptions, then reconciliation. */
+  private unlockNeeded(): boolean {
+    return !!this.o.tradePasswordMd5 && this.accounts.some((a) => a.env === 'REAL');
+  }
+
+  private subscriptionsNeeded(): boolean {
+    return this.o.subscriptions.some((s) => s.codes.length > 0 && s.types.length > 0);
+  }
+
+  /**
+   * Login state, then trade-push registration and reconciliation (order updates flow from here on), then the
+   * unlock and the quote subscriptions as independent steps that retry on their own.
+   */
   private async setup(): Promise<void> {
     this.metrics.setups++;
     this.sessionReady = false;
+    this.tradeReady = false;
     const gs = await this.client.request(1002, { userID: 0n });
     this.programStatus = gs.programStatus?.type ?? (gs.qotLogined && gs.trdLogined ? Common.ProgramStatusType.READY : Common.ProgramStatusType.NONE);
     this.qotLogined = gs.qotLogined;
@@ -190,49 +309,169 @@ export class Relay {
       this.publishGatewayState('waiting for OpenD login');
       return; // a Notify (ProgramStatus READY) restarts setup
     }
+    // OpenD's clock: every change before this time is either in the lists below or was published before.
+    const openDNow = Number(gs.time);
+    const connId = this.connIdString();
     const accounts = await this.trade.accounts();
     this.accounts = accounts.map((a) => ({ accId: a.accId, env: a.env, market: a.market }));
-    if (this.o.tradePasswordMd5 && accounts.some((a) => a.env === 'REAL')) {
-      await this.trade.unlock({ md5: this.o.tradePasswordMd5 });
-      this.o.logger.info('trading unlocked OpenD-wide for REAL accounts');
-    }
     await this.trade.subscribeAccountPushes(accounts.map((a) => a.accId));
-    for (const s of this.o.subscriptions) {
-      if (s.codes.length && s.types.length) await this.quotes.subscribe(s.codes, s.types, { push: true, firstPush: true });
-    }
-    await this.reconcile();
+    await this.reconcile(openDNow);
+    if (this.connIdString() !== connId) throw new Error('the connection changed during setup');
+    this.tradeReady = true;
     this.sessionReady = true;
-    this.o.logger.info('relay session ready', { accounts: accounts.length, subscriptions: this.o.subscriptions.length, connId: this.connIdString() });
+    this.addHorizonCandidate(openDNow);
+    this.startHorizonTicks();
+    this.o.logger.info('relay trade session ready', { accounts: accounts.length, connId });
+    if (this.unlockNeeded()) this.unlockStep.start();
+    if (this.subscriptionsNeeded()) this.subscriptionStep.start();
     this.publishGatewayState('ready');
   }
 
-  /** Lists every account's orders and fills and publishes what changed since it was last published. */
-  private async reconcile(): Promise<void> {
-    for (const acc of this.accounts) {
-      const orders = await this.trade.orders(acc);
-      for (const o of orders) {
-        if (this.offerOrder(orderDetailFromOrder(o, this.now()))) this.metrics.reconciledOrders++;
+  private async unlock(): Promise<void> {
+    try {
+      await this.trade.unlock({ md5: this.o.tradePasswordMd5! });
+    } catch (err) {
+      if (err instanceof Error && err.name === 'OpenDError') this.metrics.unlockRejections++;
+      throw err;
+    }
+    this.o.logger.info('trading unlocked OpenD-wide for REAL accounts');
+  }
+
+  private async subscribeQuotes(): Promise<void> {
+    try {
+      for (const s of this.o.subscriptions) {
+        if (s.codes.length && s.types.length) await this.quotes.subscribe(s.codes, s.types, { push: true, firstPush: true });
       }
-      if (acc.env === 'REAL') {
-        const fills = await this.trade.fills(acc);
-        for (const f of fills) {
-          const d = fillDetailFromFill(f, this.now());
-          if (this.tracker.offerFill(d)) {
-            this.metrics.reconciledFills++;
-            this.publisher.publish({ detailType: DETAIL_TYPES.orderFill, detail: d });
-          }
-        }
-      }
+    } catch (err) {
+      this.metrics.subscriptionFailures++;
+      throw err;
     }
   }
 
-  private offerOrder(d: ReturnType<typeof orderDetailFromOrder>): boolean {
+  /** Lists every account's orders and fills (and history after a restart or a long outage) and publishes what changed. */
+  private async reconcile(openDNow: number): Promise<void> {
+    let horizon = this.horizon;
+    if (horizon === undefined && this.restartReconcilePending && this.checkpointLoad.kind === 'unreadable') {
+      horizon = openDNow - (this.o.lostCheckpointLookbackDays ?? 7) * 86_400;
+    }
+    const useHistory = historyNeeded(horizon, openDNow, this.restartReconcilePending, this.o.historyAfterGapS ?? 300);
+    const r = await reconcileAccounts(this.trade, this.accounts, this.tracker, {
+      offerOrder: (d) => this.offerOrder(d),
+      offerFill: (d) => this.offerFill(d),
+      watchPushes: (on) => {
+        this.pushWatch = on ? new Set() : null;
+      },
+      pushedKeys: () => this.pushWatch ?? new Set(),
+    }, { now: () => this.now(), history: useHistory && horizon !== undefined ? { horizon, openDNow } : undefined });
+    this.metrics.reconciledOrders += r.orders;
+    this.metrics.reconciledFills += r.fills;
+    if (r.historyRead) this.metrics.historyReconciles++;
+    this.restartReconcilePending = false;
+  }
+
+  private offerOrder(d: OrderDetail): boolean {
     const decision = this.tracker.offerOrder(d);
     if (decision === 'duplicate') this.metrics.duplicatesSkipped++;
     if (decision === 'stale') this.metrics.staleSkipped++;
     if (decision !== 'publish') return false;
-    this.publisher.publish({ detailType: DETAIL_TYPES.orderUpdate, detail: d });
+    this.publishTrade(DETAIL_TYPES.orderUpdate, d, `Order|${orderKey(d.accId, d.orderId)}`, () => this.tracker.markOrderDelivered(d));
     return true;
+  }
+
+  private offerFill(d: FillDetail): boolean {
+    if (!this.tracker.offerFill(d)) return false;
+    this.publishTrade(DETAIL_TYPES.orderFill, d, undefined, () => this.tracker.markFillDelivered(d));
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------- durability
+
+  private publishTrade(detailType: string, detail: OrderDetail | FillDetail, orderingKey: string | undefined, delivered: () => void): void {
+    const seq = ++this.tradeSeq;
+    this.undelivered.add(seq);
+    this.publisher.publish({
+      detailType,
+      detail,
+      orderingKey,
+      onDelivered: () => {
+        delivered();
+        this.undelivered.delete(seq);
+        this.advanceHorizon();
+        this.scheduleCheckpoint();
+      },
+    });
+  }
+
+  private addHorizonCandidate(time: number): void {
+    this.candidates.push({ seq: this.tradeSeq, time });
+    this.advanceHorizon();
+  }
+
+  private advanceHorizon(): void {
+    if (this.candidates.length === 0) return;
+    let lowest = Infinity;
+    for (const s of this.undelivered) {
+      lowest = s; // a Set iterates in insertion order: the first one is the oldest undelivered event
+      break;
+    }
+    let moved = false;
+    this.candidates = this.candidates.filter((c) => {
+      if (c.seq >= lowest) return true;
+      if (this.horizon === undefined || c.time > this.horizon) {
+        this.horizon = c.time;
+        moved = true;
+      }
+      return false;
+    });
+    if (moved) {
+      // Terminal orders and fills this old can be listed again by no reconciliation: forget them.
+      this.tracker.forgetOlderThan(this.horizon! - 3 * 86_400);
+      this.scheduleCheckpoint();
+    }
+  }
+
+  /**
+   * While the trade session is up, a KeepAlive round trip is a barrier (its reply follows every push OpenD
+   * sent before it): once the events before it are accepted, OpenD's reply time becomes the horizon.
+   */
+  private startHorizonTicks(): void {
+    if (this.horizonTimer || !this.checkpoint) return;
+    this.horizonTimer = setInterval(() => {
+      if (!this.tradeReady || !this.client.connected) return;
+      const connId = this.connIdString();
+      this.client.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }).then(
+        (r) => {
+          if (this.tradeReady && this.connIdString() === connId) this.addHorizonCandidate(Number(r.time));
+        },
+        () => undefined,
+      );
+    }, Math.max(250, (this.o.checkpointIntervalMs ?? 1_000) * 5));
+    this.horizonTimer.unref?.();
+  }
+
+  private restoreCheckpoint(file: CheckpointFile): void {
+    this.checkpointLoad = file.load();
+    if (this.checkpointLoad.kind === 'loaded') {
+      this.horizon = this.checkpointLoad.data.horizon;
+      this.tracker.restore(this.checkpointLoad.data.accounts);
+      this.o.logger.info('relay checkpoint loaded', { path: file.path, horizon: this.horizon });
+    } else if (this.checkpointLoad.kind === 'unreadable') {
+      this.o.logger.error('relay checkpoint unreadable; reconciling the last days of history instead', { path: file.path, error: this.checkpointLoad.error });
+    }
+  }
+
+  private scheduleCheckpoint(): void {
+    if (!this.checkpoint || this.checkpointTimer || this.stopped) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      void this.writeCheckpoint();
+    }, this.o.checkpointIntervalMs ?? 1_000);
+  }
+
+  private async writeCheckpoint(): Promise<void> {
+    if (!this.checkpoint) return;
+    await this.checkpoint.save({ version: CHECKPOINT_VERSION, horizon: this.horizon, accounts: this.tracker.deliveredSnapshot(), writtenAt: new Date().toISOString() });
+    this.metrics.checkpointWrites = this.checkpoint.writes;
   }
 
   private onPush(ev: PushEvent): void {
@@ -244,14 +483,15 @@ export class Relay {
     switch (ev.protoId) {
       case 1003:
         return this.onNotify(s2c as Notify.S2C);
-      case 2208:
-        this.offerOrder(orderDetail(s2c.header as Trd_Common.TrdHeader, s2c.order as Trd_Common.Order, t));
-        return;
-      case 2218: {
-        const d = fillDetail(s2c.header, s2c.orderFill, t);
-        if (this.tracker.offerFill(d)) this.publisher.publish({ detailType: DETAIL_TYPES.orderFill, detail: d });
+      case 2208: {
+        const d = orderDetail(s2c.header as Trd_Common.TrdHeader, s2c.order as Trd_Common.Order, t);
+        this.pushWatch?.add(orderKey(d.accId, d.orderId));
+        this.offerOrder(d);
         return;
       }
+      case 2218:
+        this.offerFill(fillDetail(s2c.header, s2c.orderFill, t));
+        return;
       case 3005:
         for (const q of s2c.basicQotList ?? []) {
           const d = quoteDetail(q, t);
@@ -308,6 +548,7 @@ export class Relay {
         this.scheduleSetup(0);
       } else if (this.programStatus !== Common.ProgramStatusType.READY) {
         this.sessionReady = false;
+        this.tradeReady = false;
         this.publishGatewayState('OpenD is not ready');
       }
     } else if (n.type === Notify.NotifyType.CONN_STATUS && n.connectStatus) {
@@ -320,10 +561,12 @@ export class Relay {
       if (e === Notify.GtwEventType.NEED_PHONE_VERIFY_CODE || e === Notify.GtwEventType.NEED_PIC_VERIFY_CODE) {
         this.programStatus = e === Notify.GtwEventType.NEED_PHONE_VERIFY_CODE ? Common.ProgramStatusType.NEED_PHONE_VERIFY_CODE : Common.ProgramStatusType.NEED_PIC_VERIFY_CODE;
         this.sessionReady = false;
+        this.tradeReady = false;
         this.publishGatewayState('OpenD needs a login verification code');
       } else if (e === Notify.GtwEventType.TRADE_PWD_CHANGED || e === Notify.GtwEventType.LOGIN_PWD_CHANGED || e === Notify.GtwEventType.KICKED_OUT) {
         // Unlock and pushes must be set up again after a relogin.
         this.sessionReady = false;
+        this.tradeReady = false;
         this.publishGatewayState(`OpenD reported ${enumName(Notify.GtwEventType, e)}`);
         this.scheduleSetup(1_000);
       }
