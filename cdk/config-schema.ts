@@ -6,6 +6,7 @@
  */
 import type { ScheduleDefinition } from './definitions.js';
 import { config as fileConfig } from './config.js';
+import { FARGATE_CPUS, fargateSizeProblem } from './fargate-sizes.js';
 
 export const BRANDS = ['futu', 'moomoo'] as const;
 export type Brand = (typeof BRANDS)[number];
@@ -85,7 +86,10 @@ export interface OpenDCloudConfig {
   readonly schedules: Readonly<Record<string, Partial<ScheduleDefinition>>>;
   /** Subscribed to the alerts and login-challenge topics when set (AWS emails a confirmation link). */
   readonly alarmEmail?: string;
-  /** Physical table names are `<tablePrefix>-<name>`. */
+  /**
+   * Physical names of the tables deleted with the stack are `<tablePrefix>-<name>`; the retained ones (orders,
+   * fills, idempotency) get generated names so that a retried first deploy cannot collide with them.
+   */
   readonly tablePrefix: string;
   /** How long the event archive keeps events for replay; 0 keeps them forever. */
   readonly archiveRetentionDays: number;
@@ -93,9 +97,10 @@ export interface OpenDCloudConfig {
   readonly archiveDetailTypes: readonly string[];
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   /**
-   * Apply each function's reserved concurrency. Turn off only in a new account whose concurrency quota is still
-   * 10 (AWS refuses reservations that leave fewer than 10 unreserved); the OpenD connection cap then relies on
-   * the account quota.
+   * Apply each function's reserved concurrency (28 in all), which caps the connections the Lambdas can open to
+   * OpenD. Off by default: AWS refuses a reservation that would leave the account fewer than 100 unreserved
+   * executions, so in a new account (concurrency quota 10 or 50) the first function would fail the deploy.
+   * Turn it on once `aws lambda get-account-settings` shows a ConcurrentExecutions limit of at least 128.
    */
   readonly reservedConcurrency: boolean;
   /**
@@ -103,8 +108,9 @@ export interface OpenDCloudConfig {
    * every `opend` deployment; fill it in first, then deploy with this on.
    */
   readonly unlockTrading: boolean;
-  /** Fargate task size of the gateway (OpenD + relay). */
-  readonly gatewayCpu: 256 | 512 | 1024 | 2048 | 4096;
+  /** Fargate task size of the gateway (OpenD + relay): CPU units (1024 = 1 vCPU), checked against FARGATE_SIZES. */
+  readonly gatewayCpu: 256 | 512 | 1024 | 2048 | 4096 | 8192 | 16384;
+  /** MiB; must be one Fargate allows with `gatewayCpu` (cdk/fargate-sizes.ts). */
   readonly gatewayMemoryMiB: number;
 }
 
@@ -124,7 +130,7 @@ export const DEFAULT_CONFIG: OpenDCloudConfig = {
   archiveRetentionDays: 90,
   archiveDetailTypes: ['Order Update', 'Order Fill', 'Gateway Notice', 'Login Challenge', 'Gateway State'],
   logRetentionDays: 30,
-  reservedConcurrency: true,
+  reservedConcurrency: false,
   unlockTrading: false,
   gatewayCpu: 1024,
   gatewayMemoryMiB: 2048,
@@ -152,6 +158,9 @@ export function loadConfig(
   const fromContext = validate(parseContext(context), 'context');
   const merged = { ...DEFAULT_CONFIG, ...fromFile, ...fromContext };
   const prefixGiven = fromFile.tablePrefix !== undefined || fromContext.tablePrefix !== undefined;
+  // Checked on the merged result: cdk/config.ts may set the CPU and context only the memory, or the other way.
+  const sizeProblem = fargateSizeProblem(merged.gatewayCpu, merged.gatewayMemoryMiB);
+  if (sizeProblem !== undefined) throw new ConfigError(`${sizeProblem} (cdk.json context, cdk/config.ts or -c)`);
   return { ...merged, tablePrefix: prefixGiven ? merged.tablePrefix : merged.stackName };
 }
 
@@ -260,7 +269,7 @@ function validate(input: Readonly<Record<string, unknown>>, source: string): Ope
         if (typeof value !== 'boolean') fail(key, 'true or false', value);
         break;
       case 'gatewayCpu':
-        if (![256, 512, 1024, 2048, 4096].includes(value as number)) fail(key, 'a Fargate CPU size: 256, 512, 1024, 2048 or 4096', value);
+        if (!FARGATE_CPUS.includes(value as number)) fail(key, `a Fargate CPU size: ${FARGATE_CPUS.join(', ')}`, value);
         break;
       case 'gatewayMemoryMiB':
         if (!Number.isInteger(value) || (value as number) < 512) fail(key, 'MiB as a whole number ≥ 512', value);

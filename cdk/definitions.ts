@@ -38,6 +38,12 @@ export interface FunctionDefinition {
    * invoked synchronously through the HTTP API. 0 for anything that trades: an order is never retried blindly.
    */
   readonly asyncRetryAttempts?: number;
+  /**
+   * How long Lambda keeps an asynchronous invocation queued (throttled or retrying) before sending it to the
+   * dead-letter queue; Lambda's default is 6 hours. Set for scheduled strategies: Scheduler's own maximum age
+   * covers only the hand-off to Lambda, and a strategy run hours late would trade at another price.
+   */
+  readonly asyncMaxEventAgeSec?: number;
 }
 
 export const FUNCTIONS = {
@@ -103,6 +109,7 @@ export const FUNCTIONS = {
     needsOpenD: true,
     tables: { orders: 'readWrite', idempotency: 'readWrite', rateLimits: 'readWrite', fills: 'read' },
     asyncRetryAttempts: 0,
+    asyncMaxEventAgeSec: 900,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
@@ -400,6 +407,13 @@ export const GATEWAY_ENV = {
   secretLogin: 'OPEND_LOGIN_SECRET',
   secretRsaPrivateKey: 'OPEND_RSA_PRIVATE_KEY',
   secretTradePasswordMd5: 'OPEND_TRADE_PASSWORD_MD5',
+  /**
+   * Simulator mode only: ARN of the RSA key secret. While it holds the placeholder the gateway generates a key
+   * and stores it there (secretsmanager:PutSecretValue on that one secret), so the Lambdas can read it.
+   */
+  rsaKeySecretArn: 'OPEND_RSA_KEY_SECRET_ARN',
+  /** OpenD's state folder (the EFS mount): where OpenD, and the simulator, save the picture challenge. */
+  stateDir: 'OPEND_STATE_DIR',
 } as const;
 
 /** Build arguments of gateway-container/Dockerfile. */

@@ -13,8 +13,9 @@ import { Network } from './constructs/network.js';
 import { Schedules } from './constructs/schedules.js';
 
 /**
- * Feature flags the app is written for (there is no cdk.json: the repository's top level is fixed). CLI context
- * still wins over these.
+ * Feature flags the app is written for. They live here rather than in cdk.json so that every way of building
+ * the stack (cdk.json, `npm run synth`, the tests) gets the same ones; cdk.json holds the user's settings.
+ * CLI context still wins over these.
  */
 export const FEATURE_FLAGS: Readonly<Record<string, unknown>> = {
   // The EFS file system policy refuses anonymous NFS clients; the task mounts with IAM authorization.
@@ -90,7 +91,8 @@ export class OpenDCloudStack extends Stack {
 
   private addOutputs(config: OpenDCloudConfig): void {
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    output('ApiUrl', this.api.stage.url, 'HTTP API base URL (requests must be SigV4-signed: IAM authorization)');
+    // The endpoint itself, without the trailing "/" of the stage URL: "$API/v1/quotes" must not become "//v1/…".
+    output('ApiUrl', this.api.httpApi.apiEndpoint, 'HTTP API base URL, no trailing slash (requests must be SigV4-signed: IAM authorization)');
     output('EventBusName', this.events.bus.eventBusName, 'EventBridge bus the relay publishes OpenD events to');
     output('AlertsTopicArn', this.events.topics.alerts.topicArn, 'SNS topic of alarms and price alerts');
     output('LoginChallengesTopicArn', this.events.topics.loginChallenges.topicArn, 'SNS topic asking for SMS / picture codes');
@@ -98,7 +100,9 @@ export class OpenDCloudStack extends Stack {
     output(
       'RsaKeySecretArn',
       this.data.rsaKeySecret.secretArn,
-      'Fill in: openssl genrsa -out futu.pem 1024 && aws secretsmanager put-secret-value --secret-id <this> --secret-string file://futu.pem',
+      config.openDMode === 'simulator'
+        ? 'RSA key of the simulator and the Lambdas: the gateway generates and stores it on its first start'
+        : 'Fill in (PKCS#1 or PKCS#8 PEM both work): openssl genrsa -out futu.pem 1024 && aws secretsmanager put-secret-value --secret-id <this> --secret-string file://futu.pem',
     );
     if (this.data.loginSecret !== undefined) {
       output(

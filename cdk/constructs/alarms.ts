@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -13,14 +14,37 @@ export interface AlarmsProps {
   readonly topic: sns.ITopic;
 }
 
-/** CloudWatch alarms that notify the alerts topic when they fire and when they recover. */
+/**
+ * CloudWatch alarms that notify the alerts topic when they fire and when they recover.
+ *
+ * Every alarm is named `<stack name>-<id>`, so the topic policy can let CloudWatch publish for exactly these
+ * alarms: the topic's policy (written because of enforceSSL) replaces SNS's default one, and without an
+ * explicit statement for cloudwatch.amazonaws.com no alarm e-mail would ever arrive.
+ */
 export class Alarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   private readonly action: SnsAction;
+  private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
     this.action = new SnsAction(props.topic);
+    const stack = Stack.of(this);
+    this.namePrefix = `${stack.stackName}-`;
+    // Scoped to this account's alarms of this stack (aws:SourceArn) so no other account's alarm can use the
+    // CloudWatch service principal to publish here (the confused-deputy problem).
+    props.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [props.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': alarmArnPattern(stack) },
+        },
+      }),
+    );
 
     // The relay publishes GatewayReady every minute; no data at all means the relay (or the task) is down.
     this.add('GatewayNotReady', {
@@ -79,11 +103,16 @@ export class Alarms extends Construct {
   }
 
   private add(id: string, props: cloudwatch.AlarmProps): void {
-    const alarm = new cloudwatch.Alarm(this, id, props);
+    const alarm = new cloudwatch.Alarm(this, id, { alarmName: `${this.namePrefix}${id}`, ...props });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
   }
+}
+
+/** ARN pattern of the alarms this construct creates (all named `<stack name>-…`). */
+export function alarmArnPattern(stack: Stack): string {
+  return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stack.stackName}-*`;
 }
 
 function relayMetric(metricName: string, statistic: string, period: Duration): cloudwatch.Metric {

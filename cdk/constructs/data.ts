@@ -7,8 +7,16 @@ import { TABLE_IDS, TABLES, tableNames, type TableDefinition, type TableId } fro
 import { LOGIN_SECRET_FIELDS, SECRET_PLACEHOLDER, TABLE_ENV, type OpenDCloudConfig, type TableAccess } from '../definitions.js';
 import { acknowledge } from './nag.js';
 
-/** Tables whose loss loses the trading record: kept when the stack is deleted. */
-const RETAINED_TABLES: readonly TableId[] = ['orders', 'fills'];
+/**
+ * Tables whose loss loses the trading record or lets an order be placed twice (the idempotency records): kept
+ * when the stack is deleted or the table replaced, and protected from DeleteTable.
+ *
+ * They get names CloudFormation generates, not `<tablePrefix>-<name>`: a kept table with a fixed name would
+ * make the next create of the stack fail with "already exists" — after `cdk destroy`, and after a first
+ * deploy that rolled back (CloudFormation keeps Retain resources then too). With generated names a retry
+ * simply creates new tables; the kept ones stay until deleted by hand (README, "Tearing down").
+ */
+export const RETAINED_TABLES: readonly TableId[] = ['orders', 'fills', 'idempotency'];
 
 const READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -27,9 +35,12 @@ export interface DataProps {
 /** The DynamoDB tables of `TABLES` and the secrets the user fills in after the first deploy. */
 export class Data extends Construct {
   readonly tables: Readonly<Record<TableId, dynamodb.Table>>;
-  /** PEM of the RSA key OpenD and every client share (`openssl genrsa -out futu.pem 1024`). */
+  /**
+   * PEM of the RSA key OpenD and every client share, PKCS#1 or PKCS#8 (`openssl genrsa -out futu.pem 1024`).
+   * In simulator mode the gateway generates it and stores it here itself while it still holds the placeholder.
+   */
   readonly rsaKeySecret: secretsmanager.Secret;
-  /** `{"loginAccount": …, "loginPwdMd5": …}`; only when running the real OpenD. */
+  /** `{"account": …, "passwordMd5": …}` (LOGIN_SECRET_FIELDS); only when running the real OpenD. */
   readonly loginSecret?: secretsmanager.Secret;
   /** MD5 of the trade password, for the relay's OpenD-wide unlock; only when running the real OpenD. */
   readonly tradePasswordSecret?: secretsmanager.Secret;
@@ -50,8 +61,12 @@ export class Data extends Construct {
       'see the stack outputs); until then the gateway treats it as unset.';
     this.rsaKeySecret = new secretsmanager.Secret(this, 'RsaPrivateKey', {
       description:
-        'PEM of the RSA private key shared by OpenD and its clients: openssl genrsa -out futu.pem 1024; ' +
-        'aws secretsmanager put-secret-value --secret-id <arn> --secret-string file://futu.pem. ' + how,
+        config.openDMode === 'simulator'
+          ? 'PEM of the RSA private key shared by the simulator and the Lambdas. Nothing to do: the gateway generates ' +
+            'it and stores it here on its first start (while the value is REPLACE_ME).'
+          : 'PEM of the RSA private key shared by OpenD and its clients (PKCS#1 or PKCS#8, unencrypted, 1024 bits): ' +
+            'openssl genrsa -out futu.pem 1024; aws secretsmanager put-secret-value --secret-id <arn> ' +
+            '--secret-string file://futu.pem. ' + how,
       secretStringValue: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
     });
     acknowledge(
@@ -111,16 +126,17 @@ export class Data extends Construct {
   }
 
   private createTable(tableId: TableId, tableName: string, definition: TableDefinition): dynamodb.Table {
+    const retained = RETAINED_TABLES.includes(tableId);
     const table = new dynamodb.Table(this, `${pascal(tableId)}Table`, {
-      tableName,
+      ...(retained ? {} : { tableName }),
       partitionKey: attribute(definition.partitionKey),
       ...(definition.sortKey !== undefined ? { sortKey: attribute(definition.sortKey) } : {}),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       ...(definition.ttlAttribute !== undefined ? { timeToLiveAttribute: definition.ttlAttribute } : {}),
-      removalPolicy: RETAINED_TABLES.includes(tableId) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      deletionProtection: RETAINED_TABLES.includes(tableId),
+      removalPolicy: retained ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      deletionProtection: retained,
     });
     for (const index of definition.globalSecondaryIndexes ?? []) {
       table.addGlobalSecondaryIndex({

@@ -108,6 +108,7 @@ export class Functions extends Construct {
           }
         : {}),
       ...(invokedAsync ? { retryAttempts: definition.asyncRetryAttempts, deadLetterQueue: events.deadLetterQueue } : {}),
+      ...(definition.asyncMaxEventAgeSec !== undefined ? { maxEventAge: Duration.seconds(definition.asyncMaxEventAgeSec) } : {}),
     });
 
     for (const [name, value] of Object.entries(data.grantTables(fn, definition.tables))) fn.addEnvironment(name, value);

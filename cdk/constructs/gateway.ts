@@ -5,10 +5,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, GATEWAY, GATEWAY_BUILD_ARGS, GATEWAY_ENV, METRICS, type OpenDCloudConfig } from '../definitions.js';
+import { fargateSizeProblem } from '../fargate-sizes.js';
 import type { Data } from './data.js';
 import type { Events } from './events.js';
 import { acknowledge } from './nag.js';
@@ -80,6 +82,9 @@ export class Gateway extends Construct {
           'Set it (-c openDSha256=<sha256sum of the tarball>) or deploy with -c openDMode=simulator.',
       );
     }
+    // loadConfig checks this too; a stack built from a hand-made config must not reach ECS with an invalid size.
+    const sizeProblem = fargateSizeProblem(config.gatewayCpu, config.gatewayMemoryMiB);
+    if (sizeProblem !== undefined) throw new Error(`${this.node.path}: ${sizeProblem}`);
     if (!existsSync(join(repoRoot, GATEWAY_DOCKERFILE))) {
       throw new Error(`The gateway image needs ${GATEWAY_DOCKERFILE}, which does not exist (build context: the repository root).`);
     }
@@ -102,7 +107,9 @@ export class Gateway extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       encrypted: true,
       enableAutomaticBackups: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted (the device whitelist saves the next SMS round), but removed when a
+      // first create rolls back, so a failed first deploy leaves nothing behind to pay for.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.fileSystem.connections.allowDefaultPortFrom(network.gatewaySecurityGroup, 'NFS from the gateway task');
     const accessPoint = this.fileSystem.addAccessPoint('OpenDState', {
@@ -143,6 +150,7 @@ export class Gateway extends Construct {
       [GATEWAY_ENV.eventBusName]: events.bus.eventBusName,
       [GATEWAY_ENV.eventSource]: EVENT_SOURCE,
       [GATEWAY_ENV.metricsNamespace]: METRICS.namespace,
+      [GATEWAY_ENV.stateDir]: GATEWAY.stateDirs[config.brand],
       ...data.grantTables(this.taskDefinition.taskRole, { gatewayState: 'readWrite' }),
     };
     const secrets: Record<string, ecs.Secret> = {
@@ -190,6 +198,13 @@ export class Gateway extends Construct {
       },
       stopTimeout: Duration.seconds(30),
     });
+    if (config.openDMode === 'simulator') {
+      // Nothing to fill in for a paper deployment: the gateway generates the key and stores it for the Lambdas.
+      this.container.addEnvironment(GATEWAY_ENV.rsaKeySecretArn, data.rsaKeySecret.secretArn);
+      this.taskDefinition.taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [data.rsaKeySecret.secretArn] }),
+      );
+    }
     this.container.addMountPoints({ sourceVolume: 'opend-state', containerPath: GATEWAY.stateDirs[config.brand], readOnly: false });
 
     events.bus.grantPutEventsTo(this.taskDefinition.taskRole);
@@ -217,6 +232,9 @@ export class Gateway extends Construct {
         dnsTtl: Duration.seconds(10),
       },
     });
+    // A task started before the mount targets are available cannot mount EFS; the circuit breaker would then
+    // roll the whole first create back.
+    this.service.node.addDependency(this.fileSystem.mountTargetsAvailable);
 
     acknowledge(
       this.taskDefinition.obtainExecutionRole(),

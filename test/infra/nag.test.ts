@@ -64,6 +64,7 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions-IAM5[Resource::<function>:*]',
         'AwsSolutions-L1',
         'AwsSolutions-SMG4',
