@@ -7,7 +7,8 @@ import { registerTradeHandlers } from './handlers/trade.js';
 import { MarketEngine, type SessionMode } from './market/engine.js';
 import { loadUniverse } from './market/universe.js';
 import { OpenDSimulator, type SimulatorCoreOptions } from './server.js';
-import { TradingEngine, type AccountConfig } from './trading/engine.js';
+import { TradingEngine, type AccountConfig, type TradingEngineOptions } from './trading/engine.js';
+import { attachStateFile, readStateFile, StateFileError, type StateFileSaver } from './trading/state-file.js';
 import { startWebSocketBridge } from './websocket.js';
 
 export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, QuoteOptions {
@@ -26,6 +27,12 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
   websocket?: { port: number; host?: string; keyMd5?: string };
   /** MD5 of the trade password REAL accounts unlock with (default md5("123456")). */
   tradePasswordMd5?: string;
+  /**
+   * Trading state file (trading/state-file.ts): read at start (a missing file is a first start; a corrupt
+   * or truncated one is an error), rewritten atomically on every order and fill event before any push or
+   * reply about it is sent, and on close. The virtual clock starts no earlier than the saved time.
+   */
+  stateFile?: string;
   logger?: Logger;
 }
 
@@ -39,13 +46,18 @@ export interface Simulator {
   port: number;
   /** Port of the WebSocket listener, when enabled. */
   websocketPort?: number;
+  /** The trading state file, when `stateFile` was given: `save()` writes it now. */
+  state?: StateFileSaver;
   /** Moves virtual time forward and generates the market up to it. */
   advance(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const clock = options.clock instanceof SimClock ? options.clock : new SimClock(options.clock ?? {});
+  const saved = options.stateFile ? readStateFile(options.stateFile) : undefined;
+  const clock = options.clock instanceof SimClock ? options.clock : new SimClock(clockAfter(options.clock ?? {}, saved?.clockMs));
+  // Virtual time never goes back across a restart: orders and fills keep their order in time.
+  if (saved && clock.now() < saved.clockMs) clock.advance(saved.clockMs - clock.now());
   const market = new MarketEngine({
     universe: options.universePath ? loadUniverse(options.universePath) : undefined,
     clock,
@@ -55,7 +67,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     onListenerError: (err) => options.logger?.error('market listener failed', { error: (err as Error)?.stack ?? String(err) }),
   });
   const now = () => clock.now();
-  const trading = new TradingEngine({ market, now, accounts: options.accounts, tradePasswordMd5: options.tradePasswordMd5 });
+  const trading = newTradingEngine({ market, now, accounts: options.accounts, tradePasswordMd5: options.tradePasswordMd5, restore: saved }, options.stateFile);
+  // Attached before the trade handlers' push listener, so the file is written before pushes and replies.
+  const state = options.stateFile
+    ? attachStateFile(trading, options.stateFile, (err) => options.logger?.error('saving the trading state file failed', { error: err.message }))
+    : undefined;
   const core = new OpenDSimulator({ ...options, now });
   const quotes = registerQuoteHandlers(core, market, options);
   registerSystemHandlers(core, {
@@ -79,6 +95,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     host,
     port,
     websocketPort: ws?.port,
+    state,
     advance(ms: number) {
       clock.advance(ms);
       market.advanceTo(clock.now());
@@ -86,11 +103,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     async close() {
       market.stop();
       trading.dispose();
+      state?.close();
       await ws?.close();
       await core.close();
     },
   };
 }
 
+/** A restore that does not fit this simulator names the state file in its error. */
+function newTradingEngine(opts: TradingEngineOptions, stateFile: string | undefined): TradingEngine {
+  try {
+    return new TradingEngine(opts);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new StateFileError(`state file ${stateFile}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Clock options whose start is no earlier than `savedMs` (the saved state's virtual time). */
+function clockAfter(o: { speed?: number; manual?: boolean; start?: number }, savedMs: number | undefined) {
+  if (savedMs === undefined) return o;
+  return { ...o, start: Math.max(o.start ?? Date.now(), savedMs) };
+}
+
 export { OpenDSimulator, SimError } from './server.js';
+export { StateFileError } from './trading/state-file.js';
 export { SimClock } from './clock.js';

@@ -32,6 +32,7 @@ const OPTIONS: Option[] = [
   { flag: 'websocket-port', env: 'SIM_WEBSOCKET_PORT', help: "also serve OpenD's WebSocket protocol (the official JavaScript SDK) on this port" },
   { flag: 'websocket-key-md5-file', env: 'SIM_WEBSOCKET_KEY_MD5_FILE', help: 'file holding the MD5 of the WebSocket key clients must present (default: any key)' },
   { flag: 'trade-password-md5-file', env: 'SIM_TRADE_PASSWORD_MD5_FILE', help: 'file holding the MD5 of the trade password REAL accounts unlock with (default: md5 of 123456)' },
+  { flag: 'state-file', env: 'SIM_STATE_FILE', help: 'trading state file: restored at start (missing = first start; corrupt = error), saved atomically on every order change and on exit' },
 ];
 
 function usage(): string {
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     historyKLQuota: number(o['history-quota'], 'history-quota'),
     loginChallenge: challenge ? { type: challenge as 'phone' | 'picture', code: code! } : undefined,
     tradePasswordMd5: readSecretFile(o['trade-password-md5-file'] as string | undefined, 'the trade password MD5 file'),
+    stateFile: o['state-file'] ? resolve(String(o['state-file'])) : undefined,
     websocket: o['websocket-port']
       ? { port: number(o['websocket-port'], 'websocket-port'), keyMd5: readSecretFile(o['websocket-key-md5-file'] as string | undefined, 'the WebSocket key MD5 file') }
       : undefined,
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   say(keyFile ? `  RSA key: ${keyFile} (clients use the same file; AES-CBC or FTAES-ECB per connection)` : '  no encryption (plaintext)');
   if (sim.websocketPort) say(`  WebSocket (official JavaScript SDK): ws://${sim.host}:${sim.websocketPort}`);
   say(`  program status: ${challenge ? `waiting for a ${challenge} verification code (Verification 1006)` : 'READY'}`);
+  if (sim.state) say(`  trading state: ${resolve(String(o['state-file']))} (restored when present, saved on every order change)`);
   say('  accounts:');
   for (const a of sim.trading.accounts()) say(`    ${a.accID}  ${a.trdEnv === 0 ? 'SIMULATE' : 'REAL'}  markets ${a.trdMarketAuthList?.join(',')}`);
   const stop = async (signal: string) => {

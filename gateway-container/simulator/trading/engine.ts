@@ -11,6 +11,8 @@ import type { MarketTrade, MarketView, SecurityFacts, TopOfBook } from '../marke
 import { toUnits } from '../ticks.js';
 import { AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, emptyToday, type AccountConfig, type PositionState } from './accounts.js';
 import { TradingError } from './errors.js';
+import { exportState, restoreState, type TradingStateData } from './snapshot.js';
+import { fillMatches, fillOf, isBuy, matchesCode, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState, type Role } from './records.js';
 import {
   convert,
   currencyEnum,
@@ -20,12 +22,10 @@ import {
   localDate,
   MARKET_TIME_ZONE,
   nameOf,
-  parseLocalTime,
   roundMoney,
   secMarketEnum,
   securityCurrency,
   trdMarketsFor,
-  trdMarketTimeZone,
   truncateTo,
   type CashCurrency,
 } from './util.js';
@@ -66,52 +66,12 @@ export interface TradingEngineOptions {
   tradePasswordMd5?: string;
   /** Order, fill and position IDs are idSeed + 1, + 2, ... Default DEFAULT_ID_SEED. */
   idSeed?: bigint;
+  /** State saved by exportState() (see state-file.ts): restored instead of the configured start. */
+  restore?: TradingStateData;
 }
 
 export type OrderListener = (accID: bigint, header: Trd_Common.TrdHeader, order: Trd_Common.Order) => void;
 export type FillListener = (accID: bigint, header: Trd_Common.TrdHeader, fill: Trd_Common.OrderFill) => void;
-
-/** What an order does to the position; fixed when it is placed. */
-type Role = 'open-long' | 'close-long' | 'open-short' | 'close-short';
-
-interface OrderState {
-  acc: AccountState;
-  header: Trd_Common.TrdHeader;
-  orderID: bigint;
-  orderIDEx: string;
-  sec: SecurityFacts;
-  tz: string;
-  tradeDate: string;
-  trdSide: number;
-  orderType: number;
-  status: number;
-  qty: number;
-  /** Limit price; 0 for market-type orders. */
-  price: number;
-  auxPrice?: number;
-  /** false while a stop / if-touched order waits for its trigger. */
-  triggered: boolean;
-  fillQty: number;
-  fillValue: number;
-  createMs: number;
-  updateMs: number;
-  remark: string;
-  timeInForce: number;
-  fillOutsideRTH?: boolean;
-  session?: number;
-  lastErrMsg: string;
-  role: Role;
-  /** Price used to reserve buying power for the unfilled remainder. */
-  reservePrice: number;
-}
-
-interface FillRecord {
-  acc: AccountState;
-  header: Trd_Common.TrdHeader;
-  fill: Trd_Common.OrderFill;
-  tz: string;
-  createMs: number;
-}
 
 interface Liquidity {
   price: number;
@@ -129,20 +89,6 @@ interface Reservations {
   pendingCover: Map<string, number>;
 }
 
-/** Statuses in which an order works in the market (matches and reserves cash / position). */
-const WORKING: ReadonlySet<number> = new Set([OrderStatus.SUBMITTED, OrderStatus.FILLED_PART]);
-/** Statuses from which nothing changes any more (DELETE of CANCELLED_ALL / FAILED is the only exception). */
-const FINAL: ReadonlySet<number> = new Set([
-  OrderStatus.FILLED_ALL,
-  OrderStatus.CANCELLED_PART,
-  OrderStatus.CANCELLED_ALL,
-  OrderStatus.FAILED,
-  OrderStatus.SUBMIT_FAILED,
-  OrderStatus.DELETED,
-  OrderStatus.FILL_CANCELLED,
-]);
-
-const isBuy = (side: number): boolean => side === TrdSide.BUY || side === TrdSide.BUY_BACK;
 const add = <K>(m: Map<K, number>, k: K, v: number): void => {
   m.set(k, (m.get(k) ?? 0) + v);
 };
@@ -182,9 +128,29 @@ export class TradingEngine {
     for (const acc of this.accountList) {
       if (this.accountsById.has(acc.accID)) throw new TradingError(`duplicate account ${acc.accID}`);
       this.accountsById.set(acc.accID, acc);
+    }
+    const restored = opts.restore ? restoreState(opts.restore, this.market, this.accountsById) : undefined;
+    if (restored) {
+      if (restored.lastId > this.lastId) this.lastId = restored.lastId;
+      for (const o of restored.orders) {
+        this.orderList.push(o);
+        this.ordersById.set(o.orderID, o);
+        this.ordersByIdEx.set(o.orderIDEx, o);
+      }
+      for (const o of restored.open) this.open.add(o);
+      this.fillList.push(...restored.fills);
+    }
+    for (const acc of this.accountList) {
+      if (restored?.restoredAccounts.has(acc.accID)) continue;
       for (const p of acc.config.positions ?? []) this.seedPosition(acc, p.key, p.qty, p.costPrice);
     }
     this.stopMarketFeed = this.market.onTrade((t) => this.onMarketTrade(t));
+  }
+
+  /** The whole trading state as plain data, for the state file; `restore` takes it back. */
+  exportState(): TradingStateData {
+    const parts = { lastId: this.lastId, accounts: this.accountList, orders: this.orderList, open: this.open, fills: this.fillList };
+    return exportState(parts, this.now());
   }
 
   /** Stops listening to the market. */
@@ -503,20 +469,20 @@ export class TradingEngine {
   orders(header: Trd_Common.TrdHeader, filter?: Trd_Common.TrdFilterConditions, statusList?: number[]): Trd_Common.Order[] {
     this.sweep();
     const acc = this.accountFor(header);
-    const range = this.timeRange(header, filter, false);
+    const range = timeRange(header, filter, false);
     const now = this.now();
     return this.orderList
       .filter((o) => o.acc === acc && (this.open.has(o) || o.tradeDate === localDate(now, o.tz)))
-      .filter((o) => this.orderMatches(o, filter, statusList, range))
-      .map((o) => this.toOrder(o));
+      .filter((o) => orderMatches(o, filter, statusList, range))
+      .map((o) => toOrder(o));
   }
 
   /** Trd_GetHistoryOrderList: orders created within beginTime..endTime (both required, inclusive), any status. */
   historyOrders(header: Trd_Common.TrdHeader, filter: Trd_Common.TrdFilterConditions, statusList?: number[]): Trd_Common.Order[] {
     this.sweep();
     const acc = this.accountFor(header);
-    const range = this.timeRange(header, filter, true);
-    return this.orderList.filter((o) => o.acc === acc && this.orderMatches(o, filter, statusList, range)).map((o) => this.toOrder(o));
+    const range = timeRange(header, filter, true);
+    return this.orderList.filter((o) => o.acc === acc && orderMatches(o, filter, statusList, range)).map((o) => toOrder(o));
   }
 
   /** Trd_GetOrderFillList: today's fills. REAL only: paper trading has no fills. */
@@ -524,11 +490,11 @@ export class TradingEngine {
     this.sweep();
     const acc = this.accountFor(header);
     this.requireReal(acc);
-    const range = this.timeRange(header, filter, false);
+    const range = timeRange(header, filter, false);
     const now = this.now();
     return this.fillList
       .filter((f) => f.acc === acc && localDate(f.createMs, f.tz) === localDate(now, f.tz))
-      .filter((f) => this.fillMatches(f, filter, range))
+      .filter((f) => fillMatches(f, filter, range, (id) => this.ordersById.get(id)?.sec.market))
       .map((f) => ({ ...f.fill }));
   }
 
@@ -537,8 +503,8 @@ export class TradingEngine {
     this.sweep();
     const acc = this.accountFor(header);
     this.requireReal(acc);
-    const range = this.timeRange(header, filter, true);
-    return this.fillList.filter((f) => f.acc === acc && this.fillMatches(f, filter, range)).map((f) => ({ ...f.fill }));
+    const range = timeRange(header, filter, true);
+    return this.fillList.filter((f) => f.acc === acc && fillMatches(f, filter, range, (id) => this.ordersById.get(id)?.sec.market)).map((f) => ({ ...f.fill }));
   }
 
   /**
@@ -942,36 +908,19 @@ export class TradingEngine {
     }
     applyFillToPosition(pos, signed, price, localDate(now, o.tz));
 
+    // Paper trading has no fills. The fill is recorded before any listener hears of the order change, so
+    // a state-file save made on the order event already holds it.
+    const fill = acc.envName === 'REAL' ? fillOf(o, this.nextId(), qty, price, now) : undefined;
+    if (fill) this.fillList.push({ acc, header: { ...o.header }, fill, tz: o.tz, createMs: now });
     this.emitOrder(o);
-    if (acc.envName === 'REAL') {
-      const fillID = this.nextId();
-      const fill: Trd_Common.OrderFill = {
-        trdSide: o.trdSide,
-        fillID,
-        fillIDEx: `FILL${localDate(now, o.tz).replaceAll('-', '')}_${fillID}`,
-        orderID: o.orderID,
-        orderIDEx: o.orderIDEx,
-        code: o.sec.code,
-        name: o.sec.name,
-        qty,
-        price,
-        createTime: formatLocalTime(now, o.tz),
-        secMarket: secMarketEnum(o.sec.market),
-        createTimestamp: now / 1000,
-        updateTimestamp: now / 1000,
-        status: Trd_Common.OrderFillStatus.OK,
-        trdMarket: o.header.trdMarket,
-      };
-      this.fillList.push({ acc, header: { ...o.header }, fill, tz: o.tz, createMs: now });
-      for (const l of [...this.fillListeners]) this.safeCall(() => l(acc.accID, { ...o.header }, { ...fill }));
-    }
+    if (fill) for (const l of [...this.fillListeners]) this.safeCall(() => l(acc.accID, { ...o.header }, { ...fill }));
   }
 
   // ----------------------------------------------------------------------------------- conversions
 
   private emitOrder(o: OrderState): void {
     if (this.orderListeners.size === 0) return;
-    for (const l of [...this.orderListeners]) this.safeCall(() => l(o.acc.accID, { ...o.header }, this.toOrder(o)));
+    for (const l of [...this.orderListeners]) this.safeCall(() => l(o.acc.accID, { ...o.header }, toOrder(o)));
   }
 
   /** A throwing listener must not corrupt the engine; its error is rethrown outside the engine's call. */
@@ -983,36 +932,6 @@ export class TradingEngine {
         throw err;
       });
     }
-  }
-
-  private toOrder(o: OrderState): Trd_Common.Order {
-    const order: Trd_Common.Order = {
-      trdSide: o.trdSide,
-      orderType: o.orderType,
-      orderStatus: o.status,
-      orderID: o.orderID,
-      orderIDEx: o.orderIDEx,
-      code: o.sec.code,
-      name: o.sec.name,
-      qty: o.qty,
-      price: o.price,
-      createTime: formatLocalTime(o.createMs, o.tz),
-      updateTime: formatLocalTime(o.updateMs, o.tz),
-      fillQty: o.fillQty,
-      fillAvgPrice: o.fillQty > 0 ? Math.round((o.fillValue / o.fillQty) * 1e6) / 1e6 : 0,
-      lastErrMsg: o.lastErrMsg,
-      secMarket: secMarketEnum(o.sec.market),
-      createTimestamp: o.createMs / 1000,
-      updateTimestamp: o.updateMs / 1000,
-      remark: o.remark,
-      timeInForce: o.timeInForce,
-      currency: currencyEnum(securityCurrency(o.sec)),
-      trdMarket: o.header.trdMarket,
-    };
-    if (o.fillOutsideRTH !== undefined) order.fillOutsideRTH = o.fillOutsideRTH;
-    if (o.auxPrice !== undefined) order.auxPrice = o.auxPrice;
-    if (o.session !== undefined) order.session = o.session;
-    return order;
   }
 
   private positionTrdMarket(acc: AccountState, pos: PositionState): number {
@@ -1061,61 +980,4 @@ export class TradingEngine {
     }
     return p;
   }
-
-  // ------------------------------------------------------------------------------------------ filters
-
-  /** [begin, end] in ms from TrdFilterConditions, read in the header market's local time. */
-  private timeRange(
-    header: Trd_Common.TrdHeader,
-    filter: Trd_Common.TrdFilterConditions | undefined,
-    required: boolean,
-  ): { begin: number; end: number } | undefined {
-    const b = filter?.beginTime;
-    const e = filter?.endTime;
-    if (required && (!b || !e)) {
-      throw new TradingError('filterConditions.beginTime and filterConditions.endTime are required for history queries');
-    }
-    if (!b && !e) return undefined;
-    const tz = trdMarketTimeZone(header.trdMarket);
-    const begin = b ? parseLocalTime(b, tz, 'filterConditions.beginTime') : -Infinity;
-    const end = e ? parseLocalTime(e, tz, 'filterConditions.endTime') : Infinity;
-    if (begin > end) throw new TradingError(`filterConditions.beginTime ${b} is after endTime ${e}`);
-    return { begin, end };
-  }
-
-  private orderMatches(
-    o: OrderState,
-    filter: Trd_Common.TrdFilterConditions | undefined,
-    statusList: number[] | undefined,
-    range: { begin: number; end: number } | undefined,
-  ): boolean {
-    if (statusList?.length && !statusList.includes(o.status)) return false;
-    if (range && (o.createMs < range.begin || o.createMs > range.end)) return false;
-    if (!filter) return true;
-    if (!matchesCode(filter.codeList, o.sec.market, o.sec.code)) return false;
-    if (filter.idList?.length && !filter.idList.includes(o.orderID)) return false;
-    if (filter.orderIDExList?.length && !filter.orderIDExList.includes(o.orderIDEx)) return false;
-    if (filter.filterMarket && o.header.trdMarket !== filter.filterMarket) return false;
-    return true;
-  }
-
-  private fillMatches(f: FillRecord, filter: Trd_Common.TrdFilterConditions | undefined, range: { begin: number; end: number } | undefined): boolean {
-    if (range && (f.createMs < range.begin || f.createMs > range.end)) return false;
-    if (!filter) return true;
-    const market = this.ordersById.get(f.fill.orderID ?? 0n)?.sec.market;
-    if (filter.codeList?.length && !(market && matchesCode(filter.codeList, market, f.fill.code))) return false;
-    if (filter.idList?.length && !filter.idList.includes(f.fill.fillID)) return false;
-    if (filter.orderIDExList?.length && !filter.orderIDExList.includes(f.fill.orderIDEx ?? '')) return false;
-    if (filter.filterMarket && f.header.trdMarket !== filter.filterMarket) return false;
-    return true;
-  }
-}
-
-/** codeList entries may be plain ("00700") or prefixed ("HK.00700"). */
-function matchesCode(codeList: string[] | undefined, market: string, code: string): boolean {
-  if (!codeList?.length) return true;
-  return codeList.some((c) => {
-    const dot = c.indexOf('.');
-    return dot < 0 ? c === code : c.slice(0, dot).toUpperCase() === market && c.slice(dot + 1) === code;
-  });
 }
