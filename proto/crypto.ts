@@ -5,7 +5,7 @@
 // - Per-packet AES after InitConnect: AES-128-CBC with the fixed IV from InitConnect and PKCS#7 padding, every
 //   packet independently; or Futu's modified ECB (FTAES_ECB): zero padding plus a plaintext 16-byte trailer
 //   whose last byte is len % 16.
-import { constants, createCipheriv, randomBytes, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, privateDecrypt, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CryptoError } from './errors.js';
@@ -18,12 +18,19 @@ const RSA_PLAIN_CHUNK = 100;
 
 export class RsaKey {
   readonly modulusBytes: number;
+  /** n, big-endian, exactly modulusBytes long (its top byte is non-zero: the bit length is a multiple of 8). */
+  private readonly modulus: Buffer;
+  /** Key of the implicit-rejection PRF: derived from the private exponent, so only the key holder knows it. */
+  private readonly rejectionKey: Buffer;
   private constructor(
     private readonly privateKey: KeyObject,
     private readonly publicKey: KeyObject,
   ) {
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
     this.modulusBytes = bits / 8;
+    const jwk = privateKey.export({ format: 'jwk' });
+    this.modulus = Buffer.from(jwk.n!, 'base64url');
+    this.rejectionKey = createHash('sha256').update('opend-rsa-implicit-rejection').update(Buffer.from(jwk.d!, 'base64url')).digest();
   }
 
   /** Accepts PKCS#1 ("BEGIN RSA PRIVATE KEY") or PKCS#8 PEM, unencrypted. */
@@ -51,15 +58,18 @@ export class RsaKey {
     return Buffer.concat(blocks);
   }
 
-  /** Decrypts modulus-sized blocks with the private half and strips PKCS#1 v1.5 type-2 padding. */
+  /**
+   * Decrypts modulus-sized blocks with the private half and strips PKCS#1 v1.5 type-2 padding; throws on any
+   * failure. For the client (it decrypts OpenD's reply, which no attacker can probe through it); a server that
+   * answers arbitrary peers uses decryptImplicit.
+   */
   decrypt(wire: Buffer): Buffer {
     const k = this.modulusBytes;
     if (wire.length === 0 || wire.length % k !== 0) throw new CryptoError(`RSA body of ${wire.length} bytes is not a whole number of ${k}-byte blocks`);
     const parts: Buffer[] = [];
     for (let off = 0; off < wire.length; off += k) {
       // Node 20 refuses RSA_PKCS1_PADDING for private decryption (CVE-2023-46809), so the raw RSA
-      // operation is done here and the padding is checked by hand. Any failure closes the connection with
-      // the same generic error, so the check offers no padding oracle to a peer.
+      // operation is done here and the padding is checked by hand.
       let raw: Buffer;
       try {
         raw = privateDecrypt({ key: this.privateKey, padding: constants.RSA_NO_PADDING }, wire.subarray(off, off + k));
@@ -69,6 +79,81 @@ export class RsaKey {
       parts.push(stripPkcs1Type2(raw));
     }
     return Buffer.concat(parts);
+  }
+
+  /**
+   * Server-side decryption with implicit rejection: every ciphertext costs the same work and yields a message.
+   * `ok` is false when any block was not a PKCS#1 v1.5 type-2 block under this key (including c ≥ n); the
+   * message is then a pseudo-random one derived from the ciphertext and a secret only this key holds, so a
+   * peer learns nothing about why a ciphertext failed (no Bleichenbacher padding oracle, no timing tell: the
+   * raw RSA operation always runs, c ≥ n included, and the padding is checked without data-dependent branches).
+   * The caller must treat `ok === false` exactly like any later failure of the message (wrong SHA-1, bad
+   * protobuf) and must not branch on it before that point.
+   */
+  decryptImplicit(wire: Buffer): { plain: Buffer; ok: boolean } {
+    const k = this.modulusBytes;
+    // The length of the ciphertext is public: a body that is no whole number of blocks needs no secrecy.
+    if (wire.length === 0 || wire.length % k !== 0) return { plain: this.syntheticMessage(wire).subarray(0, 0), ok: false };
+    const parts: Buffer[] = [];
+    let ok = 1;
+    for (let off = 0; off < wire.length; off += k) {
+      const r = this.decryptBlockImplicit(wire.subarray(off, off + k));
+      ok &= r.ok;
+      parts.push(r.plain);
+    }
+    return { plain: parts.length === 1 ? parts[0]! : Buffer.concat(parts), ok: ok === 1 };
+  }
+
+  private decryptBlockImplicit(block: Buffer): { plain: Buffer; ok: number } {
+    const k = this.modulusBytes;
+    const n = this.modulus;
+    // c < n, compared from the most significant byte without early exit.
+    let lt = 0;
+    let eq = 1;
+    for (let i = 0; i < k; i++) {
+      const a = block[i]!;
+      const b = n[i]!;
+      lt |= eq & (((a - b) >>> 31) & 1);
+      eq &= (((a ^ b) - 1) >>> 31) & 1;
+    }
+    // OpenSSL refuses c ≥ n at once (measurably faster); such a block is replaced by itself with its top byte
+    // cleared, which is < n, so the private-key operation runs for every block.
+    const ltMask = -lt & 0xff;
+    const input = Buffer.allocUnsafe(k);
+    input[0] = block[0]! & ltMask;
+    block.copy(input, 1, 1);
+    const raw = privateDecrypt({ key: this.privateKey, padding: constants.RSA_NO_PADDING }, input);
+    // 00 02 PS(≥ 8 non-zero bytes) 00 M, checked branch-free: sep is the index of the first zero after byte 1.
+    let sep = 0;
+    let found = 0;
+    for (let i = 2; i < k; i++) {
+      const isZero = ((raw[i]! - 1) >>> 31) & 1;
+      const take = isZero & (found ^ 1);
+      sep |= -take & i;
+      found |= isZero;
+    }
+    const good =
+      lt &
+      ((((raw[0]! ^ 0) - 1) >>> 31) & 1) &
+      ((((raw[1]! ^ 2) - 1) >>> 31) & 1) &
+      found &
+      (((9 - sep) >>> 31) & 1);
+    const synthetic = this.syntheticMessage(block);
+    const synLen = ((synthetic[0]! << 8) | synthetic[1]!) % (k - 10); // 0 .. k - 11, like a real message
+    const m = -good;
+    // Both candidates sit right-aligned in a k-byte buffer; the message is its last `len` bytes.
+    const out = Buffer.allocUnsafe(k);
+    for (let i = 0; i < k; i++) out[i] = (raw[i]! & m) | (synthetic[i]! & ~m);
+    const len = ((k - 1 - sep) & m) | (synLen & ~m);
+    return { plain: out.subarray(k - len), ok: good };
+  }
+
+  /** k pseudo-random bytes determined by the ciphertext and the rejection key (HMAC-SHA256 in counter mode). */
+  private syntheticMessage(ciphertext: Buffer): Buffer {
+    const k = this.modulusBytes;
+    const out = Buffer.allocUnsafe(Math.ceil(k / 32) * 32);
+    for (let i = 0; i * 32 < k; i++) createHmac('sha256', this.rejectionKey).update(Buffer.of(i)).update(ciphertext).digest().copy(out, i * 32);
+    return out.subarray(0, k);
   }
 }
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { BadHeaderFlagError, BodyHashMismatchError, BodyTooLargeError, FrameError } from './errors.js';
 
 export const HEADER_SIZE = 44;
+/** What a client accepts from OpenD (history replies can be large); the simulator takes far less from its peers. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const PROTO_FMT_PROTOBUF = 0;
 export const PROTO_FMT_JSON = 1;
@@ -73,8 +74,11 @@ export interface FrameDecoderOptions {
   maxBodyBytes?: number;
   /** Turns a wire body into plaintext (decryption); identity when absent. May throw. */
   decrypt?: (header: FrameHeader, wire: Buffer) => Buffer;
-  /** Check the header SHA-1 against the plaintext (default true). */
-  verifySha1?: boolean;
+  /**
+   * Check the header SHA-1 against the plaintext (default true). A function decides per frame (called after
+   * `decrypt`): the simulator checks an RSA InitConnect's digest itself, inside its implicit-rejection path.
+   */
+  verifySha1?: boolean | ((header: FrameHeader) => boolean);
 }
 
 /**
@@ -82,9 +86,10 @@ export interface FrameDecoderOptions {
  * After it throws, it is poisoned: the connection must be closed (there is no way to resynchronise).
  */
 export class FrameDecoder {
-  readonly maxBodyBytes: number;
+  /** Larger announced bodies fail the stream at once, before any of the body is buffered; may change between frames. */
+  maxBodyBytes: number;
   decrypt: ((header: FrameHeader, wire: Buffer) => Buffer) | undefined;
-  private readonly verify: boolean;
+  private readonly verify: boolean | ((header: FrameHeader) => boolean);
   // Bytes of an incomplete frame, kept as received: a multi-MB body arriving in small chunks is joined once,
   // when all of it is there, instead of being copied again with every chunk.
   private pending: Buffer[] = [];
@@ -140,7 +145,8 @@ export class FrameDecoder {
         const frame: Frame = { protoId, protoFmtType: buf[off + 6]!, protoVer: buf[off + 7]!, serialNo, bodyLen, bodySha1, body: wire };
         off += HEADER_SIZE + bodyLen;
         if (this.decrypt) frame.body = this.decrypt(frame, wire);
-        if (this.verify && !sha1(frame.body).equals(bodySha1)) throw new BodyHashMismatchError(protoId, serialNo);
+        const verify = typeof this.verify === 'function' ? this.verify(frame) : this.verify;
+        if (verify && !sha1(frame.body).equals(bodySha1)) throw new BodyHashMismatchError(protoId, serialNo);
         if (onFrame) {
           try {
             onFrame(frame);

@@ -1,5 +1,7 @@
 // One client connection to the simulator: frame I/O, per-connection encryption and per-connection state
-// (push registrations, trade-push accounts, the packetID replay counter).
+// (push registrations, trade-push accounts, the packetID replay counter), and the limits that keep one peer
+// from holding much memory: a small body limit until InitConnect has succeeded, a larger one afterwards, and
+// a budget of received bytes per time window.
 import type { Socket } from 'node:net';
 import type { PacketCipher } from '../../proto/crypto.js';
 import { encodeFrame, FrameDecoder, type FrameHeader } from '../../proto/frame.js';
@@ -9,12 +11,34 @@ export interface PushRegistration {
   rehabTypes: number[];
 }
 
+export interface ConnectionLimits {
+  /** Largest request body accepted before InitConnect has succeeded (an InitConnect is a few hundred bytes). */
+  preInitMaxBodyBytes: number;
+  /** Largest request body accepted afterwards. */
+  maxBodyBytes: number;
+  /** At most this many bytes received per `byteBudgetWindowMs`; more closes the connection. */
+  byteBudget: number;
+  byteBudgetWindowMs: number;
+}
+
+export interface InitDecryptHooks {
+  /** Turns the body of a frame that arrives before InitConnect has succeeded into plaintext. */
+  decrypt: (header: FrameHeader, wire: Buffer, conn: SimConnection) => Buffer;
+  /** Whether the decoder checks that frame's SHA-1 (the RSA stage checks it itself, in constant time). */
+  verifySha1: (header: FrameHeader, conn: SimConnection) => boolean;
+}
+
 export class SimConnection {
   initialized = false;
   clientId = '';
   recvNotify = false;
   /** The InitConnect request arrived RSA-encrypted. */
   rsaInit = false;
+  /**
+   * The RSA-sized InitConnect did not decrypt to a request with a matching SHA-1 under the configured key. Read
+   * only once the frame is dispatched: every such failure is then handled the same way.
+   */
+  initRejected = false;
   /** Packets after InitConnect are AES-encrypted. */
   encrypted = false;
   cipher: PacketCipher | null = null;
@@ -28,22 +52,45 @@ export class SimConnection {
   closed = false;
   closeReason = '';
   readonly decoder: FrameDecoder;
+  private windowStart = 0;
+  private windowBytes = 0;
 
   constructor(
     readonly id: bigint,
     readonly socket: Socket,
-    maxBodyBytes: number,
-    decryptInit: (header: FrameHeader, wire: Buffer, conn: SimConnection) => Buffer,
+    readonly limits: ConnectionLimits,
+    init: InitDecryptHooks,
   ) {
     this.lastKeepAliveAt = Date.now();
     this.decoder = new FrameDecoder({
-      maxBodyBytes,
-      decrypt: (h, wire) => (this.cipher ? this.cipher.decrypt(wire) : this.initialized ? wire : decryptInit(h, wire, this)),
+      maxBodyBytes: limits.preInitMaxBodyBytes,
+      decrypt: (h, wire) => (this.cipher ? this.cipher.decrypt(wire) : this.initialized ? wire : init.decrypt(h, wire, this)),
+      verifySha1: (h) => this.cipher !== null || this.initialized || init.verifySha1(h, this),
     });
   }
 
   get remote(): string {
     return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /** InitConnect succeeded: requests up to the full body limit are accepted from now on. */
+  markInitialized(): void {
+    this.initialized = true;
+    this.decoder.maxBodyBytes = this.limits.maxBodyBytes;
+  }
+
+  /**
+   * Counts `n` received bytes against the budget of the current window (a fixed window starting with the first
+   * byte after the previous one ended). Returns a reason when the budget is exceeded, else undefined.
+   */
+  chargeBytes(n: number, now = Date.now()): string | undefined {
+    if (now - this.windowStart >= this.limits.byteBudgetWindowMs) {
+      this.windowStart = now;
+      this.windowBytes = 0;
+    }
+    this.windowBytes += n;
+    if (this.windowBytes <= this.limits.byteBudget) return undefined;
+    return `received more than ${this.limits.byteBudget} bytes within ${this.limits.byteBudgetWindowMs} ms (the per-connection byte budget)`;
   }
 
   sendFrame(protoId: number, serialNo: number, body: Uint8Array, encrypt?: (b: Buffer) => Buffer): void {

@@ -1,11 +1,15 @@
 // OpenDSimulator: a wire-compatible stand-in for Futu's OpenD gateway over real TCP.
-// Connection rules follow opend-protocol.md: InitConnect first (optionally RSA-encrypted, then AES per packet),
-// KeepAlive or be dropped after 30 s, at most 128 connections, Notify only to connections that asked for it.
+// Connection rules follow OpenD's: InitConnect first (RSA-encrypted when a key is configured, then AES per
+// packet), KeepAlive or be dropped after 30 s, at most 128 connections, Notify only to connections that asked.
+// Hardening beyond OpenD's documented behaviour: small bodies until InitConnect succeeds, a byte budget per
+// connection, plaintext InitConnect refused while a key is configured (unless allowed), and RSA decryption
+// with implicit rejection (see rejectInitConnect).
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CryptoError, FrameError } from '../../proto/errors.js';
 import { createPacketCipher, PacketEncAlgo, randomKeyString, RsaKey } from '../../proto/crypto.js';
 import type { Frame, FrameHeader } from '../../proto/frame.js';
-import { DEFAULT_MAX_BODY_BYTES, PROTO_FMT_PROTOBUF } from '../../proto/frame.js';
+import { PROTO_FMT_PROTOBUF, sha1 } from '../../proto/frame.js';
 import { isKnownProtoId, isPushProtoId, protocolName, requestCodec, TRADE_WRITE_IDS, type ProtoId, type RequestProtoId } from '../../proto/registry.js';
 import { ProtoCodecError } from '../../proto/wire.js';
 import type { Logger } from '../../proto/client.js';
@@ -14,7 +18,7 @@ import * as Common from '../../proto/generated/Common.js';
 import * as GetGlobalState from '../../proto/generated/GetGlobalState.js';
 import * as InitConnect from '../../proto/generated/InitConnect.js';
 import * as Notify from '../../proto/generated/Notify.js';
-import { SimConnection } from './connection.js';
+import { SimConnection, type ConnectionLimits, type InitDecryptHooks } from './connection.js';
 import { FrequencyLimiter, OPEND_LIMITS } from './frequency-limits.js';
 
 /** A request the simulator refuses: becomes retType -1 (or the given retType) with this text as retMsg. */
@@ -51,8 +55,19 @@ export interface SimulatorCoreOptions {
   /** Drop a connection that sent no KeepAlive for this long (default 30 s). */
   idleTimeoutMs?: number;
   maxConnections?: number;
+  /** Largest request body once InitConnect has succeeded (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Accept a plaintext InitConnect even when a key is configured (unverified OpenD behaviour; default true). */
+  /** Largest request body before that (default 4 KiB: an InitConnect is a few hundred bytes). */
+  preInitMaxBodyBytes?: number;
+  /** Bytes a connection may send per `byteBudgetWindowMs` before it is closed (default 16 MiB per 10 s). */
+  byteBudget?: number;
+  byteBudgetWindowMs?: number;
+  /**
+   * Accept a plaintext InitConnect while a key is configured (default false). Whether OpenD does is not
+   * documented; refusing is the safe reading of "if OpenD is configured with encryption, InitConnect must be
+   * RSA-encrypted". With it on, an RSA-sized body that fails decryption is retried as plaintext, which gives up
+   * the uniform rejection below for such bodies.
+   */
   allowPlainInitConnect?: boolean;
   /** Trade pushes caused by a request go out before its reply (default false: after). */
   pushBeforeReply?: boolean;
@@ -68,6 +83,16 @@ export interface SimulatorCoreOptions {
 }
 
 const LOOPBACK = /^(127\.|::1$|localhost$|::ffff:127\.)/;
+
+export const SIM_MAX_BODY_BYTES = 1024 * 1024;
+export const SIM_PRE_INIT_MAX_BODY_BYTES = 4 * 1024;
+export const SIM_BYTE_BUDGET = 16 * 1024 * 1024;
+export const SIM_BYTE_BUDGET_WINDOW_MS = 10_000;
+
+/** Stands in for a request body when an InitConnect is rejected, so that the rejection does the same decoding work. */
+const DECOY_INIT_BODY = Buffer.from(
+  InitConnect.Request.encode({ c2s: { clientVer: 300, clientID: 'decoy-client-0000', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } }).finish(),
+);
 
 export class OpenDSimulator {
   readonly opts: Required<Omit<SimulatorCoreOptions, 'rsaPrivateKey' | 'loginChallenge' | 'now' | 'logger'>> & SimulatorCoreOptions;
@@ -86,7 +111,7 @@ export class OpenDSimulator {
   private deferred: (() => void)[] | null = null;
   /** Fault switches for tests of the relay and the Lambdas. */
   readonly faults = { stallMs: 0, failNext: 0, failProtoIds: null as Set<number> | null, failMessage: 'injected failure (simulator fault switch)' };
-  readonly stats = { connectionsAccepted: 0, connectionsRefused: 0, malformedFrames: 0, requests: 0, pushes: 0, idleDrops: 0 };
+  readonly stats = { connectionsAccepted: 0, connectionsRefused: 0, malformedFrames: 0, requests: 0, pushes: 0, idleDrops: 0, rejectedInitConnects: 0, overBudget: 0 };
   private closedListeners: ((conn: SimConnection) => void)[] = [];
 
   constructor(options: SimulatorCoreOptions = {}) {
@@ -96,8 +121,11 @@ export class OpenDSimulator {
       keepAliveIntervalSec: 10,
       idleTimeoutMs: 30_000,
       maxConnections: 128,
-      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-      allowPlainInitConnect: true,
+      maxBodyBytes: SIM_MAX_BODY_BYTES,
+      preInitMaxBodyBytes: SIM_PRE_INIT_MAX_BODY_BYTES,
+      byteBudget: SIM_BYTE_BUDGET,
+      byteBudgetWindowMs: SIM_BYTE_BUDGET_WINDOW_MS,
+      allowPlainInitConnect: false,
       pushBeforeReply: false,
       replayedPacketId: 'reject',
       loginUserId: 10_203_040n,
@@ -191,20 +219,26 @@ export class OpenDSimulator {
       return;
     }
     this.stats.connectionsAccepted++;
-    const conn = new SimConnection(this.nextConnId++, socket, this.opts.maxBodyBytes, (h, wire, c) => this.decryptInitConnect(h, wire, c));
+    const conn = new SimConnection(this.nextConnId++, socket, this.connectionLimits, this.initHooks);
     this.connections.set(conn.id, conn);
     socket.on('data', (chunk: Buffer) => {
-      let frames: Frame[];
+      if (conn.closed) return;
+      const over = conn.chargeBytes(chunk.length);
+      if (over) {
+        this.stats.overBudget++;
+        this.log.warn('closing a connection over its byte budget', { connId: conn.id.toString(), remote: conn.remote, reason: over });
+        conn.close(over);
+        return;
+      }
       try {
-        frames = conn.decoder.push(chunk);
+        // Frame by frame, so that InitConnect switches on AES before the next frame in the same chunk is read.
+        conn.decoder.push(chunk, (f) => this.dispatch(conn, f));
       } catch (err) {
         this.stats.malformedFrames++;
         const reason = err instanceof FrameError ? err.message : `bad frame: ${(err as Error).message}`;
         this.log.warn('malformed frame; closing the connection', { connId: conn.id.toString(), remote: conn.remote, reason });
         conn.close(reason);
-        return;
       }
-      for (const f of frames) this.dispatch(conn, f);
     });
     socket.on('error', (err) => this.log.debug('client socket error', { connId: conn.id.toString(), error: err.message }));
     socket.on('close', () => {
@@ -220,19 +254,72 @@ export class OpenDSimulator {
     });
   }
 
+  /** Limits every transport applies to a connection. */
+  get connectionLimits(): ConnectionLimits {
+    const o = this.opts;
+    return { maxBodyBytes: o.maxBodyBytes, preInitMaxBodyBytes: o.preInitMaxBodyBytes, byteBudget: o.byteBudget, byteBudgetWindowMs: o.byteBudgetWindowMs };
+  }
+
+  private readonly initHooks: InitDecryptHooks = {
+    decrypt: (h, wire, c) => this.decryptInitConnect(h, wire, c),
+    // The RSA stage compares the digest itself (constant time) and folds the result into initRejected.
+    verifySha1: (_h, c) => !c.rsaInit && !c.initRejected,
+  };
+
+  /**
+   * The body of a frame before InitConnect succeeded. With a key, an InitConnect must be whole RSA blocks; it
+   * is decrypted with implicit rejection and its SHA-1 compared in constant time, and any failure only sets
+   * `initRejected`, which dispatch handles after the same work as a success (no padding oracle, no timing tell).
+   */
   private decryptInitConnect(h: FrameHeader, wire: Buffer, conn: SimConnection): Buffer {
+    conn.rsaInit = false;
+    conn.initRejected = false;
     if (h.protoId !== 1001 || !this.rsa) return wire;
-    if (wire.length > 0 && wire.length % this.rsa.modulusBytes === 0) {
-      try {
-        const plain = this.rsa.decrypt(wire);
-        conn.rsaInit = true;
-        return plain;
-      } catch (err) {
-        if (!this.opts.allowPlainInitConnect) throw err;
-      }
+    const k = this.rsa.modulusBytes;
+    if (wire.length === 0 || wire.length % k !== 0) {
+      if (this.opts.allowPlainInitConnect) return wire;
+      throw new CryptoError(
+        `InitConnect must be RSA-encrypted with the simulator's key (its ${wire.length}-byte body is not a whole number of ${k}-byte RSA blocks); plaintext clients need --allow-plaintext`,
+      );
     }
-    if (!this.opts.allowPlainInitConnect) throw new CryptoError('InitConnect must be RSA-encrypted with the configured key');
-    return wire;
+    const { plain, ok } = this.rsa.decryptImplicit(wire);
+    const digestOk = timingSafeEqual(sha1(plain), h.bodySha1);
+    const accepted = ok && digestOk;
+    if (!accepted && this.opts.allowPlainInitConnect && sha1(wire).equals(h.bodySha1)) return wire; // a plaintext InitConnect, allowed
+    conn.rsaInit = accepted;
+    conn.initRejected = !accepted;
+    return plain;
+  }
+
+  /**
+   * An RSA-sized InitConnect that did not decrypt to a request under the configured key (wrong key, bad
+   * padding, c ≥ n, wrong SHA-1, …). Every such case is handled the same way, after the same work a good
+   * InitConnect costs (decoding a request, building and RSA-encrypting a reply): the connection is closed.
+   */
+  private rejectInitConnect(conn: SimConnection, f: Frame): void {
+    this.stats.rejectedInitConnects++;
+    this.stats.malformedFrames++; // a frame that did not decode, as far as any counter outside this class is concerned
+    const c2s = requestCodec(1001).decode(DECOY_INIT_BODY).c2s as InitConnect.C2S;
+    const s2c = this.initConnectS2C(conn);
+    discard(c2s.clientID.length + this.rsa!.encrypt(Buffer.from(InitConnect.Response.encode({ retType: 0, retMsg: '', errCode: 0, s2c }).finish())).length);
+    this.log.warn('InitConnect did not decrypt with the configured RSA key (another key, not RSA-encrypted, or corrupt); closing', {
+      connId: conn.id.toString(),
+      remote: conn.remote,
+      serialNo: f.serialNo,
+    });
+    conn.close('InitConnect did not decrypt with the configured RSA key');
+  }
+
+  private initConnectS2C(conn: SimConnection): InitConnect.S2C {
+    return {
+      serverVer: this.opts.serverVer,
+      loginUserID: this.opts.loginUserId,
+      connID: conn.id,
+      connAESKey: randomKeyString(),
+      keepAliveInterval: this.opts.keepAliveIntervalSec,
+      aesCBCiv: randomKeyString(),
+      userAttribution: this.opts.userAttribution,
+    };
   }
 
   /** A connection that arrives through another transport (the WebSocket bridge): counted and capped the same way. */
@@ -266,6 +353,8 @@ export class OpenDSimulator {
   }
 
   private dispatch(conn: SimConnection, f: Frame): void {
+    if (conn.closed) return;
+    if (conn.initRejected) return this.rejectInitConnect(conn, f);
     this.stats.requests++;
     const id = f.protoId;
     const stall = this.faults.stallMs;
@@ -402,20 +491,12 @@ export class OpenDSimulator {
     if (!this.rsa && requested !== PacketEncAlgo.NONE && c2s.packetEncAlgo !== undefined) {
       this.log.info('client asked for encryption but the simulator has no RSA key; continuing unencrypted', { connId: conn.id.toString() });
     }
-    const aesKey = randomKeyString();
-    const iv = randomKeyString();
-    const s2c: InitConnect.S2C = {
-      serverVer: this.opts.serverVer,
-      loginUserID: this.opts.loginUserId,
-      connID: conn.id,
-      connAESKey: aesKey,
-      keepAliveInterval: this.opts.keepAliveIntervalSec,
-      aesCBCiv: iv,
-      userAttribution: this.opts.userAttribution,
-    };
+    const s2c = this.initConnectS2C(conn);
+    const aesKey = s2c.connAESKey;
+    const iv = s2c.aesCBCiv!;
     const rsa = this.rsa;
     conn.sendResponse(1001, f.serialNo, { retType: 0, retMsg: '', errCode: 0, s2c }, encrypt && rsa ? (b) => rsa.encrypt(b) : undefined);
-    conn.initialized = true;
+    conn.markInitialized();
     conn.clientId = c2s.clientID;
     conn.recvNotify = c2s.recvNotify ?? false;
     conn.lastKeepAliveAt = Date.now();
@@ -508,6 +589,12 @@ export class OpenDSimulator {
     this.notifyAll({ type: Notify.NotifyType.PROGRAM_STATUS, programStatus: { programStatus: { type: Common.ProgramStatusType.READY } } });
     this.notifyAll({ type: Notify.NotifyType.CONN_STATUS, connectStatus: { qotLogined: true, trdLogined: true } });
   }
+}
+
+/** Keeps work whose result is deliberately unused from being optimised away. */
+let discardSink = 0;
+function discard(n: number): void {
+  discardSink = (discardSink + n) | 0;
 }
 
 /** Thrown by the gate for a request OpenD drops without answering. */

@@ -1,12 +1,17 @@
 // The WebSocket listener that OpenD's FTWebSocket bridge provides, so that the official JavaScript SDK (npm
-// futu-api) works against the simulator unchanged. Framing (opend-protocol.md §9), big-endian:
+// futu-api) works against the simulator unchanged. Messages (binary, big-endian):
 //   client → server: "ft-v1.0\0" | u32 cmd | u64 section | protobuf Request
 //   server → client: "ft-v1.0\0" | u32 cmd | u64 section | i32 error | errmsg[20] | protobuf Response
 // cmd 1 is Init (InitWebSocket); any other cmd is an OpenD protoID, served by the simulator's handlers.
 // Replies carry the request's section; pushes carry section 0 (the SDK treats unknown sections as pushes).
-import { createHash } from 'node:crypto';
+//
+// The WebSocket protocol itself (handshake, masking, fragmentation, ping/pong, control-frame rules, the
+// message size limit) is the `ws` package's; no compression is offered. The simulator's connection limits
+// apply on top: a message larger than the pre-Init limit before Init, or more bytes than the per-connection
+// budget, closes the connection with a logged reason.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import * as InitWebSocket from '../../proto/generated/InitWebSocket.js';
 import type { Frame } from '../../proto/frame.js';
 import { sha1 } from '../../proto/frame.js';
@@ -15,8 +20,8 @@ import type { OpenDSimulator } from './server.js';
 
 const SIGN = Buffer.from('ft-v1.0\0', 'latin1');
 const REQUEST_HEAD = 20;
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const MAX_MESSAGE = 16 * 1024 * 1024;
+/** RFC 6455 close codes used here. */
+const CLOSE = { PROTOCOL_ERROR: 1002, POLICY_VIOLATION: 1008, TOO_BIG: 1009, TRY_AGAIN_LATER: 1013 } as const;
 
 export interface WebSocketBridgeOptions {
   host?: string;
@@ -35,22 +40,6 @@ function packResponse(cmd: number, section: bigint, error: number, errmsg: strin
   return body && body.length ? Buffer.concat([head, Buffer.from(body)]) : head;
 }
 
-/** One WebSocket frame, server → client (never masked). */
-function wsFrame(opcode: number, payload: Buffer): Buffer {
-  const len = payload.length;
-  const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
-  head[0] = 0x80 | opcode;
-  if (len < 126) head[1] = len;
-  else if (len < 65536) {
-    head[1] = 126;
-    head.writeUInt16BE(len, 2);
-  } else {
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(len), 2);
-  }
-  return Buffer.concat([head, payload]);
-}
-
 class WsConnection extends SimConnection {
   private pushing = false;
   /** section of a request, by the serial number it was given inside the simulator */
@@ -58,10 +47,15 @@ class WsConnection extends SimConnection {
   constructor(
     id: bigint,
     socket: Socket,
-    private readonly sendMessage: (b: Buffer) => void,
+    private readonly ws: WebSocket,
+    sim: OpenDSimulator,
   ) {
-    super(id, socket, MAX_MESSAGE, (_h, wire) => wire);
-    this.initialized = false;
+    // Frames arrive already parsed from WebSocket messages; the TCP frame decoder of the base class is unused.
+    super(id, socket, sim.connectionLimits, { decrypt: (_h, wire) => wire, verifySha1: () => true });
+  }
+
+  send(payload: Buffer): void {
+    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(payload, { binary: true });
   }
 
   override sendFrame(protoId: number, serialNo: number, body: Uint8Array): void {
@@ -71,7 +65,7 @@ class WsConnection extends SimConnection {
       section = this.sections.get(serialNo) ?? BigInt(serialNo);
       this.sections.delete(serialNo);
     }
-    this.sendMessage(packResponse(protoId, section, 0, '', body));
+    this.send(packResponse(protoId, section, 0, '', body));
   }
 
   override sendPush(protoId: Parameters<SimConnection['sendPush']>[0], s2c: unknown): void {
@@ -82,49 +76,65 @@ class WsConnection extends SimConnection {
       this.pushing = false;
     }
   }
+
+  /** Closes with a WebSocket close frame (code + reason), then the socket. */
+  closeWith(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    // A close reason is at most 123 bytes (RFC 6455 §5.5: control frames carry ≤ 125 bytes).
+    this.ws.close(code, Buffer.from(reason, 'utf8').subarray(0, 123).toString('utf8'));
+    setTimeout(() => this.ws.terminate(), 2_000).unref();
+  }
+
+  override close(reason: string): void {
+    this.closeWith(CLOSE.POLICY_VIOLATION, reason);
+  }
+}
+
+function asBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 export async function startWebSocketBridge(sim: OpenDSimulator, o: WebSocketBridgeOptions): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
     res.end('this port speaks WebSocket (OpenD FTWebSocket protocol)\n');
   });
-  const sockets = new Set<Socket>();
+  const limits = sim.connectionLimits;
+  const wss = new WebSocketServer({ server, maxPayload: limits.maxBodyBytes + REQUEST_HEAD, perMessageDeflate: false });
+  wss.on('error', (err) => sim.log.error('WebSocket listener error', { error: err.message }));
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const key = req.headers['sec-websocket-key'];
-    if (String(req.headers['upgrade']).toLowerCase() !== 'websocket' || typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-      return;
-    }
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const socket = req.socket;
     socket.setNoDelay(true);
-    sockets.add(socket);
-    const send = (payload: Buffer) => {
-      if (!socket.destroyed) socket.write(wsFrame(2, payload));
-    };
-    const conn = sim.attach((id) => new WsConnection(id, socket, send));
+    const conn = sim.attach((id) => new WsConnection(id, socket, ws, sim)) as WsConnection | null;
     if (!conn) {
-      socket.end(wsFrame(8, Buffer.from([0x03, 0xf0]))); // 1008: too many connections
+      sim.log.warn('WebSocket connection refused: limit reached', { remote: socket.remoteAddress });
+      ws.close(CLOSE.TRY_AGAIN_LATER, 'too many connections');
       return;
     }
-    const ws = conn as WsConnection;
     const fail = (code: number, reason: string) => {
-      sim.log.warn('closing a WebSocket connection', { connId: conn.id.toString(), reason });
-      const body = Buffer.alloc(2 + Buffer.byteLength(reason));
-      body.writeUInt16BE(code, 0);
-      body.write(reason, 2);
-      socket.end(wsFrame(8, body));
+      sim.log.warn('closing a WebSocket connection', { connId: conn.id.toString(), remote: conn.remote, reason });
+      conn.closeWith(code, reason);
     };
-    let buf: Buffer = head.length ? Buffer.from(head) : Buffer.alloc(0);
-    let fragments: Buffer[] = [];
-    let fragmentBytes = 0;
 
-    const onMessage = (msg: Buffer) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (conn.closed) return;
+      const msg = asBuffer(data);
+      const over = conn.chargeBytes(msg.length);
+      if (over) {
+        sim.stats.overBudget++;
+        return fail(CLOSE.POLICY_VIOLATION, over);
+      }
+      if (!conn.initialized && msg.length > REQUEST_HEAD + limits.preInitMaxBodyBytes) {
+        return fail(CLOSE.TOO_BIG, `a message of ${msg.length} bytes before Init; at most ${REQUEST_HEAD + limits.preInitMaxBodyBytes} until Init succeeds`);
+      }
+      if (!isBinary || msg.length < REQUEST_HEAD || !msg.subarray(0, 7).equals(SIGN.subarray(0, 7))) return fail(CLOSE.PROTOCOL_ERROR, 'not an ft-v1.0 binary message');
       // The bridge keeps the OpenD session alive on the client's behalf (the JS SDK sends no KeepAlive).
       conn.lastKeepAliveAt = Date.now();
-      if (msg.length < REQUEST_HEAD || !msg.subarray(0, 7).equals(SIGN.subarray(0, 7))) return fail(1002, 'not an ft-v1.0 frame');
       const cmd = msg.readUInt32BE(8);
       const section = msg.readBigUInt64BE(12);
       const body = msg.subarray(REQUEST_HEAD);
@@ -132,81 +142,42 @@ export async function startWebSocketBridge(sim: OpenDSimulator, o: WebSocketBrid
         let req: InitWebSocket.Request;
         try {
           req = InitWebSocket.Request.decode(body);
-        } catch (err) {
-          return send(packResponse(1, section, -1, 'bad Init', undefined));
+        } catch {
+          return conn.send(packResponse(1, section, -1, 'bad Init'));
         }
         const given = req.c2s?.websocketKey ?? '';
         if (o.keyMd5 && given.toLowerCase() !== o.keyMd5.toLowerCase()) {
           sim.log.warn('WebSocket client presented a wrong key', { connId: conn.id.toString() });
-          return send(packResponse(1, section, -1, 'websocket key wrong'));
+          return conn.send(packResponse(1, section, -1, 'websocket key wrong'));
         }
-        conn.initialized = true;
+        conn.markInitialized();
         conn.clientId = req.c2s?.clientID ?? 'websocket';
         const rsp = InitWebSocket.Response.encode({ retType: 0, retMsg: '', errCode: 0, s2c: { serverTime: BigInt(Math.floor(sim.now() / 1000)), connID: conn.id } }).finish();
-        return send(packResponse(1, section, 0, '', rsp));
+        return conn.send(packResponse(1, section, 0, '', rsp));
       }
-      if (!conn.initialized) return send(packResponse(cmd, section, -1, 'send Init first'));
+      if (!conn.initialized) return conn.send(packResponse(cmd, section, -1, 'send Init first'));
       // Inside the simulator the section becomes the serial number; packetIDs of trade writes from the SDK
       // carry the connID it got from Init and its own serial.
       const serialNo = Number(section & 0xffffffffn);
-      ws.sections.set(serialNo, section);
-      const frame: Frame = { protoId: cmd, protoFmtType: 0, protoVer: 0, serialNo, bodyLen: body.length, bodySha1: sha1(body), body: Buffer.from(body) };
+      conn.sections.set(serialNo, section);
+      const frame: Frame = { protoId: cmd, protoFmtType: 0, protoVer: 0, serialNo, bodyLen: body.length, bodySha1: sha1(body), body };
       sim.handleFrame(conn, frame);
-    };
-
-    socket.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      for (let guard = 0; guard < 10_000; guard++) {
-        if (buf.length < 2) return;
-        const fin = (buf[0]! & 0x80) !== 0;
-        const opcode = buf[0]! & 0x0f;
-        const masked = (buf[1]! & 0x80) !== 0;
-        let len = buf[1]! & 0x7f;
-        let off = 2;
-        if (len === 126) {
-          if (buf.length < 4) return;
-          len = buf.readUInt16BE(2);
-          off = 4;
-        } else if (len === 127) {
-          if (buf.length < 10) return;
-          const big = buf.readBigUInt64BE(2);
-          if (big > BigInt(MAX_MESSAGE)) return fail(1009, 'message too big');
-          len = Number(big);
-          off = 10;
-        }
-        if (!masked) return fail(1002, 'client frames must be masked');
-        if (buf.length < off + 4 + len) return;
-        const mask = buf.subarray(off, off + 4);
-        const payload = Buffer.from(buf.subarray(off + 4, off + 4 + len));
-        for (let i = 0; i < payload.length; i++) payload[i] = payload[i]! ^ mask[i & 3]!;
-        buf = buf.subarray(off + 4 + len);
-        if (opcode === 8) return void socket.end(wsFrame(8, payload.subarray(0, 2)));
-        if (opcode === 9) {
-          socket.write(wsFrame(10, payload));
-          continue;
-        }
-        if (opcode === 10) continue;
-        if (opcode !== 0 && opcode !== 1 && opcode !== 2) return fail(1002, `unknown opcode ${opcode}`);
-        fragments.push(payload);
-        fragmentBytes += payload.length;
-        if (fragmentBytes > MAX_MESSAGE) return fail(1009, 'message too big');
-        if (!fin) continue;
-        const msg = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments);
-        fragments = [];
-        fragmentBytes = 0;
-        onMessage(msg);
-      }
     });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      sockets.delete(socket);
+    // ws reports protocol violations (unmasked frames, bad control frames, oversized messages) here and
+    // closes the connection itself with the matching code.
+    ws.on('error', (err) => sim.log.warn('WebSocket protocol error; connection closed', { connId: conn.id.toString(), remote: conn.remote, error: err.message }));
+    ws.on('close', () => {
+      conn.closed = true;
       sim.detach(conn);
     });
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+    server.listen(o.port, o.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as { port: number }).port;
   sim.log.info('WebSocket (FTWebSocket) listener ready', { port });
@@ -214,7 +185,9 @@ export async function startWebSocketBridge(sim: OpenDSimulator, o: WebSocketBrid
     port,
     close: () =>
       new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
         server.close(() => r());
       }),
   };

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../gateway-container/simulator/index.js';
 import { QuoteApi } from '../../proto/api/quotes.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
-import { DEFAULT_MAX_BODY_BYTES, encodeFrame, HEADER_SIZE } from '../../proto/frame.js';
+import { encodeFrame, HEADER_SIZE } from '../../proto/frame.js';
 import * as Common from '../../proto/generated/Common.js';
 import { requestCodec } from '../../proto/registry.js';
+import { SIM_MAX_BODY_BYTES } from '../../gateway-container/simulator/server.js';
 import { barrier, connectClient, RawClient, sleep, startTestSimulator, type RecordingClient } from './sim-helpers.js';
 
 const TOTAL = 1000;
@@ -81,7 +82,7 @@ function makeCase(kind: Kind, r: ReturnType<typeof prng>): Case {
       h.write('FT', 0, 'latin1');
       h.writeUInt32LE(r.pick(REQUEST_IDS), 2);
       h.writeUInt32LE(r.int(1, 0xffffffff), 8);
-      h.writeUInt32LE(r.int(DEFAULT_MAX_BODY_BYTES + 1, 0xffffffff), 12);
+      h.writeUInt32LE(r.int(SIM_MAX_BODY_BYTES + 1, 0xffffffff), 12);
       r.bytes(20).copy(h, 16);
       return { kind, parts: [h] };
     }
@@ -130,7 +131,8 @@ describe('malformed frames', () => {
   let sim: Simulator;
   const key = generateRsaKeyPem();
   beforeAll(async () => {
-    sim = await startTestSimulator({ rsaPrivateKey: key });
+    // Plaintext clients are allowed deliberately: the storm's reply sockets and one client after it are plaintext.
+    sim = await startTestSimulator({ rsaPrivateKey: key, allowPlainInitConnect: true });
     sim.advance(1_000);
   });
   afterAll(async () => {

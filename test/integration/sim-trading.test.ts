@@ -209,7 +209,7 @@ describe('encryption', () => {
   let sim: Simulator;
   const key = generateRsaKeyPem();
   beforeAll(async () => {
-    sim = await startTestSimulator({ rsaPrivateKey: key });
+    sim = await startTestSimulator({ rsaPrivateKey: key, allowPlainInitConnect: true }); // the plaintext case below
     sim.advance(1_000);
   });
   afterAll(async () => {
@@ -247,7 +247,7 @@ describe('encryption', () => {
   it('refuses trading on an unencrypted connection when OpenD listens on a non-local address; quotes stay open', async () => {
     // The listener stays on 127.0.0.1 (tests use loopback only); only the host the simulator believes it
     // serves is relabelled, which is what its encryption rule reads.
-    const s = await startTestSimulator({ rsaPrivateKey: key });
+    const s = await startTestSimulator({ rsaPrivateKey: key, allowPlainInitConnect: true });
     s.core.opts.host = '192.0.2.10';
     try {
       expect(s.core.listeningOnLoopback).toBe(false);
