@@ -33,6 +33,9 @@ const OPTIONS: Option[] = [
   { flag: 'websocket-key-md5-file', env: 'SIM_WEBSOCKET_KEY_MD5_FILE', help: 'file holding the MD5 of the WebSocket key clients must present (default: any key)' },
   { flag: 'trade-password-md5-file', env: 'SIM_TRADE_PASSWORD_MD5_FILE', help: 'file holding the MD5 of the trade password REAL accounts unlock with (default: md5 of 123456)' },
   { flag: 'state-file', env: 'SIM_STATE_FILE', help: 'trading state file: restored at start (missing = first start; corrupt = error), saved atomically on every order change and on exit' },
+  { flag: 'allow-plaintext', env: 'SIM_ALLOW_PLAINTEXT', boolean: true, help: 'accept plaintext InitConnect although a key is set (refused by default)' },
+  { flag: 'max-body-bytes', env: 'SIM_MAX_BODY_BYTES', dflt: '1048576', help: 'largest request body after InitConnect (before it: 4096)' },
+  { flag: 'byte-budget', env: 'SIM_BYTE_BUDGET', dflt: '16777216', help: 'bytes one connection may send per 10 s; more closes it' },
 ];
 
 function usage(): string {
@@ -117,6 +120,9 @@ async function main(): Promise<void> {
     loginChallenge: challenge ? { type: challenge as 'phone' | 'picture', code: code! } : undefined,
     tradePasswordMd5: readSecretFile(o['trade-password-md5-file'] as string | undefined, 'the trade password MD5 file'),
     stateFile: o['state-file'] ? resolve(String(o['state-file'])) : undefined,
+    allowPlainInitConnect: o['allow-plaintext'] === true,
+    maxBodyBytes: number(o['max-body-bytes'], 'max-body-bytes'),
+    byteBudget: number(o['byte-budget'], 'byte-budget'),
     websocket: o['websocket-port']
       ? { port: number(o['websocket-port'], 'websocket-port'), keyMd5: readSecretFile(o['websocket-key-md5-file'] as string | undefined, 'the WebSocket key MD5 file') }
       : undefined,
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
   const say = (s = '') => process.stdout.write(s + '\n');
   say(`OpenD simulator listening on ${sim.host}:${sim.port}`);
   say(keyFile ? `  RSA key: ${keyFile} (clients use the same file; AES-CBC or FTAES-ECB per connection)` : '  no encryption (plaintext)');
+  if (keyFile) say(`  plaintext InitConnect: ${o['allow-plaintext'] === true ? 'accepted (--allow-plaintext)' : 'refused (--allow-plaintext accepts it)'}`);
   if (sim.websocketPort) say(`  WebSocket (official JavaScript SDK): ws://${sim.host}:${sim.websocketPort}`);
   say(`  program status: ${challenge ? `waiting for a ${challenge} verification code (Verification 1006)` : 'READY'}`);
   if (sim.state) say(`  trading state: ${resolve(String(o['state-file']))} (restored when present, saved on every order change)`);
