@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createPacketCipher, generateRsaKeyPem, PacketEncAlgo, RsaKey } from '../../proto/crypto.js';
 import { CryptoError } from '../../proto/errors.js';
@@ -92,6 +92,62 @@ describe('RSA for InitConnect', () => {
     expect(() => other.decrypt(key.encrypt(Buffer.from('secret')))).toThrow(CryptoError);
     expect(() => key.decrypt(Buffer.alloc(100))).toThrow(CryptoError);
     expect(() => RsaKey.fromPem('not a key')).toThrow(CryptoError);
+  });
+});
+
+describe('RSA decryption with implicit rejection (the simulator side of InitConnect)', () => {
+  const pem = generateRsaKeyPem();
+  const key = RsaKey.fromPem(pem);
+  const k = key.modulusBytes;
+  const rawBlock = (block: Buffer) => publicEncrypt({ key: createPublicKey(pem), padding: constants.RSA_NO_PADDING }, block);
+  const modulus = Buffer.from(createPublicKey(pem).export({ format: 'jwk' }).n!, 'base64url');
+
+  it('returns the plaintext and ok for every length a client sends', () => {
+    for (const n of [0, 1, 29, 100, 101, 250]) {
+      const plain = randomBytes(n);
+      const r = key.decryptImplicit(key.encrypt(plain));
+      expect(r.ok).toBe(true);
+      expect(r.plain.equals(plain)).toBe(true);
+    }
+  });
+
+  it('never throws: bad padding, c = n, c > n, another key, a short separator and random bytes all give ok = false', () => {
+    const sevenPad = Buffer.concat([Buffer.from([0, 2]), Buffer.alloc(7, 0x55), Buffer.from([0]), Buffer.alloc(k - 10, 0x41)]);
+    const noSeparator = Buffer.concat([Buffer.from([0, 2]), Buffer.alloc(k - 2, 0x55)]);
+    const type1 = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(k - 12, 0xff), Buffer.from([0]), Buffer.alloc(9, 0x41)]);
+    const bad: Record<string, Buffer> = {
+      'type 1 padding': rawBlock(type1),
+      'padding string of 7 bytes': rawBlock(sevenPad),
+      'no separator': rawBlock(noSeparator),
+      'c = n': modulus,
+      'c > n': Buffer.alloc(k, 0xff),
+      'another key': RsaKey.fromPem(generateRsaKeyPem()).encrypt(Buffer.from('InitConnect')),
+      random: randomBytes(k),
+    };
+    for (const [name, wire] of Object.entries(bad)) {
+      const r = key.decryptImplicit(wire);
+      expect(r.ok, name).toBe(false);
+      expect(r.plain.length, name).toBeLessThanOrEqual(k - 11);
+    }
+  });
+
+  it('answers a rejected ciphertext with a message that depends only on the ciphertext and the key', () => {
+    const c = Buffer.alloc(k, 0xff);
+    const a = key.decryptImplicit(c).plain;
+    expect(key.decryptImplicit(Buffer.from(c)).plain.equals(a)).toBe(true);
+    expect(RsaKey.fromPem(pem).decryptImplicit(c).plain.equals(a)).toBe(true);
+    const c2 = Buffer.from(c);
+    c2[k - 1] = 0xfe;
+    expect(key.decryptImplicit(c2).plain.equals(a)).toBe(false);
+    expect(RsaKey.fromPem(generateRsaKeyPem()).decryptImplicit(c).plain.equals(a)).toBe(false);
+  });
+
+  it('rejects a multi-block body when any block is bad, and a body that is not whole blocks', () => {
+    const good = key.encrypt(randomBytes(150));
+    expect(key.decryptImplicit(good).ok).toBe(true);
+    expect(key.decryptImplicit(Buffer.concat([good.subarray(0, k), Buffer.alloc(k, 0xff)])).ok).toBe(false);
+    expect(key.decryptImplicit(good.subarray(0, k + 1)).ok).toBe(false);
+    expect(key.decryptImplicit(Buffer.alloc(0)).ok).toBe(false);
   });
 });
 
