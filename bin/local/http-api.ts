@@ -1,7 +1,7 @@
 // The local stand-in for API Gateway HTTP API (payload format 2.0): matches a request against the route
 // keys of the CDK definitions, builds the same event API Gateway would, and calls the Lambda handler.
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2 | void>;
 
@@ -51,7 +51,15 @@ export interface HttpRequestInput {
   body?: string;
 }
 
-export function buildEvent(routeKey: string, pathParameters: Record<string, string>, req: HttpRequestInput): APIGatewayProxyEventV2 {
+/**
+ * Locally this header stands in for the SigV4 signature: its value becomes the IAM caller identity
+ * (`requestContext.authorizer.iam.userArn`) that API Gateway's IAM authorizer reports in AWS, where the header
+ * means nothing. Without it the caller is LOCAL_CALLER_ARN.
+ */
+export const LOCAL_CALLER_HEADER = 'x-opend-cloud-caller';
+export const LOCAL_CALLER_ARN = 'arn:aws:iam::000000000000:user/local';
+
+export function buildEvent(routeKey: string, pathParameters: Record<string, string>, req: HttpRequestInput): APIGatewayProxyEventV2WithIAMAuthorizer {
   const u = new URL(req.url, 'http://localhost');
   const query: Record<string, string> = {};
   for (const [k, v] of u.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
@@ -75,6 +83,7 @@ export function buildEvent(routeKey: string, pathParameters: Record<string, stri
       domainPrefix: 'localhost',
       http: { method: req.method, path: u.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
       requestId: randomUUID(),
+      authorizer: { iam: { accessKey: 'LOCAL', accountId: '000000000000', callerId: 'LOCAL', cognitoIdentity: null, principalOrgId: '', userArn: headers[LOCAL_CALLER_HEADER] ?? LOCAL_CALLER_ARN, userId: 'LOCAL' } },
       routeKey,
       stage: '$default',
       time: now.toUTCString(),

@@ -4,6 +4,8 @@ import { httpHandler, type HttpRequest } from '../lib/http.js';
 import { parseAccId } from '../lib/order-input.js';
 import { bucketFor, FUTU_LIMITS } from '../lib/rate-limiter.js';
 import { runtime } from '../lib/runtime.js';
+import { mayRead } from '../lib/authorization.js';
+import { security } from '../lib/security.js';
 
 async function account(req: HttpRequest) {
   const accId = parseAccId(req.path['accId']);
@@ -19,9 +21,11 @@ async function account(req: HttpRequest) {
 }
 
 export const handler = httpHandler({
-  'GET /v1/accounts': async () => {
+  'GET /v1/accounts': async (req) => {
     const s = await runtime().openD.get();
-    const accounts = await s.trade.accounts();
+    // Only the accounts the caller may read (callers in cdk/config.ts).
+    const callers = security().config.callers;
+    const accounts = (await s.trade.accounts()).filter((a) => req.caller !== undefined && mayRead(callers, req.caller, a.accId.toString()));
     return { status: 200, body: { accounts: accounts.map((a) => ({ ...a, accId: a.accId.toString() })) } };
   },
 

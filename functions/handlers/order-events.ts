@@ -2,12 +2,28 @@
 // in step with OpenD. Idempotent, so EventBridge's retries and duplicates are harmless.
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
+import { rejectedEventMetric } from '../lib/event-validation.js';
 import { applyBusEvent } from '../lib/order-events.js';
 import { runtime } from '../lib/runtime.js';
 
+/** EMF lines go to stdout, where Lambda's log pipeline extracts them; LOG_LEVEL=silent (tests) keeps it quiet. */
+let writeMetric = (line: string): void => {
+  if (process.env['LOG_LEVEL'] !== 'silent') process.stdout.write(line + '\n');
+};
+
+/** For tests: capture the metric lines. */
+export function setMetricSink(sink: (line: string) => void): void {
+  writeMetric = sink;
+}
+
 async function consume(event: EventBridgeEvent<string, unknown>): Promise<{ outcome: string }> {
   const rt = runtime();
-  const outcome = await applyBusEvent(rt, event);
+  const outcome = await applyBusEvent(rt, event, {
+    onRejected: (reason) => {
+      rt.log.warn('bus event rejected: it does not fit the event contract', { detailType: event['detail-type'], id: event.id, source: event.source, reason });
+      writeMetric(rejectedEventMetric(event['detail-type'], reason, event.id));
+    },
+  });
   rt.log.info('bus event applied', { detailType: event['detail-type'], id: event.id, outcome });
   return { outcome };
 }

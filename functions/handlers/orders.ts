@@ -6,6 +6,7 @@ import { checkMarketRules, parseAccId, parseClientOrderId, parseModifyRequest, p
 import { orderView, placeOrderIdempotently } from '../lib/place-order.js';
 import { bucketFor, FUTU_LIMITS } from '../lib/rate-limiter.js';
 import { runtime } from '../lib/runtime.js';
+import { riskCheckModification, riskCheckPlacement } from '../lib/security.js';
 import { clientOrderIdFromRemark } from '../../proto/events.js';
 import { parseSecurity } from '../../proto/securities.js';
 import type { AccountRef, Order } from '../../proto/api/trading.js';
@@ -35,6 +36,7 @@ export const handler = httpHandler({
     const s = await rt.openD.get();
     const acc = await rt.directory.resolve(s, accId);
     checkMarketRules(order, await rt.directory.securityRules(s, order.security));
+    await riskCheckPlacement(s, acc, order);
     const r = await placeOrderIdempotently(
       { idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: req.log, pendingStaleMs: rt.config.pendingStaleMs },
       acc,
@@ -83,6 +85,7 @@ export const handler = httpHandler({
     const security = parseSecurity(o.code);
     checkMarketRules({ security, qty: change.qty, price: change.price, adjustPriceLimit: change.adjustPriceLimit }, await runtime().directory.securityRules(s, security));
     if (change.qty !== undefined && change.qty < o.fillQty) throw invalid('qty', `cannot be below the ${o.fillQty} already filled`);
+    await riskCheckModification(s, acc, o, change);
     await modifyLimit(acc);
     await s.trade.modifyOrder(acc, orderId, { qty: change.qty ?? o.qty, price: change.price ?? o.price, adjustPriceLimit: change.adjustPriceLimit });
     const after = await findOrder(s, acc, orderId);

@@ -4,6 +4,8 @@ import { DisconnectedError, OpenDError, RequestTimeoutError, ValidationError } f
 
 export type ErrorCode =
   | 'INVALID_INPUT'
+  | 'FORBIDDEN'
+  | 'RISK_REJECTED'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'BROKER_REJECTED'
@@ -44,6 +46,14 @@ export function rateLimited(what: string, retryAfterMs: number, limit: { limit: 
   );
 }
 
+/**
+ * Replies name internal addresses (OpenD's host:port in a connection error) only on the local stack; in Lambda
+ * they are generic and the details stay in the function's log (http.ts logs the cause of every rejection).
+ */
+function detailedErrors(): boolean {
+  return process.env['AWS_LAMBDA_FUNCTION_NAME'] === undefined;
+}
+
 /** Maps errors from the protocol layer to API errors; anything unknown becomes a 500 without internals. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -57,7 +67,8 @@ export function toApiError(err: unknown): ApiError {
     });
   }
   if (err instanceof DisconnectedError || err instanceof RequestTimeoutError) {
-    return new ApiError(503, 'GATEWAY_NOT_READY', `the OpenD gateway is not reachable: ${err.message}`, undefined, { 'retry-after': '5' });
+    const why = detailedErrors() ? `: ${err.message}` : '; retry in a few seconds (the reason is in the function log under this request ID)';
+    return new ApiError(503, 'GATEWAY_NOT_READY', `the OpenD gateway is not reachable${why}`, undefined, { 'retry-after': '5' });
   }
   return new ApiError(500, 'INTERNAL', 'internal error; see the logs for the request ID');
 }

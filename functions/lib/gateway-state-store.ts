@@ -1,10 +1,14 @@
 /**
  * Small named documents about the gateway that Lambdas read and the relay writes: its health, the latest
  * login challenge, and the like. Last write wins, unless the writer gives a version: then an older version
- * never replaces a newer one (bus events can arrive out of order).
+ * never replaces a newer one (bus events can arrive out of order) — except a stored version more than a minute
+ * in the future, which no honest writer produces and which must not freeze the entry.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** How far ahead of this store's clock a stored version may be before it counts as bogus. */
+export const FUTURE_VERSION_TOLERANCE_MS = 60_000;
 
 export interface GatewayStateEntry<T extends object = Record<string, unknown>> {
   name: string;
@@ -47,9 +51,11 @@ export class DynamoGatewayStateStore implements GatewayStateStore {
           Item: entry,
           ...(opts.version !== undefined
             ? {
-                ConditionExpression: 'attribute_not_exists(#v) OR #v < :v',
+                // A stored version from the future (a forged or skewed gatewayTime, written before events were
+                // validated) would win every comparison forever: it yields to any newer-than-now write.
+                ConditionExpression: 'attribute_not_exists(#v) OR #v < :v OR #v > :ceiling',
                 ExpressionAttributeNames: { '#v': 'version' },
-                ExpressionAttributeValues: { ':v': opts.version },
+                ExpressionAttributeValues: { ':v': opts.version, ':ceiling': new Date(this.now() + FUTURE_VERSION_TOLERANCE_MS).toISOString() },
               }
             : {}),
         }),

@@ -5,6 +5,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Logger } from '../../proto/client.js';
 import { createLogger } from '../../proto/log.js';
 import { ApiError, invalid, toApiError } from './api-error.js';
+import { isAudited, writeAudit } from './audit.js';
+import { authorize, callerOf } from './authorization.js';
+import { runtime } from './runtime.js';
+import { loadSecurityConfig } from './security-config.js';
+import { security } from './security.js';
 
 export interface HttpRequest {
   routeKey: string;
@@ -14,6 +19,8 @@ export interface HttpRequest {
   /** Parsed JSON body (undefined when there is none). */
   body: unknown;
   requestId: string;
+  /** The signed caller's IAM principal ARN (requestContext.authorizer.iam.userArn); authorized before the route runs. */
+  caller: string | undefined;
   log: Logger;
 }
 
@@ -66,30 +73,48 @@ function decodePathParameter(name: string, v: string): string {
 
 const baseLogger = createLogger('api');
 
-/** A middy handler that routes by API Gateway route key and renders every error the same way. */
+/** The account's environment, for a caller whose right depends on it (trade vs tradeReal). */
+async function accountEnv(accId: string): Promise<'REAL' | 'SIMULATE'> {
+  const rt = runtime();
+  return (await rt.directory.resolve(await rt.openD.get(), accId)).env;
+}
+
+/**
+ * A middy handler that routes by API Gateway route key, authorizes the caller for the route (before the route's
+ * code runs, so nothing reaches OpenD for a caller without the right), writes the audit line of trading routes
+ * and renders every error the same way.
+ */
 export function httpHandler(routes: Record<string, Route>) {
+  // Cold start: a malformed callers / riskLimits configuration stops the function here, with the reason.
+  loadSecurityConfig();
   const core = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'local';
-    const log = withFields(baseLogger, { requestId, route: event.routeKey });
+    const caller = callerOf(event);
+    const log = withFields(baseLogger, { requestId, route: event.routeKey, caller });
     const started = Date.now();
+    const headers: Record<string, string> = {};
+    const path: Record<string, string> = {};
+    let body: unknown;
     let result: HttpResult;
     try {
       const route = routes[event.routeKey];
       if (!route) throw new ApiError(404, 'NOT_FOUND', `no route ${event.routeKey}`);
-      const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
       const query: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
-      const path: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) path[k] = decodePathParameter(k, v);
-      result = await route({ routeKey: event.routeKey, path, query, headers, body: parseBody(event), requestId, log });
+      await authorize(security().config.callers, { routeKey: event.routeKey, caller, accId: path['accId'], accountEnv });
+      body = parseBody(event);
+      result = await route({ routeKey: event.routeKey, path, query, headers, body, requestId, caller, log });
     } catch (err) {
       const api = toApiError(err);
       if (api.statusCode >= 500 && api.code === 'INTERNAL') log.error('request failed', { error: (err as Error)?.stack ?? String(err) });
-      else log.warn('request rejected', { status: api.statusCode, code: api.code, message: api.message });
+      // The reply may be generic (no internal addresses); the log keeps what really happened.
+      else log.warn('request rejected', { status: api.statusCode, code: api.code, message: api.message, cause: err instanceof ApiError ? undefined : (err as Error)?.message });
       result = { status: api.statusCode, headers: api.headers, body: { error: { code: api.code, message: api.message, details: api.details ?? {} } } };
     }
     log.info('request', { status: result.status, ms: Date.now() - started });
+    if (isAudited(event.routeKey)) writeAudit({ requestId, routeKey: event.routeKey, caller, path, headers, body, result });
     return respond(result);
   };
   return middy(core);

@@ -1,5 +1,8 @@
 // Turns bus events into stored state: orders only move forward (events may be late, repeated or out of
 // order), fills are kept once per fillID, and gateway state / login challenges are remembered for GET /v1/gateway.
+// Every consumed detail is first checked against the event contract (event-validation.ts); one that does not fit
+// is 'rejected' and nothing is stored.
+import { validateBusEvent } from './event-validation.js';
 import type { FillDetail, OrderDetail } from '../../proto/events.js';
 import type { GatewayStateStore } from './gateway-state-store.js';
 import type { FillRecord, OrderRecord, TrdEnv } from './model.js';
@@ -70,7 +73,14 @@ export interface OrderEventStores {
   gatewayState: GatewayStateStore;
 }
 
-export type ApplyOutcome = 'applied' | 'stale' | 'inserted' | 'duplicate' | 'stored' | 'ignored';
+export type ApplyOutcome = 'applied' | 'stale' | 'inserted' | 'duplicate' | 'stored' | 'ignored' | 'rejected';
+
+export interface ApplyOptions {
+  /** Epoch ms; a gatewayTime more than a minute past it is refused. */
+  now?: number;
+  /** Told why an event was rejected (the handler logs it and counts it as a metric). */
+  onRejected?: (reason: string) => void;
+}
 
 /** The relay's gatewayTime orders gateway events; without one the event is stored unconditionally. */
 function gatewayTimeOf(detail: unknown): string | undefined {
@@ -78,7 +88,12 @@ function gatewayTimeOf(detail: unknown): string | undefined {
   return typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? t : undefined;
 }
 
-export async function applyBusEvent(stores: OrderEventStores, ev: BusEventLike): Promise<ApplyOutcome> {
+export async function applyBusEvent(stores: OrderEventStores, ev: BusEventLike, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
+  const v = validateBusEvent(ev['detail-type'], ev.detail, opts.now);
+  if (!v.ok) {
+    opts.onRejected?.(v.reason);
+    return 'rejected';
+  }
   switch (ev['detail-type']) {
     case 'Order Update':
       if (!isOrderDetail(ev.detail)) throw new Error(`Order Update event ${ev.id ?? ''} has no valid accId/orderId/status`);
