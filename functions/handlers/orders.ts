@@ -6,6 +6,7 @@ import { checkMarketRules, parseAccId, parseClientOrderId, parseModifyRequest, p
 import { orderView, placeOrderIdempotently } from '../lib/place-order.js';
 import { bucketFor, FUTU_LIMITS } from '../lib/rate-limiter.js';
 import { runtime } from '../lib/runtime.js';
+import { remainingTimeMs, withInvocation } from '../lib/invocation.js';
 import { riskCheckModification, riskCheckPlacement } from '../lib/security.js';
 import { clientOrderIdFromRemark } from '../../proto/events.js';
 import { parseSecurity } from '../../proto/securities.js';
@@ -28,7 +29,8 @@ async function modifyLimit(acc: AccountRef): Promise<void> {
   if (!d.allowed) throw rateLimited(`modifying and cancelling orders on account ${acc.accId}`, d.retryAfterMs, FUTU_LIMITS.ModifyOrder);
 }
 
-export const handler = httpHandler({
+// withInvocation: a duplicate placement waits no longer than this invocation has left.
+export const handler = withInvocation(httpHandler({
   'POST /v1/accounts/{accId}/orders': async (req) => {
     const accId = parseAccId(req.path['accId']);
     const order = parseOrderRequest(req.body, req.headers['idempotency-key']);
@@ -38,7 +40,7 @@ export const handler = httpHandler({
     checkMarketRules(order, await rt.directory.securityRules(s, order.security));
     await riskCheckPlacement(s, acc, order);
     const r = await placeOrderIdempotently(
-      { idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: req.log, pendingStaleMs: rt.config.pendingStaleMs },
+      { idempotency: rt.idempotency, limiter: rt.limiter, openD: () => rt.openD.get(), log: req.log, pendingStaleMs: rt.config.pendingStaleMs, remainingMs: remainingTimeMs },
       acc,
       order,
     );
@@ -62,7 +64,13 @@ export const handler = httpHandler({
       return { status: 200, body: { orders: stored ? [stored] : [] } };
     }
     const codes = req.query['codes']?.split(',').map((c, i) => parseSecurity(c.trim(), `codes[${i}]`).key);
-    const orders = await s.trade.orders(acc, { codes, refresh: req.query['refresh'] === 'true' });
+    const refresh = req.query['refresh'] === 'true';
+    if (refresh) {
+      // A refreshed list is answered by Futu's servers and counts against its limit of 10 per 30 s.
+      const d = await runtime().limiter.acquire(bucketFor(acc.accId.toString(), 'RefreshQuery'), FUTU_LIMITS.RefreshQuery);
+      if (!d.allowed) throw rateLimited(`refreshed queries on account ${acc.accId}`, d.retryAfterMs, FUTU_LIMITS.RefreshQuery);
+    }
+    const orders = await s.trade.orders(acc, { codes, refresh });
     return { status: 200, body: { orders: orders.map((o) => orderView(o, clientOrderIdFromRemark(o.remark))) } };
   },
 
@@ -105,4 +113,4 @@ export const handler = httpHandler({
     const after = await findOrder(s, acc, orderId);
     return { status: 202, body: { order: orderView(after ?? o, clientOrderIdFromRemark(o.remark)) } };
   },
-});
+}));

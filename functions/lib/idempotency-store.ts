@@ -22,10 +22,21 @@ export interface IdempotencyRecord {
   response?: string;
   /** 1 for the first attempt, +1 per takeOver. */
   attempt: number;
-  /** ISO-8601. */
+  /** ISO-8601, the Lambda's clock. */
   startedAt: string;
-  /** ISO-8601. */
+  /** ISO-8601, the Lambda's clock; a takeOver() sets it, release() sets it to the epoch (stale at once). */
   updatedAt: string;
+  /**
+   * OpenD's clock (GetGlobalState `time`) when the placement started, ISO-8601: where a search of the
+   * broker's history orders for this clientOrderId begins. Absent on records written before it existed.
+   */
+  gatewayStartedAt?: string;
+  /**
+   * The trading day (YYYY-MM-DD, the market's local date by OpenD's clock) the placement started on, and
+   * that market. An unknown outcome is only ever placed again on the same trading day.
+   */
+  tradeDate?: string;
+  market?: string;
   /** Epoch seconds; DynamoDB TTL deletes the record some time after this. */
   expiresAt: number;
 }
@@ -35,6 +46,9 @@ export interface BeginInput {
   clientOrderId: string;
   requestHash: string;
   ttlSeconds: number;
+  gatewayStartedAt?: string;
+  tradeDate?: string;
+  market?: string;
 }
 
 export type BeginResult = { outcome: 'started'; record: IdempotencyRecord } | { outcome: 'existing'; record: IdempotencyRecord };
@@ -64,6 +78,12 @@ export interface IdempotencyStore {
   takeOver(key: string, expectedAttempt: number): Promise<TakeOverResult>;
   /** Removes a PENDING record of this attempt before OpenD was called (e.g. rate limited), so a retry can start afresh. */
   abandon(key: string, attempt: number): Promise<boolean>;
+  /**
+   * Keeps a PENDING record but makes it stale at once, so the next retry takes it over without waiting.
+   * Only for an attempt that sent no PlaceOrder itself (a takeover whose reconciliation could not run):
+   * the attempt it took over is long over, so nothing of this key is in flight.
+   */
+  release(key: string, attempt: number): Promise<boolean>;
   get(key: string): Promise<IdempotencyRecord | undefined>;
 }
 
@@ -105,6 +125,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         startedAt: at,
         updatedAt: at,
         expiresAt: Math.floor(nowMs / 1000) + Math.ceil(input.ttlSeconds),
+        ...(input.gatewayStartedAt !== undefined ? { gatewayStartedAt: input.gatewayStartedAt } : {}),
+        ...(input.tradeDate !== undefined ? { tradeDate: input.tradeDate } : {}),
+        ...(input.market !== undefined ? { market: input.market } : {}),
       };
       try {
         await this.docClient.send(
@@ -177,6 +200,25 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
           ConditionExpression: '#s = :pending AND #a = :attempt',
           ExpressionAttributeNames: { '#s': 'state', '#a': 'attempt' },
           ExpressionAttributeValues: { ':pending': 'PENDING', ':attempt': attempt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
+    }
+  }
+
+  async release(key: string, attempt: number): Promise<boolean> {
+    try {
+      await this.docClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { key },
+          UpdateExpression: 'SET #u = :epoch',
+          ConditionExpression: '#s = :pending AND #a = :attempt',
+          ExpressionAttributeNames: { '#s': 'state', '#a': 'attempt', '#u': 'updatedAt' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':attempt': attempt, ':epoch': new Date(0).toISOString() },
         }),
       );
       return true;

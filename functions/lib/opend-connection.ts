@@ -1,9 +1,13 @@
 // One OpenD connection per Lambda execution environment, reused while warm. A frozen environment's socket
 // may have been dropped by OpenD (no keepalive for 30 s), so a connection idle for longer than `maxIdleMs`
 // is replaced before use instead of failing the first request after a thaw.
+// The RSA key is loaded once and kept only when the load succeeded: a rejected load (a Secrets Manager
+// throttle, the placeholder a first deploy leaves in the secret) is retried by the next get(), never cached
+// for the life of the warm environment.
 import { OpenDClient, type Logger } from '../../proto/client.js';
 import { QuoteApi } from '../../proto/api/quotes.js';
 import { TradeApi } from '../../proto/api/trading.js';
+import { DisconnectedError } from '../../proto/errors.js';
 
 export interface OpenDConnectionOptions {
   host: string;
@@ -25,7 +29,8 @@ export class OpenDConnection {
   private session: OpenDSession | null = null;
   private connecting: Promise<OpenDSession> | null = null;
   private lastUsed = 0;
-  private keyPromise: Promise<string | undefined> | null = null;
+  /** The loaded key; `loaded` false until a load has succeeded. */
+  private key: { loaded: false } | { loaded: true; pem: string | undefined } = { loaded: false };
   reconnects = 0;
 
   constructor(private readonly o: OpenDConnectionOptions) {}
@@ -49,8 +54,17 @@ export class OpenDConnection {
   }
 
   private async open(): Promise<OpenDSession> {
-    this.keyPromise ??= this.o.rsaPrivateKey();
-    const key = await this.keyPromise;
+    if (!this.key.loaded) {
+      let pem: string | undefined;
+      try {
+        pem = await this.o.rsaPrivateKey();
+      } catch (err) {
+        // Not connected, and retryable: the next get() loads the key again.
+        throw new DisconnectedError(`not connected to OpenD: loading the RSA private key failed (${(err as Error).message}); the next request tries again`);
+      }
+      this.key = { loaded: true, pem };
+    }
+    const key = this.key.pem;
     const client = await OpenDClient.connect({
       host: this.o.host,
       port: this.o.port,

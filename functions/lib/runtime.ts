@@ -7,6 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
 import { createLogger } from '../../proto/log.js';
+import { toPkcs1Pem } from '../../proto/rsa-key.js';
 import { AccountDirectory } from './accounts.js';
 import { FUNCTION_ENV } from './function-env.js';
 import { DynamoGatewayStateStore, type GatewayStateStore } from './gateway-state-store.js';
@@ -24,6 +25,19 @@ export interface RuntimeConfig {
   rsaKey: { file: string } | { secretArn: string } | undefined;
   /** A PENDING idempotency record older than this is presumed abandoned and may be taken over. */
   pendingStaleMs: number;
+  /** How long a request to OpenD may go unanswered (env OPEND_REQUEST_TIMEOUT_MS, default 10 s). */
+  openDRequestTimeoutMs: number;
+  /** Share of each Futu limit the rate limiter keeps in reserve (env RATE_LIMIT_MARGIN_PERCENT, default 10 %). */
+  rateLimitMarginRatio: number;
+}
+
+export const DEFAULT_RATE_LIMIT_MARGIN_PERCENT = 10;
+
+function marginPercent(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  if (!/^\d{1,2}$/.test(v)) throw new Error(`${name} must be a whole percentage from 0 to 99, got ${JSON.stringify(v)}`);
+  return Number(v);
 }
 
 /**
@@ -52,6 +66,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     tables,
     rsaKey: file ? { file } : secretArn ? { secretArn } : undefined,
     pendingStaleMs: positiveInt(env, 'IDEMPOTENCY_PENDING_STALE_MS', DEFAULT_PENDING_STALE_MS),
+    openDRequestTimeoutMs: positiveInt(env, 'OPEND_REQUEST_TIMEOUT_MS', 10_000),
+    rateLimitMarginRatio: marginPercent(env, 'RATE_LIMIT_MARGIN_PERCENT', DEFAULT_RATE_LIMIT_MARGIN_PERCENT) / 100,
   };
 }
 
@@ -61,7 +77,7 @@ async function readRsaKey(src: RuntimeConfig['rsaKey']): Promise<string | undefi
   const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: src.secretArn }));
   const pem = out.SecretString?.trim();
   if (!pem || !pem.includes('PRIVATE KEY')) throw new Error(`secret ${src.secretArn} does not hold a PEM private key yet; store the output of "openssl genrsa 1024" in it`);
-  return pem;
+  return toPkcs1Pem(pem, `secret ${src.secretArn}`); // PKCS#8 (OpenSSL 3's genrsa) too; a clear error for other keys
 }
 
 export interface Runtime {
@@ -84,9 +100,9 @@ export function createRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: 
     orders: new DynamoOrderStore(doc, config.tables.orders),
     fills: new DynamoFillStore(doc, config.tables.fills),
     idempotency: new DynamoIdempotencyStore(doc, config.tables.idempotency),
-    limiter: new DynamoRateLimiter(doc, config.tables.rateLimits),
+    limiter: new DynamoRateLimiter(doc, config.tables.rateLimits, { marginRatio: config.rateLimitMarginRatio }),
     gatewayState: new DynamoGatewayStateStore(doc, config.tables.gatewayState),
-    openD: new OpenDConnection({ host: config.openDHost, port: config.openDPort, rsaPrivateKey: () => readRsaKey(config.rsaKey), log }),
+    openD: new OpenDConnection({ host: config.openDHost, port: config.openDPort, rsaPrivateKey: () => readRsaKey(config.rsaKey), log, requestTimeoutMs: config.openDRequestTimeoutMs }),
     directory: new AccountDirectory(),
   };
 }

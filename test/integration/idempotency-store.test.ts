@@ -107,4 +107,42 @@ describe('DynamoIdempotencyStore', () => {
     expect(again.outcome).toBe('started');
     expect((await store.get(key))?.requestHash).toBe('new');
   });
+  it('keeps when, on which trading day and in which market a placement started, for the reconciliation of an unknown outcome', async () => {
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
+    const clientOrderId = newClientOrderId();
+    const begun = await store.begin({
+      accId: ACC_ID,
+      clientOrderId,
+      requestHash: 'h',
+      ttlSeconds: 86_400,
+      gatewayStartedAt: '2025-01-15T02:00:00.000Z',
+      tradeDate: '2025-01-15',
+      market: 'HK',
+    });
+    expect(begun.outcome).toBe('started');
+    expect(await store.get(idempotencyKey(ACC_ID, clientOrderId))).toMatchObject({
+      state: 'PENDING',
+      gatewayStartedAt: '2025-01-15T02:00:00.000Z',
+      tradeDate: '2025-01-15',
+      market: 'HK',
+      startedAt: begun.record.startedAt,
+    });
+  });
+
+  it('releases a PENDING attempt for an immediate takeover, but only the holder of that attempt and never a completed record', async () => {
+    const store = new DynamoIdempotencyStore(db.docClient, db.tables.idempotency);
+    const clientOrderId = newClientOrderId();
+    const key = idempotencyKey(ACC_ID, clientOrderId);
+    await store.begin({ accId: ACC_ID, clientOrderId, requestHash: 'h', ttlSeconds: 86_400 });
+    expect((await store.takeOver(key, 1)).outcome).toBe('taken');
+    expect(await store.release(key, 1)).toBe(false);
+    expect(await store.release(key, 2)).toBe(true);
+    const released = await store.get(key);
+    expect(released).toMatchObject({ state: 'PENDING', attempt: 2, updatedAt: new Date(0).toISOString() });
+    expect(Date.now() - Date.parse(released!.updatedAt)).toBeGreaterThan(86_400_000);
+    expect((await store.takeOver(key, 2)).outcome).toBe('taken');
+    await store.complete(key, { state: 'PLACED', orderId: '1', response: '{}', attempt: 3 });
+    expect(await store.release(key, 3)).toBe(false);
+    expect(await store.get(key)).toMatchObject({ state: 'PLACED' });
+  });
 });

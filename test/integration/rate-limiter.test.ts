@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bucketFor, DynamoRateLimiter, FUTU_LIMITS } from '../../functions/lib/rate-limiter.js';
+import { bucketFor, DynamoRateLimiter, effectiveLimit, FUTU_LIMITS } from '../../functions/lib/rate-limiter.js';
 import { useDynamoDbLocal } from '../support/dynamo.js';
 
 const db = useDynamoDbLocal();
@@ -116,12 +116,41 @@ describe('DynamoRateLimiter', () => {
     }
   });
 
+  it('keeps a margin below the limit: with 10 % it allows 13 of PlaceOrder\'s 15 and 9 of the refreshed queries\' 10, and says when the 14th may go', async () => {
+    const clock = manualClock();
+    const limiter = new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { now: clock.now, marginRatio: 0.1 });
+    const bucket = bucketFor(newAccount(), 'PlaceOrder');
+    for (let i = 0; i < 13; i++) {
+      clock.set(clock.start + i * 100);
+      expect(await limiter.acquire(bucket, FUTU_LIMITS.PlaceOrder), `order ${i + 1}`).toEqual({ allowed: true });
+    }
+    clock.set(clock.start + 13 * 100);
+    expect(await limiter.acquire(bucket, FUTU_LIMITS.PlaceOrder)).toEqual({ allowed: false, retryAfterMs: 30_000 + 1 - 1300, limit: 13, windowMs: 30_000 });
+    clock.set(clock.start + 30_001);
+    expect(await limiter.acquire(bucket, FUTU_LIMITS.PlaceOrder)).toEqual({ allowed: true });
+
+    const refresh = bucketFor(newAccount(), 'RefreshQuery');
+    for (let i = 0; i < 9; i++) expect((await limiter.acquire(refresh, FUTU_LIMITS.RefreshQuery)).allowed).toBe(true);
+    expect((await limiter.acquire(refresh, FUTU_LIMITS.RefreshQuery)).allowed).toBe(false);
+  });
+
+  it('never lets a margin take a limit below one, and refuses a margin outside [0, 1)', () => {
+    expect(effectiveLimit(15, 0.1)).toBe(13);
+    expect(effectiveLimit(10, 0.1)).toBe(9);
+    expect(effectiveLimit(60, 0.1)).toBe(54);
+    expect(effectiveLimit(1, 0.5)).toBe(1);
+    expect(effectiveLimit(15, 0)).toBe(15);
+    expect(() => new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { marginRatio: 1 })).toThrow(/marginRatio/);
+    expect(() => new DynamoRateLimiter(db.docClient, db.tables.rateLimits, { marginRatio: -0.1 })).toThrow(/marginRatio/);
+  });
+
   it("holds Futu's published limits", () => {
     expect(FUTU_LIMITS).toEqual({
       PlaceOrder: { limit: 15, windowMs: 30_000, minGapMs: 20 },
       ModifyOrder: { limit: 20, windowMs: 30_000, minGapMs: 20 },
       UnlockTrade: { limit: 10, windowMs: 30_000 },
       RefreshQuery: { limit: 10, windowMs: 30_000 },
+      HistoryOrders: { limit: 10, windowMs: 30_000 },
       Snapshot: { limit: 60, windowMs: 30_000 },
       HistoryKLine: { limit: 60, windowMs: 30_000 },
     });

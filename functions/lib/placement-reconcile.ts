@@ -1,0 +1,158 @@
+/**
+ * What placement needs to decide about an order whose outcome it does not know: how OpenD's failures are
+ * classified, OpenD's clock and trading day, and the search for an order by its remark in FRESH data.
+ *
+ * Invariants:
+ *  - Only a business rejection (retType -1) is a final answer. Every other failure of a PlaceOrder that was
+ *    sent leaves the outcome unknown: the order may exist at the broker.
+ *  - "No order found" is only ever established from fresh lists: the refreshed order list of today
+ *    (refreshCache = true, which Futu answers from its servers, not OpenD's cache) AND the history order list
+ *    since the placement started. Both count against Futu's limits, so both go through the shared limiter.
+ *  - The trading day is the market's local date by OpenD's clock (GetGlobalState `time`), not the Lambda's.
+ */
+import type { AccountRef, Order, TrdMarketName } from '../../proto/api/trading.js';
+import { DisconnectedError, OpenDError, RequestTimeoutError } from '../../proto/errors.js';
+import { remarkForClientOrderId } from '../../proto/events.js';
+import { ApiError, rateLimited } from './api-error.js';
+import type { OpenDSession } from './opend-connection.js';
+import { bucketFor, FUTU_LIMITS, type FutuLimitName, type RateLimiter } from './rate-limiter.js';
+
+/**
+ * Futu's Common.RetType (Common.proto of the futu-api package; "General Definitions" of the OpenAPI docs):
+ * Succeed 0, Failed -1, TimeOut -100 (超时), DisConnect -200 (连接断开), Unknown -400 (未知结果, also the
+ * proto default, so a reply without retType decodes as -400), Invalid -500 (包内容非法). The same file says
+ * errCode is for logging and reconciliation only and that clients act on retType and retMsg, so errCode is
+ * not used to classify. Business errors (no permission, bad price, not enough cash, frequency limits) come
+ * back as Failed (-1) with a text retMsg. Anything else, including a retType this list does not know, is
+ * treated as an unknown outcome: being wrong that way costs a reconciliation, the other way a second order.
+ */
+export const RET_TYPE_FAILED = -1;
+export const NON_BUSINESS_RET_TYPES: Readonly<Record<number, string>> = { [-100]: 'TimeOut', [-200]: 'DisConnect', [-400]: 'Unknown', [-500]: 'Invalid' };
+
+/** A PlaceOrder that was sent and whose failure does not say whether the order exists. */
+export function isOutcomeUnknown(err: unknown): boolean {
+  if (err instanceof OpenDError) return err.retType !== RET_TYPE_FAILED;
+  return err instanceof DisconnectedError || err instanceof RequestTimeoutError;
+}
+
+/**
+ * Futu documents no machine-readable code for its frequency limits (30-second sliding windows, "at most n
+ * requests within 30 s"): the broker answers retType -1 with a text in OpenD's language. These patterns cover
+ * the English and Chinese wordings ("frequency", "too many/too frequent", 频率 / 频繁 / 限频).
+ */
+const FREQUENCY_LIMIT_TEXT = /frequen|too many request|too frequent|频率|频繁|限频/i;
+
+export function isBrokerFrequencyLimit(err: unknown): err is OpenDError {
+  return err instanceof OpenDError && err.retType === RET_TYPE_FAILED && FREQUENCY_LIMIT_TEXT.test(err.retMsg);
+}
+
+/** The wait a frequency-limit text names ("retry in 1234 ms"), else Futu's whole 30-second window. */
+export function frequencyRetryAfterMs(err: OpenDError): number {
+  const m = /(\d+)\s*ms\b/.exec(err.retMsg);
+  return m ? Math.max(1000, Number(m[1])) : 30_000;
+}
+
+const MARKET_TIME_ZONES: Partial<Record<TrdMarketName, string>> = {
+  HK: 'Asia/Hong_Kong',
+  HKCC: 'Asia/Hong_Kong',
+  FUTURES: 'Asia/Hong_Kong',
+  FUTURES_SIMULATE_HK: 'Asia/Hong_Kong',
+  US: 'America/New_York',
+  FUTURES_SIMULATE_US: 'America/New_York',
+  CN: 'Asia/Shanghai',
+  SG: 'Asia/Singapore',
+  FUTURES_SIMULATE_SG: 'Asia/Singapore',
+  JP: 'Asia/Tokyo',
+  FUTURES_SIMULATE_JP: 'Asia/Tokyo',
+  AU: 'Australia/Sydney',
+  MY: 'Asia/Kuala_Lumpur',
+};
+
+/** The time zone whose local date is a market's trading day (UTC for markets without one). */
+export function marketTimeZone(market: TrdMarketName): string {
+  return MARKET_TIME_ZONES[market] ?? 'UTC';
+}
+
+function parts(ms: number, timeZone: string): Record<string, string> {
+  const fmt = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+  return Object.fromEntries(fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+}
+
+/** YYYY-MM-DD in the zone. */
+export function localDate(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  return `${p['year']}-${p['month']}-${p['day']}`;
+}
+
+/** "YYYY-MM-DD HH:mm:ss" in the zone: the format of TrdFilterConditions beginTime / endTime. */
+export function localDateTime(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  return `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']}:${p['second']}`;
+}
+
+export interface GatewayClock {
+  /** OpenD's clock, epoch ms (GetGlobalState has whole seconds). */
+  nowMs: number;
+  /** The account market's local date by that clock. */
+  tradeDate: string;
+}
+
+/** OpenD's current time and the account market's trading day (one GetGlobalState, which has no limit). */
+export async function gatewayClock(s: OpenDSession, acc: AccountRef): Promise<GatewayClock> {
+  const state = await s.client.request(1002, { userID: 0n });
+  const nowMs = Number(state.time) * 1000;
+  return { nowMs, tradeDate: localDate(nowMs, marketTimeZone(acc.market)) };
+}
+
+/** A lookup that could not run now (Futu's limit for it is used up); the caller says when to retry. */
+export class LookupLimitedError extends Error {
+  override readonly name = 'LookupLimitedError';
+  constructor(readonly apiError: ApiError) {
+    super(apiError.message);
+  }
+}
+
+async function acquire(limiter: RateLimiter, acc: AccountRef, name: FutuLimitName, what: string): Promise<void> {
+  const d = await limiter.acquire(bucketFor(acc.accId.toString(), name), FUTU_LIMITS[name]);
+  if (!d.allowed) throw new LookupLimitedError(rateLimited(what, d.retryAfterMs, FUTU_LIMITS[name]));
+}
+
+/** Slack around the search window, for a clock difference between the Lambda that wrote an old record and OpenD. */
+const HISTORY_SLACK_MS = 5 * 60_000;
+
+/**
+ * The order carrying `oc:<clientOrderId>` in its remark, searched in fresh data only: today's order list
+ * refreshed from Futu's servers, then the history order list from `sinceMs` to now. Throws
+ * LookupLimitedError when either query would exceed Futu's limit, and OpenD's errors as they are.
+ */
+export async function findOrderByRemark(
+  s: OpenDSession,
+  limiter: RateLimiter,
+  acc: AccountRef,
+  clientOrderId: string,
+  window: { sinceMs: number; nowMs: number },
+): Promise<Order | undefined> {
+  const remark = remarkForClientOrderId(clientOrderId);
+  await acquire(limiter, acc, 'RefreshQuery', `refreshed order lists of account ${acc.accId}`);
+  const today = await s.trade.orders(acc, { refresh: true });
+  const found = today.find((o) => o.remark === remark);
+  if (found) return found;
+  // Today's list no longer holds an order of an earlier trading day that has ended (a DAY order expired,
+  // a filled one): only the history list does.
+  await acquire(limiter, acc, 'HistoryOrders', `history order queries of account ${acc.accId}`);
+  const tz = marketTimeZone(acc.market);
+  const history = await s.trade.historyOrders(acc, {
+    from: localDateTime(window.sinceMs - HISTORY_SLACK_MS, tz),
+    to: localDateTime(window.nowMs + HISTORY_SLACK_MS, tz),
+  });
+  return history.find((o) => o.remark === remark);
+}
