@@ -3,7 +3,8 @@
 // stops every child (SIGKILL after a grace period) and exits 0.
 //
 // Secrets. ECS injects Secrets Manager values as env vars: OPEND_LOGIN_SECRET (JSON {"account","passwordMd5"}),
-// OPEND_RSA_PRIVATE_KEY (PKCS#1 PEM) and OPEND_TRADE_PASSWORD_MD5. At start each one is written to a 0600 file
+// OPEND_RSA_PRIVATE_KEY (PEM, PKCS#1 or PKCS#8: staged as PKCS#1, the only form OpenD reads) and
+// OPEND_TRADE_PASSWORD_MD5. At start each one is written to a 0600 file (secret-staging.ts)
 // in OPEND_RUNTIME_DIR (0700; Fargate has no tmpfs, so this is the task's ephemeral storage, never the EFS state
 // volume), deleted from this process's environment, and replaced by OPEND_LOGIN_SECRET_FILE /
 // OPEND_RSA_KEY_FILE / OPEND_TRADE_PASSWORD_MD5_FILE in the children's environment. Secrets reach OpenD only
@@ -19,6 +20,10 @@
 //   OPEND_TELNET_PORT, OPEND_LOG_LEVEL, OPEND_LANG, OPEND_PRICE_REMINDER_PUSH, OPEND_AUTO_HOLD_QUOTE_RIGHT,
 //   OPEND_FUTURE_TRADE_API_TIME_ZONE, OPEND_QOT_PUSH_FREQUENCY_MS   OpenD config (see opend-config.ts)
 //   OPEND_RUNTIME_DIR     where staged secrets and the config go (default /run/opend)
+//   OPEND_RSA_KEY_SECRET_ARN  simulator mode: where to store the key generated while the key secret holds the
+//                         placeholder (rsa-key.ts)
+//   OPEND_STATE_DIR       OpenD's state folder (the EFS mount); passed on to the relay and the simulator, which
+//                         look for / write the picture challenge under F3CNN/ there
 //   SIMULATOR_CMD, RELAY_CMD   JSON arrays of strings overriding the child commands
 //   RESTART_BACKOFF_INITIAL_MS (1000), RESTART_BACKOFF_MAX_MS (60000), RESTART_RESET_AFTER_MS (60000),
 //   SHUTDOWN_GRACE_MS (20000, keep under the ECS stopTimeout)
@@ -27,13 +32,17 @@
 // simulator gets SIM_HOST/SIM_PORT (the API listener) and SIM_TRADE_PASSWORD_MD5_FILE (unless set).
 // Exit codes: 0 after a signal-initiated stop, 78 for a configuration error, 1 for an internal failure.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants as fsConstants, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../proto/client.js';
 import { createLogger } from '../proto/log.js';
-import { openDConfigFileName, readSettingsFromEnv, renderOpenDConfig, SECRET_VALUE_VARS, SettingsError, type GatewaySettings } from './opend-config.js';
+import { openDConfigFileName, readSettingsFromEnv, renderOpenDConfig, SettingsError, type GatewaySettings } from './opend-config.js';
+import { prepareGatewayRsaKey } from './rsa-key.js';
+import { ensurePrivateDir, stageSecretsFromEnv, writePrivateFile } from './secret-staging.js';
+
+export { SECRET_PLACEHOLDER, stageSecretsFromEnv, type StagedSecrets } from './secret-staging.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,76 +50,6 @@ export const EXIT_CONFIG = 78;
 const DEFAULT_RUNTIME_DIR = '/run/opend';
 /** Process groups of live children, for the last-resort kill when this process itself fails. */
 const liveGroups = new Set<number>();
-
-// ---------------------------------------------------------------------------------------------------------
-// Secret staging
-
-export interface StagedSecrets {
-  /** The environment with secret values replaced by *_FILE paths. */
-  env: Env;
-  /** Files written here (removed at stop). */
-  files: string[];
-  /** Secret variables still holding the deploy-time placeholder (the user has not filled them in yet). */
-  unconfigured: string[];
-}
-
-/** The value a deployed secret starts with until the user fills it in (cdk/definitions.ts SECRET_PLACEHOLDER). */
-export const SECRET_PLACEHOLDER = 'REPLACE_ME';
-
-function isPlaceholder(value: string): boolean {
-  const v = value.trim();
-  if (v === SECRET_PLACEHOLDER) return true;
-  try {
-    const o = JSON.parse(v) as Record<string, unknown>;
-    return typeof o === 'object' && o !== null && Object.values(o).some((x) => x === SECRET_PLACEHOLDER);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Moves ECS-injected secret values out of the environment into 0600 files. Deletes the value variables from
- * `process.env` too, so nothing spawned later can inherit them by accident.
- */
-export function stageSecretsFromEnv(env: Env, runtimeDir: string): StagedSecrets {
-  const out: Env = { ...env };
-  const files: string[] = [];
-  const unconfigured: string[] = [];
-  for (const { valueVar, fileVar, fileName } of SECRET_VALUE_VARS) {
-    const value = out[valueVar];
-    delete out[valueVar];
-    delete process.env[valueVar];
-    if (value === undefined || value === '') continue;
-    if (isPlaceholder(value)) {
-      unconfigured.push(valueVar);
-      continue;
-    }
-    if (out[fileVar]) throw new SettingsError(`both ${valueVar} and ${fileVar} are set: keep one`, valueVar);
-    ensurePrivateDir(runtimeDir);
-    const path = join(runtimeDir, fileName);
-    writePrivateFile(path, value.endsWith('\n') ? value : `${value}\n`);
-    out[fileVar] = path;
-    files.push(path);
-  }
-  return { env: out, files, unconfigured };
-}
-
-function ensurePrivateDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-  } catch (err) {
-    throw new SettingsError(`OPEND_RUNTIME_DIR=${dir} cannot be created as a private directory (${(err as NodeJS.ErrnoException).code ?? 'error'}); point it at a directory this user owns`, 'OPEND_RUNTIME_DIR');
-  }
-}
-
-/** Writes atomically with mode 0600 (a reader never sees a partial or world-readable file). */
-function writePrivateFile(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600, flag: 'w' });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Output scrubbing
@@ -460,6 +399,9 @@ export async function main(): Promise<number> {
   try {
     const staged = stageSecretsFromEnv(process.env, runtimeDir);
     cleanup.push(...staged.files);
+    const stagedCount = staged.files.length;
+    await prepareGatewayRsaKey(staged, runtimeDir, { log });
+    cleanup.push(...staged.files.slice(stagedCount));
     unconfigured = staged.unconfigured;
     let settings: GatewaySettings;
     try {

@@ -31,7 +31,7 @@ export interface OpenDConfigInput {
   loginAccount: string;
   /** Lowercase hex MD5 of the login password. The plaintext password is never accepted. */
   loginPasswordMd5: string;
-  /** Absolute path of the PKCS#1 PEM private key shared with the API clients. */
+  /** Absolute path of the PKCS#1 PEM private key shared with the API clients (the entrypoint converts PKCS#8). */
   rsaPrivateKeyPath: string;
   apiIp?: string;
   apiPort?: number;
@@ -193,7 +193,7 @@ export function readSettingsFromEnv(env: Env, readFile: ReadTextFile): GatewaySe
   } else if (mode === 'opend') {
     throw new SettingsError(
       'OPEND_RSA_KEY_FILE is not set: OpenD listens on a non-loopback address and refuses trading without an RSA key. ' +
-        'Inject the PKCS#1 PEM as the secret OPEND_RSA_PRIVATE_KEY (or mount it and set OPEND_RSA_KEY_FILE).',
+        'Inject the PEM (PKCS#1 or PKCS#8) as the secret OPEND_RSA_PRIVATE_KEY (or mount it and set OPEND_RSA_KEY_FILE).',
       'OPEND_RSA_KEY_FILE',
     );
   }
@@ -271,13 +271,16 @@ function readSecretFile(readFile: ReadTextFile, path: string, variable: string):
   }
 }
 
-/** OpenD reads the key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), unencrypted. */
+/**
+ * OpenD reads the key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), unencrypted. The entrypoint converts a PKCS#8 key
+ * before this runs (secret-staging.ts, rsa-key.ts), so a PKCS#8 key here was not started through it.
+ */
 export function assertRsaPem(pem: string, path: string): void {
   const pkcs1 = /-----BEGIN RSA PRIVATE KEY-----[\s\S]+-----END RSA PRIVATE KEY-----/.test(pem);
   const pkcs8 = /-----BEGIN PRIVATE KEY-----/.test(pem);
   if (!pkcs1) {
     const hint = pkcs8
-      ? 'it is PKCS#8 ("BEGIN PRIVATE KEY"); convert with `openssl rsa -in key.pem -out key-pkcs1.pem -traditional`'
+      ? 'it is PKCS#8 ("BEGIN PRIVATE KEY"); start through the entrypoint, which converts it, or convert it with `openssl pkey -in key.pem -traditional -out key-pkcs1.pem` (OpenSSL 3)'
       : 'generate one with `openssl genrsa -traditional -out opend.pem 1024`';
     throw new SettingsError(`OPEND_RSA_KEY_FILE=${path} is not a PEM PKCS#1 RSA private key: ${hint}`, 'OPEND_RSA_KEY_FILE');
   }

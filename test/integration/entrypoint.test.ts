@@ -1,11 +1,12 @@
 // Runs gateway-container/entrypoint.ts as a real process with fake children (test/fixtures/*.mjs) standing in
 // for OpenD, the simulator and the relay. Every wait is bounded; nothing asserts on timing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalSecretsManager } from '../support/local-secrets-manager.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRYPOINT = join(ROOT, 'gateway-container/entrypoint.ts');
@@ -402,5 +403,134 @@ describe('gateway entrypoint', () => {
     expect(gw.output()).toMatch(/OPENDBIN=.*missing or not executable.*OPEND_MODE=simulator/);
     expectNoSecret(gw.output(), 'entrypoint output');
     expect(readdirSync(join(rec, 'run'))).toEqual([]);
+  });
+});
+
+describe('gateway entrypoint: the RSA key', () => {
+  const PKCS8 = createPrivateKey(KEY).export({ type: 'pkcs8', format: 'pem' }).toString();
+
+  it('gives OpenD a PKCS#1 key when the secret holds PKCS#8 (what `openssl genrsa` writes on OpenSSL 3)', async () => {
+    const tmp = tempDir();
+    const rec = join(tmp, 'records');
+    const binDir = join(tmp, 'opend');
+    mkdirSync(rec);
+    mkdirSync(binDir);
+    const gw = startGateway({
+      OPENDBIN: fakeOpenDBin(binDir, rec),
+      OPEND_RUNTIME_DIR: join(tmp, 'run'),
+      OPEND_LOGIN_SECRET: JSON.stringify({ account: 'trader@example.com', passwordMd5: MD5 }),
+      OPEND_RSA_PRIVATE_KEY: PKCS8,
+      RELAY_CMD: fakeChildCmd('relay'),
+      FAKE_RECORD_DIR: rec,
+    });
+    const opend = await waitFor('OpenD to start', () => records(rec, 'opend')[0]);
+    expect(opend.config).toContain(`<rsa_private_key>${join(tmp, 'run', 'opend-rsa.pem')}</rsa_private_key>`);
+    expect(opend.key?.trim()).toBe(KEY.trim());
+    expect(opend.keyMode).toBe(0o600);
+    gw.proc.kill('SIGTERM');
+    expect((await exitOf(gw)).code).toBe(0);
+    expectNoSecret(gw.output(), 'entrypoint output');
+  });
+
+  it('converts a mounted PKCS#8 key file into the runtime directory and leaves the mounted file alone', async () => {
+    const rec = tempDir();
+    const mounted = join(rec, 'mounted-key.pem');
+    writeFileSync(mounted, PKCS8, { mode: 0o600 });
+    const gw = startGateway({
+      OPEND_MODE: 'simulator',
+      OPEND_RSA_KEY_FILE: mounted,
+      OPEND_RUNTIME_DIR: join(rec, 'run'),
+      SIMULATOR_CMD: fakeChildCmd('simulator'),
+      RELAY_CMD: fakeChildCmd('relay'),
+      FAKE_RECORD_DIR: rec,
+    });
+    const sim = await waitFor('the simulator to start', () => records(rec, 'simulator')[0]);
+    const relay = await waitFor('the relay to start', () => records(rec, 'relay')[0]);
+    const converted = join(rec, 'run', 'opend-rsa.pem');
+    expect(sim.env['OPEND_RSA_KEY_FILE']).toBe(converted);
+    expect(relay.env['OPEND_RSA_KEY_FILE']).toBe(converted);
+    expect(readFileSync(converted, 'utf8').trim()).toBe(KEY.trim());
+    expect(statSync(converted).mode & 0o777).toBe(0o600);
+    gw.proc.kill('SIGTERM');
+    expect((await exitOf(gw)).code).toBe(0);
+    expect(readFileSync(mounted, 'utf8')).toBe(PKCS8);
+    expect(existsSync(converted)).toBe(false);
+  });
+
+  it('refuses an EC key with exit 78, saying what is accepted, before starting anything', async () => {
+    const rec = tempDir();
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const gw = startGateway({
+      OPEND_MODE: 'simulator',
+      OPEND_RSA_PRIVATE_KEY: ec,
+      OPEND_RUNTIME_DIR: join(rec, 'run'),
+      SIMULATOR_CMD: fakeChildCmd('simulator'),
+      RELAY_CMD: fakeChildCmd('relay'),
+      FAKE_RECORD_DIR: rec,
+    });
+    expect((await exitOf(gw)).code).toBe(78);
+    expect(gw.output()).toMatch(/the RSA key secret \(OPEND_RSA_PRIVATE_KEY\) is a PKCS#8 EC key, not RSA; expected an unencrypted RSA private key in PEM, PKCS#1/);
+    for (const line of ec.split('\n').filter((l) => l && !l.startsWith('-----'))) expect(gw.output().includes(line)).toBe(false);
+    expect(records(rec, 'simulator')).toHaveLength(0);
+    expect(records(rec, 'relay')).toHaveLength(0);
+  });
+
+  it('in simulator mode generates the key while the secret holds the placeholder, stores it there, then starts the simulator with it', async () => {
+    const secrets = await startLocalSecretsManager();
+    cleanups.push(() => void secrets.close());
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:OpenDCloud-RsaPrivateKey-AbCdEf';
+    secrets.put(arn, 'REPLACE_ME');
+    const rec = tempDir();
+    const gw = startGateway({
+      OPEND_MODE: 'simulator',
+      OPEND_RSA_PRIVATE_KEY: 'REPLACE_ME',
+      OPEND_RSA_KEY_SECRET_ARN: arn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      OPEND_RUNTIME_DIR: join(rec, 'run'),
+      SIMULATOR_CMD: fakeChildCmd('simulator'),
+      RELAY_CMD: fakeChildCmd('relay'),
+      FAKE_RECORD_DIR: rec,
+    });
+    const sim = await waitFor('the simulator to start', () => records(rec, 'simulator')[0], 30_000);
+    const relay = await waitFor('the relay to start', () => records(rec, 'relay')[0]);
+    const stored = secrets.current(arn)!;
+    expect(stored).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(createPrivateKey(stored).asymmetricKeyDetails?.modulusLength).toBe(1024);
+    expect(secrets.calls).toEqual(['PutSecretValue']);
+    // The simulator and the relay use exactly the key the Lambdas will read from the secret, and encrypt.
+    expect(readFileSync(sim.env['OPEND_RSA_KEY_FILE']!, 'utf8').trim()).toBe(stored.trim());
+    expect(relay.env['OPEND_RSA_KEY_FILE']).toBe(sim.env['OPEND_RSA_KEY_FILE']);
+    expect(sim.env['SIM_NO_ENCRYPTION']).toBeUndefined();
+    expect(gw.output()).not.toContain(stored.split('\n')[1]!);
+    gw.proc.kill('SIGTERM');
+    expect((await exitOf(gw)).code).toBe(0);
+  });
+
+  it('in simulator mode stops (exit 1) rather than run with a key it could not store for the Lambdas', async () => {
+    const secrets = await startLocalSecretsManager();
+    cleanups.push(() => void secrets.close());
+    const rec = tempDir();
+    const gw = startGateway({
+      OPEND_MODE: 'simulator',
+      OPEND_RSA_PRIVATE_KEY: 'REPLACE_ME',
+      // No such secret at the endpoint: PutSecretValue answers ResourceNotFoundException.
+      OPEND_RSA_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      OPEND_RUNTIME_DIR: join(rec, 'run'),
+      SIMULATOR_CMD: fakeChildCmd('simulator'),
+      RELAY_CMD: fakeChildCmd('relay'),
+      FAKE_RECORD_DIR: rec,
+    });
+    expect((await exitOf(gw, 30_000)).code).toBe(1);
+    expect(gw.output()).toMatch(/could not store the generated RSA key in arn:aws:secretsmanager:.*:missing \(ResourceNotFoundException.*secretsmanager:PutSecretValue/);
+    expect(records(rec, 'simulator')).toHaveLength(0);
+    const run = join(rec, 'run');
+    expect(existsSync(run) ? readdirSync(run) : [], 'no generated key left behind').toEqual([]);
   });
 });
