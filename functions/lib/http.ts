@@ -103,8 +103,16 @@ export function httpHandler(routes: Record<string, Route>) {
       const query: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) path[k] = decodePathParameter(k, v);
+      // Parsed first so that the audit line of a refused request still names its clientOrderId; a body error
+      // is reported only to a caller who may call the route.
+      let bodyError: unknown;
+      try {
+        body = parseBody(event);
+      } catch (err) {
+        bodyError = err;
+      }
       await authorize(security().config.callers, { routeKey: event.routeKey, caller, accId: path['accId'], accountEnv });
-      body = parseBody(event);
+      if (bodyError !== undefined) throw bodyError;
       result = await route({ routeKey: event.routeKey, path, query, headers, body, requestId, caller, log });
     } catch (err) {
       const api = toApiError(err);

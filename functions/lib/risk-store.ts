@@ -69,7 +69,8 @@ export class DynamoDailyNotionalStore implements DailyNotionalStore {
                 Put: {
                   TableName: this.tableName,
                   Item: { bucket: `risk#order#${accId}#${marker}`, notional: n, expiresAt },
-                  ConditionExpression: 'attribute_not_exists(bucket)',
+                  ConditionExpression: 'attribute_not_exists(#b)',
+                  ExpressionAttributeNames: { '#b': 'bucket' },
                 },
               },
               { Update: update },

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountRef, Order } from '../../proto/api/trading.js';
+import { OpenDError } from '../../proto/errors.js';
 import { rateLimited } from './api-error.js';
 import { idempotencyKey } from './idempotency-store.js';
 import { isTerminalStatus } from './model.js';
@@ -43,8 +44,15 @@ function riskDeps(rt: Runtime, sec: Security, s: OpenDSession, acc: AccountRef):
       // A snapshot counts against Futu's snapshot limit like GET /v1/quotes does.
       const d = await rt.limiter.acquire(bucketFor('opend', 'Snapshot'), FUTU_LIMITS.Snapshot);
       if (!d.allowed) throw rateLimited('snapshot requests (the risk check needs the last price)', d.retryAfterMs, FUTU_LIMITS.Snapshot);
-      const [q] = await s.quotes.snapshot([code]);
-      return q;
+      try {
+        const [q] = await s.quotes.snapshot([code]);
+        return q;
+      } catch (err) {
+        // OpenD answered but has no snapshot (unknown, delisted, no quote right): "no quote", which refuses a
+        // MARKET order and leaves a limit order bounded by its own price. A lost connection still fails the request.
+        if (err instanceof OpenDError) return undefined;
+        throw err;
+      }
     },
     async openOrders() {
       return (await s.trade.orders(acc)).filter((o) => !isTerminalStatus(o.status)).length;
