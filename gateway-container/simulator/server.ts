@@ -9,8 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { CryptoError, FrameError } from '../../proto/errors.js';
 import { createPacketCipher, PacketEncAlgo, randomKeyString, RsaKey } from '../../proto/crypto.js';
 import type { Frame, FrameHeader } from '../../proto/frame.js';
-import { PROTO_FMT_PROTOBUF, sha1 } from '../../proto/frame.js';
-import { isKnownProtoId, isPushProtoId, protocolName, requestCodec, TRADE_WRITE_IDS, type ProtoId, type RequestProtoId } from '../../proto/registry.js';
+import { encodeFrame, PROTO_FMT_PROTOBUF, sha1 } from '../../proto/frame.js';
+import { isKnownProtoId, isPushProtoId, protocolName, requestCodec, responseCodec, TRADE_WRITE_IDS, type ProtoId, type RequestProtoId } from '../../proto/registry.js';
 import { ProtoCodecError } from '../../proto/wire.js';
 import type { Logger } from '../../proto/client.js';
 import { silentLogger } from '../../proto/log.js';
@@ -299,9 +299,13 @@ export class OpenDSimulator {
   private rejectInitConnect(conn: SimConnection, f: Frame): void {
     this.stats.rejectedInitConnects++;
     this.stats.malformedFrames++; // a frame that did not decode, as far as any counter outside this class is concerned
+    // What a good InitConnect costs: decode the request, build and RSA-encrypt the reply frame, set up AES.
+    const rsa = this.rsa!;
     const c2s = requestCodec(1001).decode(DECOY_INIT_BODY).c2s as InitConnect.C2S;
     const s2c = this.initConnectS2C(conn);
-    discard(c2s.clientID.length + this.rsa!.encrypt(Buffer.from(InitConnect.Response.encode({ retType: 0, retMsg: '', errCode: 0, s2c }).finish())).length);
+    const reply = encodeFrame({ protoId: 1001, serialNo: f.serialNo }, responseCodec(1001).encode({ retType: 0, retMsg: '', errCode: 0, s2c }).finish(), (b) => rsa.encrypt(b));
+    const cipher = createPacketCipher(c2s.packetEncAlgo ?? PacketEncAlgo.AES_CBC, s2c.connAESKey, s2c.aesCBCiv);
+    discard(reply.length + (cipher ? cipher.algo : 0));
     this.log.warn('InitConnect did not decrypt with the configured RSA key (another key, not RSA-encrypted, or corrupt); closing', {
       connId: conn.id.toString(),
       remote: conn.remote,

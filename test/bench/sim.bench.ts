@@ -3,13 +3,23 @@
 // cheapest request there is) as the floor in the same process. Client and simulator share one event loop,
 // so every number includes both sides' work.
 //
+// InitConnect timing: the median time from writing an RSA InitConnect to the simulator's first reaction (its
+// reply, or its closing the connection) for a valid ciphertext and for invalid ones (bad padding, c ≥ n,
+// random bytes), interleaved sample by sample. The simulator rejects with implicit rejection, so the invalid
+// kinds must not differ from the valid one by 5 % or more (a timing difference would be a padding oracle).
+// `npm run bench:sim -- --initconnect-only` runs just this part.
+//
 // PlaceOrder is limited to 15 per 30 s per account (and ≥ 20 ms apart) on the simulator's virtual clock.
 // The bench keeps the limiter in the path but clears its windows before each order, outside the timed
 // section; moving the virtual clock instead would also generate the market between orders.
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import { headerOf, type AccountRef } from '../../proto/api/trading.js';
+import { connect as netConnect } from 'node:net';
+import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { OpenDClient } from '../../proto/client.js';
-import { generateRsaKeyPem, PacketEncAlgo } from '../../proto/crypto.js';
+import { generateRsaKeyPem, PacketEncAlgo, RsaKey } from '../../proto/crypto.js';
+import { encodeFrame } from '../../proto/frame.js';
+import { requestCodec } from '../../proto/registry.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 
 const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 2000);
@@ -117,9 +127,104 @@ async function connectBench(sim: Simulator, mode: Row['mode'], key: string): Pro
   return client;
 }
 
+const INIT_SAMPLES = Number(process.env['BENCH_INIT_SAMPLES'] ?? 600);
+const INIT_ROUNDS = 3;
+type InitKind = 'valid' | 'bad padding' | 'c ≥ n' | 'random';
+
+/** Microseconds from writing `frame` on a fresh connection to the first byte back or the server's close. */
+function timeInitConnect(port: number, frame: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host: '127.0.0.1', port });
+    s.setNoDelay(true);
+    let t0 = 0n;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      const us = Number(process.hrtime.bigint() - t0) / 1000;
+      s.destroy();
+      resolve(us);
+    };
+    s.once('connect', () => {
+      t0 = process.hrtime.bigint();
+      s.write(frame);
+    });
+    s.once('data', finish);
+    s.once('end', finish);
+    s.once('close', finish);
+    s.once('error', (err) => (done ? undefined : reject(err)));
+  });
+}
+
+async function initConnectTiming(key: string): Promise<void> {
+  // A simulator of its own: nothing else runs on it while it is timed.
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2, 0, 0) }, rsaPrivateKey: key });
+  try {
+    const rsa = RsaKey.fromPem(key);
+    const k = rsa.modulusBytes;
+    const body = Buffer.from(
+      requestCodec(1001).encode({ c2s: { clientVer: 300, clientID: 'bench', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } }).finish(),
+    );
+    const type1 = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(k - 3 - body.length, 0xff), Buffer.from([0]), body]);
+    const badPadding = publicEncrypt({ key: createPublicKey(key), padding: constants.RSA_NO_PADDING }, type1);
+    // The header carries the SHA-1 of the real request in every case: only the ciphertext differs.
+    const frameOf = (wire: Buffer) => encodeFrame({ protoId: 1001, serialNo: 1 }, body, () => wire);
+    const make: Record<InitKind, () => Buffer> = {
+      valid: () => frameOf(rsa.encrypt(body)),
+      'bad padding': () => frameOf(badPadding),
+      'c ≥ n': () => frameOf(Buffer.alloc(k, 0xff)),
+      random: () => frameOf(randomBytes(k)),
+    };
+    const kinds = Object.keys(make) as InitKind[];
+    const port = sim.port;
+    // Outside the timed section: the simulator has finished with the previous connection (a valid one is
+    // torn down only after the client closes it, and that work must not land in the next sample).
+    const settled = async () => {
+      for (let i = 0; i < 10_000 && sim.core.connections.size > 0; i++) await new Promise((r) => setImmediate(r));
+    };
+    const sample = async (kind: InitKind) => {
+      const frame = make[kind]();
+      await settled();
+      const us = await timeInitConnect(port, frame);
+      return us;
+    };
+    for (let i = 0; i < 200; i++) await sample(kinds[i % kinds.length]!); // warm-up
+    const medians: Record<InitKind, number[]> = { valid: [], 'bad padding': [], 'c ≥ n': [], random: [] };
+    for (let round = 0; round < INIT_ROUNDS; round++) {
+      const samples: Record<InitKind, number[]> = { valid: [], 'bad padding': [], 'c ≥ n': [], random: [] };
+      for (let i = 0; i < INIT_SAMPLES; i++) {
+        // Interleaved, in a shuffled order, so that no kind always follows the same one.
+        const order = [...kinds];
+        for (let j = order.length - 1; j > 0; j--) {
+          const x = Math.floor(Math.random() * (j + 1));
+          [order[j], order[x]] = [order[x]!, order[j]!];
+        }
+        for (const kind of order) samples[kind].push(await sample(kind));
+      }
+      for (const kind of kinds) medians[kind].push(percentile(samples[kind].sort((a, b) => a - b), 50));
+    }
+    const med = (kind: InitKind) => medians[kind].sort((a, b) => a - b)[Math.floor(INIT_ROUNDS / 2)]!;
+    const valid = med('valid');
+    console.log(`InitConnect with a 1024-bit RSA key: µs from the request to the simulator's reply or close (median of ${INIT_ROUNDS} interleaved rounds of ${INIT_SAMPLES} each)`);
+    console.log('ciphertext      outcome     median µs   ÷ valid   per-round medians');
+    let worst = 0;
+    for (const kind of kinds) {
+      const m = med(kind);
+      worst = Math.max(worst, Math.abs(m / valid - 1));
+      console.log(`${kind.padEnd(15)} ${(kind === 'valid' ? 'reply' : 'closed').padEnd(10)} ${m.toFixed(1).padStart(10)} ${(m / valid).toFixed(3).padStart(9)}   ${medians[kind].map((x) => x.toFixed(1)).join(' / ')}`);
+    }
+    console.log(`largest difference from valid: ${(worst * 100).toFixed(1)} % (${worst < 0.05 ? 'within' : 'NOT within'} 5 %); rejected InitConnects: ${sim.core.stats.rejectedInitConnects}\n`);
+  } finally {
+    await sim.close();
+  }
+}
+
 async function main(): Promise<void> {
   const key = generateRsaKeyPem();
-  const sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2, 0, 0) }, rsaPrivateKey: key });
+  await initConnectTiming(key);
+  if (process.argv.includes('--initconnect-only')) return;
+  // Plaintext InitConnect is allowed deliberately: the plain rows measure an unencrypted session.
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2, 0, 0) }, rsaPrivateKey: key, allowPlainInitConnect: true });
   try {
     sim.advance(1_000); // a live book to trade against
     const clients = { plain: await connectBench(sim, 'plain', key), 'AES-CBC': await connectBench(sim, 'AES-CBC', key) };
