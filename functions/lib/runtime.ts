@@ -7,7 +7,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
 import { createLogger } from '../../proto/log.js';
-import { toPkcs1Pem } from '../../proto/rsa-key.js';
 import { AccountDirectory } from './accounts.js';
 import { FUNCTION_ENV } from './function-env.js';
 import { DynamoGatewayStateStore, type GatewayStateStore } from './gateway-state-store.js';
@@ -77,7 +76,7 @@ async function readRsaKey(src: RuntimeConfig['rsaKey']): Promise<string | undefi
   const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: src.secretArn }));
   const pem = out.SecretString?.trim();
   if (!pem || !pem.includes('PRIVATE KEY')) throw new Error(`secret ${src.secretArn} does not hold a PEM private key yet; store the output of "openssl genrsa 1024" in it`);
-  return toPkcs1Pem(pem, `secret ${src.secretArn}`); // PKCS#8 (OpenSSL 3's genrsa) too; a clear error for other keys
+  return pem;
 }
 
 export interface Runtime {
