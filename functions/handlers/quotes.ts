@@ -1,12 +1,16 @@
 // GET /v1/quotes…: snapshots (no subscription needed), history candlesticks with paging, order books and
-// tickers. Futu's quote limits are enforced here, before OpenD sees the call.
+// tickers. Futu's quote limits are enforced here, before OpenD sees the call. Order books and tickers need a
+// subscription: it is taken within the API's share of the quota and given back after its minute
+// (../lib/quote-subscriptions.ts), so API callers can never take the quota the relay needs.
 import type { KLTypeName, RehabTypeName } from '../../proto/api/quotes.js';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { parseSecurity, parseSecurityList } from '../../proto/securities.js';
 import { invalid, rateLimited } from '../lib/api-error.js';
 import { httpHandler } from '../lib/http.js';
 import { bucketFor, FUTU_LIMITS, type FutuLimitName } from '../lib/rate-limiter.js';
+import { quoteReserveFromEnv, QuoteSubscriptions } from '../lib/quote-subscriptions.js';
 import { runtime } from '../lib/runtime.js';
+import type { OpenDSession } from '../lib/opend-connection.js';
 
 const KL_TYPES = Object.keys(Qot_Common.KLType).filter((k) => k !== 'UNKNOWN');
 const DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/;
@@ -29,6 +33,18 @@ function intParam(v: string | undefined, field: string, dflt: number, min: numbe
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw invalid(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+// One tracker per OpenD connection: a new connection starts with nothing held (OpenD released the old one's).
+const subscriptionsByClient = new WeakMap<OpenDSession['client'], QuoteSubscriptions>();
+
+function subscriptionsOf(s: OpenDSession): QuoteSubscriptions {
+  let q = subscriptionsByClient.get(s.client);
+  if (!q) {
+    q = new QuoteSubscriptions(s.quotes, { reserve: quoteReserveFromEnv(), log: runtime().log });
+    subscriptionsByClient.set(s.client, q);
+  }
+  return q;
 }
 
 export const handler = httpHandler({
@@ -79,7 +95,7 @@ export const handler = httpHandler({
     const depth = intParam(req.query['depth'], 'depth', 10, 1, 10);
     const s = await runtime().openD.get();
     // Get* calls need a subscription on this connection (no push registration: nothing is streamed here).
-    await s.quotes.subscribe([ref.key], ['ORDER_BOOK'], { push: false });
+    await subscriptionsOf(s).use(ref.key, 'ORDER_BOOK');
     return { status: 200, body: await s.quotes.orderBook(ref.key, depth) };
   },
 
@@ -87,7 +103,7 @@ export const handler = httpHandler({
     const ref = parseSecurity(req.path['code'], 'code');
     const count = intParam(req.query['count'], 'count', 100, 1, 1000);
     const s = await runtime().openD.get();
-    await s.quotes.subscribe([ref.key], ['TICKER'], { push: false });
+    await subscriptionsOf(s).use(ref.key, 'TICKER');
     return { status: 200, body: { code: ref.key, trades: await s.quotes.ticker(ref.key, count) } };
   },
 });

@@ -84,6 +84,7 @@ export class EventPublisher {
   private readonly byCoalesceKey = new Map<string, Pending>();
   /** Ordering keys with an entry in flight. */
   private readonly keysInFlight = new Set<string>();
+  private readonly sends = new Set<Promise<void>>();
   private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -137,7 +138,9 @@ export class EventPublisher {
   }
 
   private schedule(delay?: number): void {
-    if (this.timer || this.closed && this.queue.length === 0) return;
+    // Once closed nothing more is sent: what was still queued is re-derived from OpenD's lists by the next
+    // relay (its checkpoint records only what the bus accepted).
+    if (this.timer || this.closed) return;
     const wait = delay ?? (this.fullBatchReady() ? 0 : this.o.lingerMs);
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -191,11 +194,13 @@ export class EventPublisher {
       if (batch.length === 0) break;
       this.inFlight++;
       this.metrics.inFlight = this.inFlight;
-      void this.send(batch).finally(() => {
+      const sending: Promise<void> = this.send(batch).finally(() => {
         this.inFlight--;
         this.metrics.inFlight = this.inFlight;
+        this.sends.delete(sending);
         this.afterSend();
       });
+      this.sends.add(sending);
     }
     if (this.queue.length > 0) {
       const now = this.o.now();
@@ -312,6 +317,9 @@ export class EventPublisher {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    // Calls already sent finish (accepted or not) before close returns, so the relay's last checkpoint knows
+    // their outcome and no event is accepted by the bus after the relay stopped.
+    await Promise.allSettled([...this.sends]);
     if (!ok) this.o.logger.error('publisher closed with events still queued', { queued: this.queue.length });
   }
 }

@@ -24,6 +24,7 @@ import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { securityKey } from '../../proto/securities.js';
 import { CheckpointFile, CHECKPOINT_VERSION, type LoadResult } from './checkpoint.js';
+import { withLoginPicture } from './login-challenge.js';
 import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
@@ -195,14 +196,15 @@ export class Relay {
     await this.client.open();
   }
 
-  async stop(): Promise<void> {
+  /** Stops; events the bus has not accepted within `drainTimeoutMs` are left to the next relay's reconciliation. */
+  async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
     this.stopped = true;
     if (this.setupTimer) clearTimeout(this.setupTimer);
     if (this.horizonTimer) clearInterval(this.horizonTimer);
     this.unlockStep.stop();
     this.subscriptionStep.stop();
     await this.client.close();
-    await this.publisher.close();
+    await this.publisher.close(opts.drainTimeoutMs);
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     this.checkpointTimer = null;
     if (this.checkpoint) await this.writeCheckpoint();
@@ -537,7 +539,7 @@ export class Relay {
   }
 
   private onNotify(n: Notify.S2C): void {
-    const { detailType, detail } = notifyEvent(n, this.now());
+    const { detailType, detail } = withLoginPicture(notifyEvent(n, this.now()));
     this.publisher.publish({ detailType, detail });
     if (n.type === Notify.NotifyType.PROGRAM_STATUS && n.programStatus) {
       const was = this.programStatus;
