@@ -120,7 +120,8 @@ describe('an unknown outcome across a trading-day boundary (issue point 1)', () 
     // The stall is the simulator's fault switch; the hook only switches it on once the record exists, so
     // that the PlaceOrder reaches the broker and its reply is lost.
     const first = (await placeOrderIdempotently(
-      deps({ afterRecord: () => h.sim.core.stallReplies(REQUEST_TIMEOUT_MS * 3) }),
+      // 12 s: longer than the default request timeout (10 s) too, so the reply is lost whatever the setting.
+      deps({ afterRecord: () => h.sim.core.stallReplies(12_000) }),
       ref(A.nextDayFound),
       parseOrderRequest(body),
     )
@@ -130,7 +131,7 @@ describe('an unknown outcome across a trading-day boundary (issue point 1)', () 
     expect(first).toMatchObject({ statusCode: 503, code: 'OUTCOME_UNKNOWN' });
     const placed = simOrdersOf(A.nextDayFound, 'day-found-1');
     expect(placed).toHaveLength(1);
-    expect((await record(A.nextDayFound, 'day-found-1'))?.tradeDate).toBe('2025-01-15');
+    const pending = await record(A.nextDayFound, 'day-found-1');
 
     h.sim.advance(DAY_MS);
     await untilStale(A.nextDayFound, 'day-found-1');
@@ -139,6 +140,7 @@ describe('an unknown outcome across a trading-day boundary (issue point 1)', () 
     expect(retry.body.order).toMatchObject({ orderId: placed[0]!.orderID.toString(), clientOrderId: 'day-found-1' });
     expect(simOrdersOf(A.nextDayFound, 'day-found-1')).toHaveLength(1);
     expect(placeOrderCalls(A.nextDayFound)).toBe(1);
+    expect(pending).toMatchObject({ state: 'PENDING', tradeDate: '2025-01-15', market: 'HK' });
   }, 60_000);
 
   it('never places again a record of an earlier trading day whose order is in no list: 409 says to look for the remark in the history orders (crash injected before sending)', async () => {
@@ -147,8 +149,7 @@ describe('an unknown outcome across a trading-day boundary (issue point 1)', () 
       placeOrderIdempotently(deps({ afterRecord: () => { throw new Error('injected crash'); } }), ref(A.nextDayMissing), parseOrderRequest(body)),
     ).rejects.toThrow('injected crash');
     const started = await record(A.nextDayMissing, 'day-missing-1');
-    expect(started).toMatchObject({ state: 'PENDING', market: 'HK', tradeDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
-    expect(Date.parse(started!.gatewayStartedAt!)).toBe(Math.floor(h.sim.clock.now() / 1000) * 1000);
+    const simNowAtStart = h.sim.clock.now();
 
     h.sim.advance(DAY_MS);
     for (const attempt of [1, 2]) {
@@ -158,12 +159,15 @@ describe('an unknown outcome across a trading-day boundary (issue point 1)', () 
       expect(r.body.error).toMatchObject({
         code: 'CONFLICT',
         message: expect.stringContaining('history orders'),
-        details: { clientOrderId: 'day-missing-1', remark: 'oc:day-missing-1', reason: 'OUTCOME_UNKNOWN_EARLIER_TRADING_DAY', firstTradeDate: started!.tradeDate },
+        details: { clientOrderId: 'day-missing-1', remark: 'oc:day-missing-1', reason: 'OUTCOME_UNKNOWN_EARLIER_TRADING_DAY', firstTradeDate: started?.tradeDate },
       });
       expect(r.body.error.message).toContain('oc:day-missing-1');
     }
     expect(simOrdersOf(A.nextDayMissing, 'day-missing-1')).toHaveLength(0);
     expect(placeOrderCalls(A.nextDayMissing)).toBe(0);
+    // What the decision rests on: when (by OpenD's clock), on which trading day and in which market it began.
+    expect(started).toMatchObject({ market: 'HK', tradeDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(Date.parse(started!.gatewayStartedAt!)).toBe(Math.floor(simNowAtStart / 1000) * 1000);
   }, 60_000);
 });
 
