@@ -271,6 +271,27 @@ export function fillDetail(header: Trd_Common.TrdHeader, f: Trd_Common.OrderFill
   return fillDetailFromFill(toFill(header, f), gatewayTime);
 }
 
+/**
+ * The detail of a `Login Challenge`. For a PICTURE challenge the relay adds the picture OpenD saved on its state
+ * volume (gateway-container/relay/login-challenge.ts): the PNG itself when it fits an EventBridge entry
+ * (≤ 256 KB in all), else only where it is and why it was left out.
+ */
+export interface LoginChallengeDetail {
+  challenge: 'PHONE' | 'PICTURE';
+  description?: string;
+  howToAnswer: string;
+  gatewayTime: string;
+  /** The picture, base64 of the PNG file (decode: `base64 -d > code.png`). */
+  picturePngBase64?: string;
+  pictureBytes?: number;
+  /** Where OpenD saved the picture inside the gateway task (`<state folder>/F3CNN/PicVerifyCode.png`). */
+  picturePath?: string;
+  /** When the picture file was last written (an old file may be left from an earlier challenge). */
+  pictureSavedAt?: string;
+  /** Why the picture is not in the event, when it is not. */
+  pictureNote?: string;
+}
+
 /** A Notify push: login challenges get their own DetailType, the rest are Gateway Notices. */
 export function notifyEvent(n: Notify.S2C, gatewayTime: string): { detailType: DetailType; detail: Record<string, unknown> } {
   const type = enumName(Notify.NotifyType, n.type);

@@ -33,6 +33,8 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
    * reply about it is sent, and on close. The virtual clock starts no earlier than the saved time.
    */
   stateFile?: string;
+  /** OpenD's state folder: a picture login challenge saves its PNG under F3CNN/ there, as OpenD does. */
+  opendStateDir?: string;
   logger?: Logger;
 }
 
@@ -81,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     subQuota: () => quotes.subscriptions.quota,
     historyKLQuota: () => options.historyKLQuota ?? 100,
+    opendStateDir: options.opendStateDir,
   });
   registerTradeHandlers(core, trading);
   const { host, port } = await core.listen();

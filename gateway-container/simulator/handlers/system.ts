@@ -1,16 +1,29 @@
 // System protocols: KeepAlive, GetGlobalState, GetUserInfo, Verification, GetDelayStatistics.
+// A picture login challenge saves its picture where OpenD does (picture-challenge.ts) when the simulator starts
+// with one and whenever a client asks for a new picture (Verification op 1), so the relay can pass it on.
 import type * as GetGlobalState from '../../../proto/generated/GetGlobalState.js';
 import type * as GetUserInfo from '../../../proto/generated/GetUserInfo.js';
 import type * as Verification from '../../../proto/generated/Verification.js';
 import type { OpenDSimulator } from '../server.js';
+import { savePictureChallenge } from '../picture-challenge.js';
 
 export interface SystemDeps {
   marketState(market: 'HK' | 'US' | 'SH' | 'SZ'): number;
   subQuota(): number;
   historyKLQuota(): number;
+  /** OpenD's state folder; without it a picture challenge has no picture file. */
+  opendStateDir?: string;
 }
 
 export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): void {
+  const savePicture = () => {
+    const challenge = sim.opts.loginChallenge;
+    if (challenge?.type !== 'picture' || deps.opendStateDir === undefined) return;
+    const path = savePictureChallenge(deps.opendStateDir, challenge.code);
+    sim.log.info('picture verification code saved', { path });
+  };
+  savePicture();
+
   sim.handle(1004, ({ conn }) => {
     conn.lastKeepAliveAt = Date.now();
     conn.keepAlives++;
@@ -55,6 +68,8 @@ export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): v
 
   sim.handle(1006, (_ctx, c2s: Verification.C2S): Verification.S2C => {
     sim.verify(c2s.type, c2s.op, c2s.code);
+    // Op 1 asks for a new code: OpenD then saves a new picture (the simulator's shows the same code again).
+    if (c2s.type === 1 && c2s.op === 1) savePicture();
     return {};
   });
 
