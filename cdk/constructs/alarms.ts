@@ -73,6 +73,16 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // The relay stops unlocking after a few rejections (a wrong trade-password secret) and reports UnlockFailed = 1:
+    // REAL accounts stay locked until the secret is fixed and the task restarted.
+    this.add('TradeUnlockFailed', {
+      alarmDescription: 'The relay gave up unlocking trading (wrong trade password secret): fix the secret and restart the gateway task',
+      metric: relayMetric('UnlockFailed', 'Maximum', Duration.minutes(5)),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.add('DeadLetters', {
       alarmDescription: 'Events, schedules or async invocations could not be delivered: see the dead-letter queue',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),

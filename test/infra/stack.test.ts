@@ -457,7 +457,8 @@ describe('alarms', () => {
   it('notifies the alerts topic from every alarm', () => {
     const alerts = ref(logicalId(live.stack.events.topics.alerts));
     const alarms = resourcesOf(live.template, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(4 + 2 * FUNCTION_IDS.length);
+    // GatewayNotReady, RelayReconnecting, PutEventsFailing, TradeUnlockFailed, DeadLetters, and two per function.
+    expect(alarms.length).toBe(5 + 2 * FUNCTION_IDS.length);
     for (const [id, alarm] of alarms) expect(alarm.Properties!['AlarmActions'], id).toEqual([alerts]);
   });
 });
