@@ -2,7 +2,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Relay } from './relay.js';
 
-export function startHealthServer(relay: Relay, port: number, host = '0.0.0.0'): Promise<Server> {
+/** Loopback by default: the image's HEALTHCHECK and the ECS health check both ask 127.0.0.1 inside the task. */
+export function startHealthServer(relay: Relay, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
