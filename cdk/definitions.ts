@@ -31,7 +31,7 @@ export interface FunctionDefinition {
   readonly reservedConcurrency: number;
   /** Talks to OpenD on port 11111: runs in the VPC, gets OPEND_HOST/PORT and read access to the RSA key. */
   readonly needsOpenD: boolean;
-  /** DynamoDB tables the function may touch, and how; everything else is denied. */
+  /** DynamoDB tables the function touches, and how; everything else is denied. The exact actions per table are in cdk/table-permissions.ts. */
   readonly tables: Readonly<Partial<Record<TableId, TableAccess>>>;
   /**
    * Retries of a failed asynchronous invocation (EventBridge rules, Scheduler). Absent for functions only
@@ -65,7 +65,7 @@ export const FUNCTIONS = {
     timeoutSec: 15,
     reservedConcurrency: 5,
     needsOpenD: true,
-    tables: { rateLimits: 'readWrite', fills: 'read' },
+    tables: { rateLimits: 'readWrite' },
   },
   orders: {
     entry: 'functions/handlers/orders.ts',
@@ -75,7 +75,7 @@ export const FUNCTIONS = {
     timeoutSec: 20,
     reservedConcurrency: 5,
     needsOpenD: true,
-    tables: { orders: 'readWrite', idempotency: 'readWrite', rateLimits: 'readWrite', fills: 'read' },
+    tables: { orders: 'read', idempotency: 'readWrite', rateLimits: 'readWrite' },
   },
   gateway: {
     entry: 'functions/handlers/gateway.ts',
@@ -85,7 +85,7 @@ export const FUNCTIONS = {
     timeoutSec: 15,
     reservedConcurrency: 2,
     needsOpenD: true,
-    tables: { gatewayState: 'readWrite', rateLimits: 'readWrite' },
+    tables: { gatewayState: 'read', rateLimits: 'readWrite' },
   },
   orderEvents: {
     entry: 'functions/handlers/order-events.ts',
@@ -107,9 +107,21 @@ export const FUNCTIONS = {
     timeoutSec: 60,
     reservedConcurrency: 1,
     needsOpenD: true,
-    tables: { orders: 'readWrite', idempotency: 'readWrite', rateLimits: 'readWrite', fills: 'read' },
+    tables: { idempotency: 'readWrite', rateLimits: 'readWrite' },
     asyncRetryAttempts: 0,
     asyncMaxEventAgeSec: 900,
+  },
+  settleOrders: {
+    entry: 'functions/handlers/settle-orders.ts',
+    handler: 'handler',
+    description: 'Scheduled after the close: orders still non-terminal after their trading day, settled from OpenD history',
+    memoryMb: 256,
+    timeoutSec: 120,
+    reservedConcurrency: 1,
+    needsOpenD: true,
+    tables: { orders: 'readWrite', rateLimits: 'readWrite' },
+    // Reads OpenD and writes through the versioned order write (never older over newer): retrying is safe.
+    asyncRetryAttempts: 2,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
@@ -311,6 +323,26 @@ export const SCHEDULES = {
     timeZone: MARKET_TIME_ZONES.US,
     input: { strategy: 'dca', security: 'US.SPY', quantity: 1, trdEnv: 'SIMULATE', dryRun: true },
     enabled: false,
+  },
+  // Settlement treats a trading day as over once the market's local date has moved on, so it runs just after
+  // local midnight, Tuesday to Saturday, for the sessions of Monday to Friday.
+  settleHk: {
+    function: 'settleOrders',
+    description: 'Settle HK orders still open in DynamoDB after their trading day, from OpenD history',
+    market: 'HK',
+    expression: 'cron(30 0 ? * TUE-SAT *)',
+    timeZone: MARKET_TIME_ZONES.HK,
+    input: { trdMarket: 'HK' },
+    enabled: true,
+  },
+  settleUs: {
+    function: 'settleOrders',
+    description: 'Settle US orders still open in DynamoDB after their trading day, from OpenD history',
+    market: 'US',
+    expression: 'cron(30 0 ? * TUE-SAT *)',
+    timeZone: MARKET_TIME_ZONES.US,
+    input: { trdMarket: 'US' },
+    enabled: true,
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 

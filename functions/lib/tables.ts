@@ -6,6 +6,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type DynamoDBClient,
@@ -47,6 +48,15 @@ export const TABLES = {
         indexName: 'byClientOrderId',
         partitionKey: { name: 'accId', type: 'S' },
         sortKey: { name: 'clientOrderId', type: 'S' },
+      },
+      {
+        // The settlement function reads the orders still in a non-terminal status, one query per status. Every
+        // stored order has both attributes (the order-events consumer writes whole records). A status is a
+        // low-cardinality key, but Futu's own limit (15 PlaceOrder / 30 s per account) keeps each partition far
+        // below DynamoDB's per-partition throughput.
+        indexName: 'byStatus',
+        partitionKey: { name: 'status', type: 'S' },
+        sortKey: { name: 'updateTimestamp', type: 'N' },
       },
     ],
   },
@@ -165,6 +175,30 @@ async function createTable(client: DynamoDBClient, tableName: string, definition
     );
   } catch (err) {
     if (errorName(err) !== 'ResourceInUseException') throw err;
+    await addMissingIndexes(client, tableName, definition);
+  }
+}
+
+/**
+ * A table made before an index was added here (the local stack keeps its tables across runs) gets the missing
+ * indexes, one per call as DynamoDB allows; each is waited for before the next is requested.
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {
+  for (const index of definition.globalSecondaryIndexes ?? []) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if ((Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === index.indexName)) continue;
+    await waitUntilActive(client, tableName, Date.now() + 300_000);
+    const keys = [index.partitionKey, index.sortKey].filter((k): k is KeyAttribute => k !== undefined);
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+        GlobalSecondaryIndexUpdates: [
+          { Create: { IndexName: index.indexName, KeySchema: keySchema(index.partitionKey, index.sortKey), Projection: { ProjectionType: 'ALL' } } },
+        ],
+      }),
+    );
+    await waitUntilActive(client, tableName, Date.now() + 300_000);
   }
 }
 

@@ -127,14 +127,14 @@ describe('functions and routes', () => {
 describe('schedules', () => {
   it('runs the default DCA strategies dry, in their market time zone', () => {
     for (const schedule of Object.values(SCHEDULES)) {
-      expect(schedule.input.dryRun).toBe(true);
+      if (schedule.function === 'strategyDca') expect((schedule.input as { dryRun?: boolean }).dryRun).toBe(true);
       expect(schedule.timeZone).toBe(MARKET_TIME_ZONES[schedule.market]);
     }
   });
 
   it('merges overrides by name and keeps only the configured markets', () => {
     const merged = schedules({ markets: ['HK'], schedules: { dcaHk: { enabled: false, expression: 'cron(30 9 ? * MON-FRI *)' } } });
-    expect(Object.keys(merged)).toEqual(['dcaHk']);
+    expect(Object.keys(merged)).toEqual(['dcaHk', 'settleHk']);
     expect(merged['dcaHk']).toMatchObject({ enabled: false, expression: 'cron(30 9 ? * MON-FRI *)', timeZone: 'Asia/Hong_Kong' });
   });
 

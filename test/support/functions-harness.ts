@@ -11,6 +11,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal
 import { compileRoute, dispatchHttp, lambdaContext, type LambdaHttpHandler } from '../../bin/local/http-api.js';
 import { ROUTES } from '../../cdk/definitions.js';
 import type { DcaResult } from '../../functions/lib/dca-strategy.js';
+import type { SettlementResult } from '../../functions/lib/settlement.js';
 import { createRuntime, loadRuntimeConfig, runtime, setRuntime, type Runtime } from '../../functions/lib/runtime.js';
 import { createTables, type TableNames } from '../../functions/lib/tables.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../gateway-container/simulator/index.js';
@@ -105,6 +106,8 @@ export interface FunctionsHarness {
   orderEvents(event: unknown): Promise<{ outcome: string }>;
   /** Invokes the DCA strategy function as EventBridge Scheduler would. */
   strategyDca(input: unknown): Promise<DcaResult>;
+  /** Invokes the settlement function as EventBridge Scheduler would. */
+  settleOrders(input: unknown): Promise<SettlementResult>;
   /** Replaces the handlers' runtime by one built from the environment plus `env` (e.g. a fresh table prefix). */
   restartRuntime(env?: Record<string, string>): Promise<Runtime>;
   /** Creates the tables under a fresh prefix and points a new runtime at them (fresh limiter windows). */
@@ -194,6 +197,7 @@ export async function startFunctionsHarness(options: HarnessOptions = {}): Promi
     const routeHandlers = await loadHttpHandlers();
     const orderEvents = (await import('../../functions/handlers/order-events.js')).handler as unknown as (e: unknown, c: Context) => Promise<{ outcome: string }>;
     const strategyDca = (await import('../../functions/handlers/strategy-dca.js')).handler as unknown as (e: unknown, c: Context) => Promise<DcaResult>;
+    const settleOrders = (await import('../../functions/handlers/settle-orders.js')).handler as unknown as (e: unknown, c: Context) => Promise<SettlementResult>;
     cleanups.push(async () => {
       await current?.openD.close();
       setRuntime(undefined);
@@ -227,6 +231,7 @@ export async function startFunctionsHarness(options: HarnessOptions = {}): Promi
       },
       orderEvents: (event) => orderEvents(event, lambdaContext('orderEvents')),
       strategyDca: (input) => strategyDca(input, lambdaContext('strategyDca')),
+      settleOrders: (input) => settleOrders(input, lambdaContext('settleOrders')),
       restartRuntime,
       async freshTables() {
         prefix = newPrefix();
