@@ -22,7 +22,7 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
   tickIntervalMs?: number;
   /** Real ms between market steps when the clock runs by itself (default 200). */
   driveIntervalMs?: number;
-  accounts?: AccountConfig[];
+  accounts?: readonly AccountConfig[];
   /** Also serve OpenD's WebSocket protocol (the official JavaScript SDK's transport) on this port. */
   websocket?: { port: number; host?: string; keyMd5?: string };
   /** MD5 of the trade password REAL accounts unlock with (default md5("123456")). */

@@ -61,7 +61,7 @@ export interface TradingEngineOptions {
   market: MarketView;
   /** Virtual clock, ms since epoch. */
   now: () => number;
-  accounts?: AccountConfig[];
+  accounts?: readonly AccountConfig[];
   /** Lowercase hex MD5 of the trade password. Default: MD5 of "123456". */
   tradePasswordMd5?: string;
   /** Order, fill and position IDs are idSeed + 1, + 2, ... Default DEFAULT_ID_SEED. */
