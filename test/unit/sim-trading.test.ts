@@ -10,6 +10,7 @@ import {
   TradingEngine,
   TradingError,
 } from '../../gateway-container/simulator/trading/engine.js';
+import { decodeState, encodeState, StateFileError } from '../../gateway-container/simulator/trading/state-file.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import type * as Trd_ModifyOrder from '../../proto/generated/Trd_ModifyOrder.js';
 import type * as Trd_PlaceOrder from '../../proto/generated/Trd_PlaceOrder.js';
@@ -685,5 +686,69 @@ describe('IDs, today, history', () => {
     expect(engine.fills(REAL_HK)).toHaveLength(1);
     expect(engine.historyFills(REAL_HK, { beginTime: '2025-01-15 00:00:00', endTime: '2025-01-15 23:59:59' })).toHaveLength(1);
     expect(engine.historyFills(REAL_HK, { beginTime: '2025-01-15 00:00:00', endTime: '2025-01-16 23:59:59' })).toHaveLength(2);
+  });
+});
+
+describe('state export and restore (the state file)', () => {
+  /** Everything the engine answers about an account. */
+  function view(e: TradingEngine, header: Trd_Common.TrdHeader, real: boolean) {
+    const range = { beginTime: '2025-01-01 00:00:00', endTime: '2025-02-01 00:00:00' };
+    return {
+      orders: e.orders(header),
+      history: e.historyOrders(header, range),
+      fills: real ? e.fills(header) : [],
+      historyFills: real ? e.historyFills(header, range) : [],
+      positions: e.positions(header),
+      funds: e.funds(header),
+    };
+  }
+
+  it('restores an engine that answers and trades exactly like the original from then on', () => {
+    engine.unlock(true, DEFAULT_TRADE_PASSWORD_MD5);
+    market.setTop('HK.00700', { ask: 380, askVol: 300 });
+    engine.placeOrder(placeReq(REAL_HK, { price: 380, qty: 500 })); // FILLED_PART: 300 of 500
+    engine.placeOrder(placeReq(REAL_HK, { price: 379, timeInForce: TimeInForce.GTC })); // resting GTC
+    engine.placeOrder(placeReq(REAL_US, { trdSide: TrdSide.SELL_SHORT, orderType: OrderType.NORMAL, qty: 10, price: 149.99 })); // short
+    const stop = engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.STOP, qty: 5, auxPrice: 152 })); // waits for its trigger
+    engine.placeOrder(placeReq(SIM_HK, { price: 300 })); // paper, resting
+    market.clock.ms += 3_600_000;
+
+    const saved = decodeState(encodeState(engine.exportState()), 'memory');
+    const twin = new FakeMarket();
+    twin.clock.ms = market.clock.ms;
+    for (const key of ['HK.00700', 'US.AAPL']) twin.setTop(key, market.top(key)!);
+    const restored = new TradingEngine({ market: twin, now: () => twin.clock.ms, restore: saved });
+    restored.unlock(true, DEFAULT_TRADE_PASSWORD_MD5);
+    for (const [h, real] of [[REAL_HK, true], [REAL_US, true], [SIM_HK, false]] as const) expect(view(restored, h, real)).toEqual(view(engine, h, real));
+    expect(restored.exportState()).toEqual(engine.exportState());
+
+    // The same market from here on: the partly filled order completes, the stop triggers, IDs go on alike.
+    for (const m of [market, twin]) {
+      m.clock.ms += 1_000;
+      m.print('HK.00700', 380, 1_000);
+      m.print('US.AAPL', 152, 10, { ask: 152.01, askVol: 100 });
+    }
+    expect(orderOf(REAL_US, stop.orderID).orderStatus).toBe(OrderStatus.FILLED_ALL);
+    const next = [engine, restored].map((e) => e.placeOrder(placeReq(REAL_HK, { price: 379 })).orderID);
+    expect(next[1]).toBe(next[0]);
+    for (const [h, real] of [[REAL_HK, true], [REAL_US, true], [SIM_HK, false]] as const) expect(view(restored, h, real)).toEqual(view(engine, h, real));
+  });
+
+  it('keeps 64-bit IDs exact in the file, as decimal strings', () => {
+    const { orderID } = engine.placeOrder(placeReq(SIM_HK, { price: 300 }));
+    const text = encodeState(engine.exportState());
+    expect(orderID > TWO_POW_53).toBe(true);
+    expect(text).toContain(`"orderID":"${orderID}"`);
+    expect(decodeState(text, 'memory').orders[0]!.orderID).toBe(orderID.toString());
+  });
+
+  it('refuses a state that does not fit the configured accounts or universe, naming what is wrong', () => {
+    engine.placeOrder(placeReq(SIM_HK, { price: 300 }));
+    const state = engine.exportState();
+    const make = (restore: typeof state) => () => new TradingEngine({ market, now: () => market.clock.ms, restore });
+    expect(make({ ...state, orders: [{ ...state.orders[0]!, key: 'HK.99999' }] })).toThrow(/orders\[0\]: security HK\.99999 is not in this simulator's universe/);
+    expect(make({ ...state, accounts: [{ ...state.accounts[0]!, trdEnv: 'REAL' }] })).toThrow(/account 281756480572583411 is SIMULATE here but REAL in the state file/);
+    expect(make({ ...state, orders: [state.orders[0]!, state.orders[0]!] })).toThrow(/order ID \d+ appears twice/);
+    expect(make({ ...state, lastId: '1' })).toThrow(StateFileError);
   });
 });
