@@ -79,7 +79,7 @@ export class Gateway extends Construct {
       Annotations.of(this).addWarningV2(
         'opend-cloud:OpenDSha256Missing',
         'openDSha256 is not set: building the gateway image (at deploy) will refuse the unverified OpenD download. ' +
-          'Set it (-c openDSha256=<sha256sum of the tarball>) or deploy with -c openDMode=simulator.',
+          'Set "openDSha256" (the sha256sum of the tarball) in cdk.json\'s context, or "openDMode": "simulator" for a paper deployment.',
       );
     }
     // loadConfig checks this too; a stack built from a hand-made config must not reach ECS with an invalid size.
