@@ -23,7 +23,7 @@ import * as Common from '../../proto/generated/Common.js';
 import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { securityKey } from '../../proto/securities.js';
-import { CheckpointFile, CHECKPOINT_VERSION, type LoadResult } from './checkpoint.js';
+import { DeliveryLedger } from './delivery-ledger.js';
 import { withLoginPicture } from './login-challenge.js';
 import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
@@ -78,12 +78,6 @@ export interface RelayHealth {
   connId?: string;
 }
 
-interface HorizonCandidate {
-  /** Every trade event up to this sequence number must be accepted by the bus… */
-  seq: number;
-  /** …then every change before this OpenD time (seconds) has been published. */
-  time: number;
-}
 
 export class Relay {
   readonly client: OpenDClient;
@@ -103,15 +97,8 @@ export class Relay {
   private lastPublishedReady: boolean | null = null;
   readonly unlockStep: RetryingStep;
   readonly subscriptionStep: RetryingStep;
-  // Durability: trade events are numbered; the horizon moves once every event before a candidate is accepted.
-  private readonly checkpoint: CheckpointFile | null;
-  private checkpointLoad: LoadResult = { kind: 'absent' };
-  private horizon: number | undefined;
+  private readonly ledger: DeliveryLedger;
   private restartReconcilePending = true;
-  private tradeSeq = 0;
-  private readonly undelivered = new Set<number>();
-  private candidates: HorizonCandidate[] = [];
-  private checkpointTimer: NodeJS.Timeout | null = null;
   private horizonTimer: NodeJS.Timeout | null = null;
   private pushWatch: Set<string> | null = null;
   readonly metrics = {
@@ -170,8 +157,8 @@ export class Relay {
       logger: o.logger,
       onChange,
     });
-    this.checkpoint = o.checkpointFile ? new CheckpointFile(o.checkpointFile, o.logger) : null;
-    if (this.checkpoint) this.restoreCheckpoint(this.checkpoint);
+    this.ledger = new DeliveryLedger({ file: o.checkpointFile, intervalMs: o.checkpointIntervalMs ?? 1_000, tracker: this.tracker, publisher: this.publisher, logger: o.logger });
+    Object.defineProperty(this.metrics, 'checkpointWrites', { get: () => this.ledger.writes, enumerable: true });
     this.client.on('push', (ev) => this.onPush(ev));
     this.client.on('ready', () => this.scheduleSetup(0));
     this.client.on('reconnected', () => {
@@ -205,9 +192,7 @@ export class Relay {
     this.subscriptionStep.stop();
     await this.client.close();
     await this.publisher.close(opts.drainTimeoutMs);
-    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
-    this.checkpointTimer = null;
-    if (this.checkpoint) await this.writeCheckpoint();
+    await this.ledger.stop();
   }
 
   /**
@@ -321,7 +306,7 @@ export class Relay {
     if (this.connIdString() !== connId) throw new Error('the connection changed during setup');
     this.tradeReady = true;
     this.sessionReady = true;
-    this.addHorizonCandidate(openDNow);
+    this.ledger.addCandidate(openDNow);
     this.startHorizonTicks();
     this.o.logger.info('relay trade session ready', { accounts: accounts.length, connId });
     if (this.unlockNeeded()) this.unlockStep.start();
@@ -352,8 +337,8 @@ export class Relay {
 
   /** Lists every account's orders and fills (and history after a restart or a long outage) and publishes what changed. */
   private async reconcile(openDNow: number): Promise<void> {
-    let horizon = this.horizon;
-    if (horizon === undefined && this.restartReconcilePending && this.checkpointLoad.kind === 'unreadable') {
+    let horizon = this.ledger.horizon;
+    if (horizon === undefined && this.restartReconcilePending && this.ledger.loaded.kind === 'unreadable') {
       horizon = openDNow - (this.o.lostCheckpointLookbackDays ?? 7) * 86_400;
     }
     const useHistory = historyNeeded(horizon, openDNow, this.restartReconcilePending, this.o.historyAfterGapS ?? 300);
@@ -376,104 +361,35 @@ export class Relay {
     if (decision === 'duplicate') this.metrics.duplicatesSkipped++;
     if (decision === 'stale') this.metrics.staleSkipped++;
     if (decision !== 'publish') return false;
-    this.publishTrade(DETAIL_TYPES.orderUpdate, d, `Order|${orderKey(d.accId, d.orderId)}`, () => this.tracker.markOrderDelivered(d));
+    this.ledger.publish(DETAIL_TYPES.orderUpdate, d, `Order|${orderKey(d.accId, d.orderId)}`, () => this.tracker.markOrderDelivered(d));
     return true;
   }
 
   private offerFill(d: FillDetail): boolean {
     if (!this.tracker.offerFill(d)) return false;
-    this.publishTrade(DETAIL_TYPES.orderFill, d, undefined, () => this.tracker.markFillDelivered(d));
+    this.ledger.publish(DETAIL_TYPES.orderFill, d, undefined, () => this.tracker.markFillDelivered(d));
     return true;
   }
 
   // ------------------------------------------------------------------------------------------- durability
-
-  private publishTrade(detailType: string, detail: OrderDetail | FillDetail, orderingKey: string | undefined, delivered: () => void): void {
-    const seq = ++this.tradeSeq;
-    this.undelivered.add(seq);
-    this.publisher.publish({
-      detailType,
-      detail,
-      orderingKey,
-      onDelivered: () => {
-        delivered();
-        this.undelivered.delete(seq);
-        this.advanceHorizon();
-        this.scheduleCheckpoint();
-      },
-    });
-  }
-
-  private addHorizonCandidate(time: number): void {
-    this.candidates.push({ seq: this.tradeSeq, time });
-    this.advanceHorizon();
-  }
-
-  private advanceHorizon(): void {
-    if (this.candidates.length === 0) return;
-    let lowest = Infinity;
-    for (const s of this.undelivered) {
-      lowest = s; // a Set iterates in insertion order: the first one is the oldest undelivered event
-      break;
-    }
-    let moved = false;
-    this.candidates = this.candidates.filter((c) => {
-      if (c.seq >= lowest) return true;
-      if (this.horizon === undefined || c.time > this.horizon) {
-        this.horizon = c.time;
-        moved = true;
-      }
-      return false;
-    });
-    if (moved) {
-      // Terminal orders and fills this old can be listed again by no reconciliation: forget them.
-      this.tracker.forgetOlderThan(this.horizon! - 3 * 86_400);
-      this.scheduleCheckpoint();
-    }
-  }
 
   /**
    * While the trade session is up, a KeepAlive round trip is a barrier (its reply follows every push OpenD
    * sent before it): once the events before it are accepted, OpenD's reply time becomes the horizon.
    */
   private startHorizonTicks(): void {
-    if (this.horizonTimer || !this.checkpoint) return;
+    if (this.horizonTimer || !this.ledger.durable) return;
     this.horizonTimer = setInterval(() => {
       if (!this.tradeReady || !this.client.connected) return;
       const connId = this.connIdString();
       this.client.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }).then(
         (r) => {
-          if (this.tradeReady && this.connIdString() === connId) this.addHorizonCandidate(Number(r.time));
+          if (this.tradeReady && this.connIdString() === connId) this.ledger.addCandidate(Number(r.time));
         },
         () => undefined,
       );
     }, Math.max(250, (this.o.checkpointIntervalMs ?? 1_000) * 5));
     this.horizonTimer.unref?.();
-  }
-
-  private restoreCheckpoint(file: CheckpointFile): void {
-    this.checkpointLoad = file.load();
-    if (this.checkpointLoad.kind === 'loaded') {
-      this.horizon = this.checkpointLoad.data.horizon;
-      this.tracker.restore(this.checkpointLoad.data.accounts);
-      this.o.logger.info('relay checkpoint loaded', { path: file.path, horizon: this.horizon });
-    } else if (this.checkpointLoad.kind === 'unreadable') {
-      this.o.logger.error('relay checkpoint unreadable; reconciling the last days of history instead', { path: file.path, error: this.checkpointLoad.error });
-    }
-  }
-
-  private scheduleCheckpoint(): void {
-    if (!this.checkpoint || this.checkpointTimer || this.stopped) return;
-    this.checkpointTimer = setTimeout(() => {
-      this.checkpointTimer = null;
-      void this.writeCheckpoint();
-    }, this.o.checkpointIntervalMs ?? 1_000);
-  }
-
-  private async writeCheckpoint(): Promise<void> {
-    if (!this.checkpoint) return;
-    await this.checkpoint.save({ version: CHECKPOINT_VERSION, horizon: this.horizon, accounts: this.tracker.deliveredSnapshot(), writtenAt: new Date().toISOString() });
-    this.metrics.checkpointWrites = this.checkpoint.writes;
   }
 
   private onPush(ev: PushEvent): void {
