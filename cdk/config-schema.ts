@@ -6,6 +6,7 @@
  */
 import type { ScheduleDefinition } from './definitions.js';
 import { config as fileConfig } from './config.js';
+import { DEFAULT_CALLERS, DEFAULT_RISK_LIMITS, parseCallers, parseRiskLimits, SecurityConfigError, type CallerGrant, type RiskLimitsConfig } from '../functions/lib/security-config.js';
 import { FARGATE_CPUS, fargateSizeProblem } from './fargate-sizes.js';
 
 export const BRANDS = ['futu', 'moomoo'] as const;
@@ -112,6 +113,14 @@ export interface OpenDCloudConfig {
   readonly gatewayCpu: 256 | 512 | 1024 | 2048 | 4096 | 8192 | 16384;
   /** MiB; must be one Fargate allows with `gatewayCpu` (cdk/fargate-sizes.ts). */
   readonly gatewayMemoryMiB: number;
+  /**
+   * Who may call the HTTP API for which accounts with which rights (read, trade, tradeReal, gateway), by IAM
+   * principal ARN pattern. Default: every signed caller may read and trade paper (SIMULATE) accounts; REAL
+   * trading needs an entry with `tradeReal`. See README "Security".
+   */
+  readonly callers: readonly CallerGrant[];
+  /** Pre-trade limits: a default for every account and overrides per account ID. See README "Security". */
+  readonly riskLimits: RiskLimitsConfig;
 }
 
 /** What `cdk/config.ts` and context may set: any subset. */
@@ -129,11 +138,14 @@ export const DEFAULT_CONFIG: OpenDCloudConfig = {
   tablePrefix: 'OpenDCloud',
   archiveRetentionDays: 90,
   archiveDetailTypes: ['Order Update', 'Order Fill', 'Gateway Notice', 'Login Challenge', 'Gateway State'],
-  logRetentionDays: 30,
+  // A year: the access and audit logs are the record of who traded what.
+  logRetentionDays: 365,
   reservedConcurrency: false,
   unlockTrading: false,
   gatewayCpu: 1024,
   gatewayMemoryMiB: 2048,
+  callers: DEFAULT_CALLERS,
+  riskLimits: { default: DEFAULT_RISK_LIMITS, accounts: {} },
 };
 
 /** Every key, including the optional ones that have no default. */
@@ -274,6 +286,15 @@ function validate(input: Readonly<Record<string, unknown>>, source: string): Ope
       case 'gatewayMemoryMiB':
         if (!Number.isInteger(value) || (value as number) < 512) fail(key, 'MiB as a whole number ≥ 512', value);
         break;
+      case 'callers':
+      case 'riskLimits':
+        try {
+          out[key] = key === 'callers' ? parseCallers(value, `${source} "${key}"`) : parseRiskLimits(value, `${source} "${key}"`);
+        } catch (err) {
+          if (err instanceof SecurityConfigError) throw new ConfigError(err.message);
+          throw err;
+        }
+        continue;
       default:
         throw new ConfigError(`${source}: unknown key "${key}"; known keys: ${CONFIG_KEYS.join(', ')}`);
     }

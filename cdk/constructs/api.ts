@@ -16,7 +16,9 @@ export interface ApiProps {
 
 /**
  * The HTTP API of `ROUTES`. Every route requires SigV4-signed requests (IAM authorization): callers need
- * `execute-api:Invoke` on the route, so access is managed with IAM policies like any other AWS API.
+ * `execute-api:Invoke` on the route, so access is managed with IAM policies like any other AWS API; which
+ * accounts a caller may act on, and how, is then decided by the functions from `callers` (authorization.ts).
+ * The access log records every request with its caller and path, for the configured retention (default a year).
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -48,13 +50,20 @@ export class Api extends Construct {
             requestId: '$context.requestId',
             requestTime: '$context.requestTime',
             ip: '$context.identity.sourceIp',
+            // Who: the SigV4 signer as IAM's authorizer saw it (the same ARN the functions authorize by).
             caller: '$context.identity.caller',
             userArn: '$context.identity.userArn',
+            callerAccount: '$context.identity.accountId',
+            // What: the concrete path (account and order IDs), not only the route template.
+            method: '$context.httpMethod',
+            path: '$context.path',
             routeKey: '$context.routeKey',
             status: '$context.status',
             responseLength: '$context.responseLength',
             latencyMs: '$context.responseLatency',
             integrationError: '$context.integrationErrorMessage',
+            // Why API Gateway itself refused (e.g. a bad signature): such requests never reach a function.
+            error: '$context.error.message',
           }),
         ),
       },

@@ -23,6 +23,9 @@ export interface EventsProps {
   readonly config: OpenDCloudConfig;
 }
 
+/** Sid of the bus policy statement that keeps `source: "opend"` to the gateway task. */
+export const OPEND_SOURCE_STATEMENT_SID = 'OnlyTheGatewayTaskPublishesOpenDEvents';
+
 /**
  * The event bus the relay publishes to (with an archive for replay), the SNS topics humans subscribe to, and
  * the dead-letter queue that catches whatever EventBridge, Scheduler or an async Lambda could not deliver.
@@ -95,6 +98,29 @@ export class Events extends Construct {
       this.deadLetterQueue,
       'AwsSolutions-SQS3',
       'This queue IS the dead-letter queue (of the EventBridge rule targets, the Scheduler targets and async Lambda invocations); cdk-nag only recognizes SQS redrive policies as DLQ use.',
+    );
+  }
+
+  /**
+   * Only `publisher` (the gateway task role) may put events with source `opend` on the bus: a Deny for every
+   * other principal, so even an account admin's events:PutEvents cannot post a forged Order Update (which would
+   * win the consumer's version comparison for good) or Login Challenge (which e-mails people). An explicit Deny
+   * in the resource policy wins over any Allow in an identity policy. aws:PrincipalArn of the task's role
+   * session is the role's ARN; events:source has one value per entry of a PutEvents call, hence ForAnyValue.
+   */
+  restrictSourceToPublisher(publisher: iam.IRole): void {
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: OPEND_SOURCE_STATEMENT_SID,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'events:source': [EVENT_SOURCE] },
+          ArnNotEquals: { 'aws:PrincipalArn': publisher.roleArn },
+        },
+      }),
     );
   }
 

@@ -12,14 +12,18 @@ import {
   FUNCTION_IDS,
   FUNCTIONS,
   GATEWAY,
+  ROUTES,
   type FunctionDefinition,
   type FunctionId,
   type OpenDCloudConfig,
 } from '../definitions.js';
+import { SECURITY_ENV } from '../../functions/lib/security-config.js';
+import { tableActionsFor } from '../table-permissions.js';
 import type { Data } from './data.js';
 import type { Events } from './events.js';
 import { acknowledge } from './nag.js';
 import type { Network } from './network.js';
+import { grantTableActions } from './table-grants.js';
 
 export interface FunctionsProps {
   readonly config: OpenDCloudConfig;
@@ -32,6 +36,9 @@ export interface FunctionsProps {
   readonly openDHost: string;
   readonly logRetention: logs.RetentionDays;
 }
+
+/** The functions behind HTTP routes: they authorize callers and check risk limits, so they get that configuration. */
+const HTTP_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(ROUTES));
 
 /** ESM output needs `require` for the CommonJS dependencies esbuild inlines (protobufjs and friends). */
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -111,7 +118,14 @@ export class Functions extends Construct {
       ...(definition.asyncMaxEventAgeSec !== undefined ? { maxEventAge: Duration.seconds(definition.asyncMaxEventAgeSec) } : {}),
     });
 
-    for (const [name, value] of Object.entries(data.grantTables(fn, definition.tables))) fn.addEnvironment(name, value);
+    // Exactly the actions the function's code performs (cdk/table-permissions.ts), not a read/write bundle.
+    const tableEnv = grantTableActions(data, fn, tableActionsFor(functionId, definition.tables));
+    for (const [name, value] of Object.entries(tableEnv)) fn.addEnvironment(name, value);
+    if (HTTP_FUNCTIONS.has(functionId)) {
+      // Not secret (principal ARN patterns and limits); validated again by the function at cold start.
+      fn.addEnvironment(SECURITY_ENV.callers, JSON.stringify(config.callers));
+      fn.addEnvironment(SECURITY_ENV.riskLimits, JSON.stringify(config.riskLimits));
+    }
     if (definition.needsOpenD) data.rsaKeySecret.grantRead(fn);
 
     acknowledge(

@@ -11,10 +11,12 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, GATEWAY, GATEWAY_BUILD_ARGS, GATEWAY_ENV, METRICS, type OpenDCloudConfig } from '../definitions.js';
 import { fargateSizeProblem } from '../fargate-sizes.js';
+import { GATEWAY_TABLE_ACTIONS } from '../table-permissions.js';
 import type { Data } from './data.js';
 import type { Events } from './events.js';
 import { acknowledge } from './nag.js';
 import type { Network } from './network.js';
+import { grantTableActions } from './table-grants.js';
 
 /** The gateway image is built from the repository root (the relay imports `proto/`) with this Dockerfile. */
 export const GATEWAY_DOCKERFILE = 'gateway-container/Dockerfile';
@@ -151,7 +153,10 @@ export class Gateway extends Construct {
       [GATEWAY_ENV.eventSource]: EVENT_SOURCE,
       [GATEWAY_ENV.metricsNamespace]: METRICS.namespace,
       [GATEWAY_ENV.stateDir]: GATEWAY.stateDirs[config.brand],
-      ...data.grantTables(this.taskDefinition.taskRole, { gatewayState: 'readWrite' }),
+      // Staged secrets and the rendered config: a scratch volume, the root filesystem being read-only.
+      OPEND_RUNTIME_DIR: RUNTIME_DIR,
+      // The relay publishes to the bus and touches no table (GATEWAY_TABLE_ACTIONS is empty): no table grant.
+      ...grantTableActions(data, this.taskDefinition.taskRole, GATEWAY_TABLE_ACTIONS),
     };
     const secrets: Record<string, ecs.Secret> = {
       [GATEWAY_ENV.secretRsaPrivateKey]: ecs.Secret.fromSecretsManager(data.rsaKeySecret),
@@ -197,7 +202,17 @@ export class Gateway extends Construct {
         startPeriod: Duration.seconds(120),
       },
       stopTimeout: Duration.seconds(30),
+      // Hardening: nothing in the image can be changed at run time; the container writes only to the volumes
+      // mounted below (scratch /tmp and the runtime dir, OpenD's state and the relay checkpoint on EFS).
+      readonlyRootFilesystem: true,
+      linuxParameters: hardenedLinuxParameters(this),
     });
+    // Task-scoped scratch space (Fargate ephemeral storage). The image declares these paths as volumes owned by
+    // the opend user, so a fresh bind mount inherits that owner and mode.
+    for (const [name, containerPath] of Object.entries(SCRATCH_VOLUMES)) {
+      this.taskDefinition.addVolume({ name });
+      this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+    }
     if (config.openDMode === 'simulator') {
       // Nothing to fill in for a paper deployment: the gateway generates the key and stores it for the Lambdas.
       this.container.addEnvironment(GATEWAY_ENV.rsaKeySecretArn, data.rsaKeySecret.secretArn);
@@ -208,6 +223,8 @@ export class Gateway extends Construct {
     this.container.addMountPoints({ sourceVolume: 'opend-state', containerPath: GATEWAY.stateDirs[config.brand], readOnly: false });
 
     events.bus.grantPutEventsTo(this.taskDefinition.taskRole);
+    // …and nobody else may publish as the gateway: a forged Order Update or Login Challenge is denied at the bus.
+    events.restrictSourceToPublisher(this.taskDefinition.taskRole);
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -247,6 +264,23 @@ export class Gateway extends Construct {
       'Only non-secret settings (mode, ports, bus and table names, subscriptions) are plain environment variables; credentials and the RSA key come from Secrets Manager through ECS secrets.',
     );
   }
+}
+
+/** Where the entrypoint stages secrets and the rendered OpenD config (OPEND_RUNTIME_DIR). */
+export const RUNTIME_DIR = '/run/opend';
+
+/** The writable scratch volumes of the read-only container: volume name → path. */
+export const SCRATCH_VOLUMES: Readonly<Record<string, string>> = { tmp: '/tmp', runtime: RUNTIME_DIR };
+
+/**
+ * Every Linux capability dropped: OpenD and the relay bind unprivileged ports and need none. Fargate does not
+ * accept Docker's `no-new-privileges` option (dockerSecurityOptions is EC2-only); with an empty capability set
+ * and a non-root user, a setuid binary cannot gain privileges anyway.
+ */
+function hardenedLinuxParameters(scope: Construct): ecs.LinuxParameters {
+  const linux = new ecs.LinuxParameters(scope, 'LinuxParameters');
+  linux.dropCapabilities(ecs.Capability.ALL);
+  return linux;
 }
 
 /** Docker build arguments: the OpenD build to download and verify, or none at all for the simulator. */
