@@ -108,8 +108,9 @@ async function post(w: World, o: PlannedOrder, b: Record<string, unknown>): Prom
       reason: r.body?.error?.details?.reason,
     };
   } catch (err) {
-    // The handler threw instead of answering: API Gateway would answer 500.
-    return { status: 500, retryAfterMs: 0, message: (err as Error).message };
+    // The handler threw instead of answering: API Gateway would answer 500. Where it came from helps a report.
+    const at = (err as Error).stack?.split('\n').find((l) => l.includes(' at ') && !l.includes('node_modules'))?.trim();
+    return { status: 500, retryAfterMs: 0, message: `${(err as Error).message}${at ? ` (${at})` : ''}` };
   }
 }
 

@@ -5,7 +5,7 @@
 // 60 % of it to drive, the rest to settle and check; a watchdog ends the run (and every child) past the bound.
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import { drive, FaultRunner, type DriveStats } from './driver.js';
+import { drive, FaultRunner, type CallerRecord, type DriveStats } from './driver.js';
 import { makePlan, parseSoakArgs, USAGE, type SoakOptions } from './plan.js';
 import { settle, verify, type Verdict } from './verify.js';
 import { startWorld, type World } from './world.js';
@@ -13,6 +13,7 @@ import { startWorld, type World } from './world.js';
 export interface SoakResult {
   verdict: Verdict;
   stats: DriveStats;
+  records: CallerRecord[];
   planned: number;
   wallMs: number;
   summary: string;
@@ -53,6 +54,7 @@ export async function runSoak(o: SoakOptions, log: (s: string) => void = (s) => 
     return {
       verdict,
       stats,
+      records,
       planned: plan.orders.length,
       wallMs: Date.now() - t0,
       summary,
@@ -72,6 +74,13 @@ function report(r: SoakResult): void {
   out(`faults exercised: ${Object.entries(r.stats.faults).map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}`);
   out(`  crashes: ${Object.entries(r.stats.crashes).map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}; concurrent duplicate posts: ${r.stats.duplicatesSent}; PutEvents calls (30 % of entries failed while driving): ${r.putEventsCalls}; relay starts: ${r.relayStarts}; deliveries failed after retries: ${r.deliveryFailures}`);
   out(`  replies: ${Object.entries(r.stats.statuses).sort().map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  const told = new Map<string, number>();
+  for (const rec of r.records) {
+    const t = rec.told;
+    const k = t.kind === 'accepted' ? 'accepted' : t.kind === 'rejected' ? `rejected: ${t.message.replace(/\d{6,}/g, '…').slice(0, 90)}` : `unknown: ${t.why.slice(0, 90)}`;
+    told.set(k, (told.get(k) ?? 0) + 1);
+  }
+  out(`  callers were told: ${[...told].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ×${n}`).join('; ')}`);
   if (r.stats.faultErrors.length) out(`  faults that failed to fire: ${r.stats.faultErrors.slice(0, 5).join('; ')}`);
   if (r.verdict.orders < r.planned) out(`  only ${r.verdict.orders} of ${r.planned} planned orders were driven within the time bound`);
   out(`wall time ${(r.wallMs / 1000).toFixed(1)} s`);

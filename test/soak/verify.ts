@@ -41,6 +41,8 @@ export async function settle(w: World, records: CallerRecord[], stats: DriveStat
       r.unexpected.push(...again.unexpected);
     }),
   );
+  // The market closes: from here on OpenD's books do not change, so what DynamoDB holds can catch up with them.
+  w.freezeMarket();
   // A dropped connection makes the relay reconnect and reconcile orders and fills against OpenD.
   w.sim.core.dropAllConnections('soak: settle');
   const readyBy = Math.min(deadline, Date.now() + 60_000);

@@ -35,6 +35,8 @@ export interface World {
   deliveries: number;
   relay: RelayChild;
   restartSimulator(): Promise<void>;
+  /** Stops virtual time (no more trades or fills); jumps of the clock still work. */
+  freezeMarket(): void;
   stop(): Promise<void>;
 }
 
@@ -156,7 +158,10 @@ export async function startWorld(plan: SoakPlan, seed: number, log: (s: string) 
     const stateFile = join(dir, 'simulator-state.json');
     const canRestartSimulator = readFileSync(join(ROOT, 'gateway-container/simulator/index.ts'), 'utf8').includes('stateFile');
     // Real time from a normal trading morning; the trading-day fault moves it on by a day.
-    const clock = new SimClock({ start: SIM_START, speed: 1 });
+    // The clock can be frozen for the final comparison: like a market that has closed, nothing fills any more,
+    // so the books the soak compares DynamoDB with cannot change under it.
+    let frozenAt: number | undefined;
+    const clock = new SimClock({ start: SIM_START, speed: 1, realNow: () => frozenAt ?? Date.now() });
     const simOptions: SimulatorOptions & { stateFile?: string } = {
       host: '127.0.0.1',
       seed,
@@ -228,6 +233,9 @@ export async function startWorld(plan: SoakPlan, seed: number, log: (s: string) 
       bus,
       canRestartSimulator,
       failedDeliveries,
+      freezeMarket() {
+        frozenAt ??= Date.now();
+      },
       relay,
       async restartSimulator() {
         if (!canRestartSimulator) throw new Error('this simulator cannot restart from a state file');
