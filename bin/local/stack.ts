@@ -2,8 +2,8 @@
 // EventBridge with the CDK app's rules, the relay, the Lambda handlers behind a local HTTP API, and the
 // configured schedules. The handler code is the same code that runs in Lambda.
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +15,7 @@ import { Relay } from '../../gateway-container/relay/relay.js';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import type { Logger } from '../../proto/client.js';
 import { ensureRsaKeyFile } from '../../proto/crypto.js';
+import { guardedBody } from './api-guard.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startLocalEventBridge, type BusEvent, type LocalEventBridge } from './eventbridge-local.js';
 import { compileRoute, dispatchHttp, type LambdaHttpHandler } from './http-api.js';
@@ -73,17 +74,6 @@ export async function checkPorts(ports: LocalStackOptions['ports'], host: string
       throw new LocalStackError(`port ${port} is already in use (${names[k]}): stop whatever uses it, or choose another port with that variable`);
     }
   }
-}
-
-async function body(req: IncomingMessage, max = 1024 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req) {
-    n += (c as Buffer).length;
-    if (n > max) break;
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
@@ -174,10 +164,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const routes = routeList().map((r) => compileRoute(r.routeKey));
     const handlers: Record<string, LambdaHttpHandler> = {};
     for (const r of routeList()) handlers[r.routeKey] = modules.get(r.function)!.handler as LambdaHttpHandler;
+    let apiPort = o.ports.api;
     const api: Server = createHttpServer((req, res) => {
       void (async () => {
         const url = req.url ?? '/';
         try {
+          // Host, content type and size are checked first (see api-guard.ts): a web page must not reach this.
+          const text = await guardedBody(req, res, { port: apiPort, host });
+          if (text === undefined) return;
           if (url.startsWith('/_local/')) {
             const u = new URL(url, 'http://local');
             const payload =
@@ -192,7 +186,6 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           }
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-          const text = await body(req);
           const out = await dispatchHttp(routes, handlers, { method: req.method ?? 'GET', url, headers, body: text === '' ? undefined : text });
           res.writeHead(out.status, out.headers);
           res.end(out.body);
@@ -204,6 +197,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       })();
     });
     await new Promise<void>((r) => api.listen(o.ports.api, host, () => r()));
+    apiPort = (api.address() as AddressInfo).port;
     stoppers.push(
       () =>
         new Promise<void>((r) => {
