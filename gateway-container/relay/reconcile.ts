@@ -49,7 +49,9 @@ function dayIn(seconds: number, offsetH: number): string {
 export function historyNeeded(horizon: number | undefined, now: number, firstAfterRestart: boolean, maxGapS: number): boolean {
   if (horizon === undefined) return false;
   if (firstAfterRestart || now - horizon > maxGapS) return true;
-  return MARKET_OFFSETS_H.some((h) => dayIn(horizon - HORIZON_SLACK_S, h) !== dayIn(now, h));
+  // The horizon itself (no slack): once one reconciliation after midnight has moved it past midnight, the next
+  // reconnects need no history again (Futu allows 10 history queries per 30 s per account).
+  return MARKET_OFFSETS_H.some((h) => dayIn(horizon, h) !== dayIn(now, h));
 }
 
 /**
