@@ -8,6 +8,7 @@ import type { ScheduleDefinition } from './definitions.js';
 import { config as fileConfig } from './config.js';
 import { DEFAULT_CALLERS, DEFAULT_RISK_LIMITS, parseCallers, parseRiskLimits, SecurityConfigError, type CallerGrant, type RiskLimitsConfig } from '../functions/lib/security-config.js';
 import { FARGATE_CPUS, fargateSizeProblem } from './fargate-sizes.js';
+import { scheduleExpressionProblem } from './schedule-expression.js';
 
 export const BRANDS = ['futu', 'moomoo'] as const;
 export type Brand = (typeof BRANDS)[number];
@@ -248,9 +249,8 @@ function validate(input: Readonly<Record<string, unknown>>, source: string): Ope
           }
           const o = override as Record<string, unknown>;
           if (o['enabled'] !== undefined && typeof o['enabled'] !== 'boolean') fail(`${key}.${name}.enabled`, 'true or false', o['enabled']);
-          if (o['expression'] !== undefined && (typeof o['expression'] !== 'string' || !/^(cron|rate|at)\(.+\)$/.test(o['expression']))) {
-            fail(`${key}.${name}.expression`, 'cron(…), rate(…) or at(…)', o['expression']);
-          }
+          const expressionProblem = o['expression'] === undefined ? undefined : scheduleExpressionProblem(o['expression']);
+          if (expressionProblem !== undefined) fail(`${key}.${name}.expression`, `an EventBridge Scheduler expression (${expressionProblem})`, o['expression']);
           if (o['market'] !== undefined && !(MARKETS as readonly unknown[]).includes(o['market'])) {
             fail(`${key}.${name}.market`, `one of ${MARKETS.join(', ')}`, o['market']);
           }

@@ -1,5 +1,15 @@
-// A local EventBridge Scheduler: evaluates `cron(...)` and `rate(...)` expressions (EventBridge syntax) in
-// each schedule's time zone and invokes the target with the schedule's input.
+// A local EventBridge Scheduler: runs `at(...)`, `rate(...)` and `cron(...)` schedules in each schedule's time
+// zone and invokes the target with the schedule's input.
+//
+// Expressions are checked by the same validator the CDK configuration uses (cdk/schedule-expression.ts), so
+// the local stack refuses exactly what AWS would refuse. Next run times come from croner through a small
+// adapter: AWS's cron dialect is Quartz-like (day-of-week 1 = Sunday, `?`, `6L` for "last Friday"), croner
+// takes it with `alternativeWeekdays` and a few spellings changed (below). Like AWS, runs have minute precision.
+import { Cron } from 'croner';
+import { CRON_FIELDS, parseScheduleExpression, ScheduleExpressionError, type ParsedScheduleExpression } from '../../cdk/schedule-expression.js';
+
+export { ScheduleExpressionError };
+
 export interface LocalSchedule {
   name: string;
   expression: string;
@@ -9,67 +19,81 @@ export interface LocalSchedule {
   invoke: (input: unknown) => Promise<unknown>;
 }
 
-export class ScheduleExpressionError extends Error {}
-
-type FieldMatcher = (v: number) => boolean;
-
-const DOW_NAMES: Record<string, number> = { SUN: 1, MON: 2, TUE: 3, WED: 4, THU: 5, FRI: 6, SAT: 7 };
-const MON_NAMES: Record<string, number> = { JAN: 1, FEB: 2, MAR: 3, APR: 4, MAY: 5, JUN: 6, JUL: 7, AUG: 8, SEP: 9, OCT: 10, NOV: 11, DEC: 12 };
-
-function field(text: string, min: number, max: number, names: Record<string, number>, what: string): FieldMatcher {
-  if (text === '*' || text === '?') return () => true;
-  const parts = text.split(',').map((part) => {
-    const [range, stepText] = part.split('/') as [string, string | undefined];
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new ScheduleExpressionError(`${what}: bad step in "${part}"`);
-    const val = (s: string) => {
-      const n = names[s.toUpperCase()] ?? Number(s);
-      if (!Number.isInteger(n) || n < min || n > max) throw new ScheduleExpressionError(`${what}: "${s}" is not ${min}-${max}${Object.keys(names).length ? ' or a name' : ''}`);
-      return n;
-    };
-    let lo: number;
-    let hi: number;
-    if (range === '*') [lo, hi] = [min, max];
-    else if (range.includes('-')) {
-      const [a, b] = range.split('-') as [string, string];
-      [lo, hi] = [val(a), val(b)];
-    } else {
-      lo = val(range);
-      hi = stepText === undefined ? lo : max;
-    }
-    return (v: number) => v >= lo && v <= hi && (v - lo) % step === 0;
-  });
-  return (v) => parts.some((p) => p(v));
+export interface CompiledSchedule {
+  /** The first run time strictly after `after`, given the previous run (rate schedules count from it); null when none is left. */
+  nextRun(after: Date, last: Date | null): Date | null;
+  /** Whether a run is due in the minute that starts at `t` (seconds are ignored). */
+  due(t: Date, last: Date | null): boolean;
 }
 
-/** Returns a predicate over a time, or throws ScheduleExpressionError naming the problem. */
-export function compileScheduleExpression(expression: string, timeZone: string): { due: (t: Date, last: Date | null) => boolean } {
-  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (rate) {
-    const n = Number(rate[1]);
-    const unitMs = rate[2]!.startsWith('minute') ? 60_000 : rate[2]!.startsWith('hour') ? 3_600_000 : 86_400_000;
-    return { due: (t, last) => last === null || t.getTime() - last.getTime() >= n * unitMs };
+const floorMinute = (t: Date) => new Date(t.getTime() - (t.getTime() % 60_000));
+
+/** AWS cron fields → croner's 7-part pattern (seconds first, year last; day-of-week 1 = Sunday). */
+function cronerPattern(c: Extract<ParsedScheduleExpression, { kind: 'cron' }>): string {
+  const dom = c.dayOfMonth === '?' ? '*' : c.dayOfMonth;
+  let dow = c.dayOfWeek === '?' ? '*' : c.dayOfWeek;
+  // AWS `L` alone in day-of-week is the last day of the week (Saturday, 7); `nL` is the last weekday n of the
+  // month, which croner spells `n#L`.
+  if (dow === 'L') dow = '7';
+  else dow = dow.replace(/^([A-Za-z]{3}|\d+)L$/, '$1#L');
+  // AWS `n/step` starts at n and runs to the field's end; croner wants that range spelled out (`n-max/step`).
+  const fromStart = (text: string, max: number) => text.split(',').map((part) => part.replace(/^(\d+|[A-Za-z]{3})\/(\d+)$/, `$1-${max}/$2`)).join(',');
+  const f = CRON_FIELDS;
+  return `0 ${fromStart(c.minutes, f.minutes.max)} ${fromStart(c.hours, f.hours.max)} ${fromStart(dom, f.dayOfMonth.max)} ${fromStart(c.month, f.month.max)} ${dow} ${fromStart(c.year, f.year.max)}`;
+}
+
+/**
+ * Compiles an expression for `timeZone` (an IANA name), or throws ScheduleExpressionError naming the problem.
+ * `at()` runs once at its wall-clock time; `rate()` runs at once and then every period after the previous run
+ * (AWS starts a rate schedule without a StartDate immediately).
+ */
+export function compileScheduleExpression(expression: string, timeZone: string): CompiledSchedule {
+  const parsed = parseScheduleExpression(expression);
+  if (parsed.kind === 'rate') {
+    const nextRun = (after: Date, last: Date | null) =>
+      last === null ? floorMinute(new Date(after.getTime() + 60_000)) : new Date(Math.max(last.getTime() + parsed.periodMs, floorMinute(after).getTime() + 60_000));
+    return { nextRun, due: (t, last) => last === null || floorMinute(t).getTime() - last.getTime() >= parsed.periodMs };
   }
-  const cron = /^cron\((.+)\)$/.exec(expression);
-  if (!cron) throw new ScheduleExpressionError(`"${expression}" is neither cron(...) nor rate(...)`);
-  const f = cron[1]!.trim().split(/\s+/);
-  if (f.length !== 6) throw new ScheduleExpressionError(`cron needs 6 fields (minute hour day-of-month month day-of-week year), got ${f.length}`);
-  if (/[LW#]/.test(f[2]! + f[4]!)) throw new ScheduleExpressionError('L, W and # are not supported by the local scheduler');
-  const [mi, ho, dom, mon, dow, yr] = [
-    field(f[0]!, 0, 59, {}, 'minute'),
-    field(f[1]!, 0, 23, {}, 'hour'),
-    field(f[2]!, 1, 31, {}, 'day-of-month'),
-    field(f[3]!, 1, 12, MON_NAMES, 'month'),
-    field(f[4]!, 1, 7, DOW_NAMES, 'day-of-week'),
-    field(f[5]!, 1970, 2199, {}, 'year'),
-  ];
-  const fmt = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short', hourCycle: 'h23' });
+  let cron: Cron;
+  try {
+    // Throws RangeError for a name that is not an IANA time zone (croner would silently misread it).
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    if (parsed.kind === 'at') {
+      const p2 = (n: number) => String(n).padStart(2, '0');
+      // Seconds dropped: Scheduler invokes with minute precision.
+      const local = `${parsed.year}-${p2(parsed.month)}-${p2(parsed.day)}T${p2(parsed.hour)}:${p2(parsed.minute)}:00`;
+      cron = new Cron(local, { timezone: timeZone, paused: true });
+    } else {
+      cron = new Cron(cronerPattern(parsed), { timezone: timeZone, mode: '7-part', alternativeWeekdays: true, domAndDow: true, paused: true });
+    }
+  } catch (err) {
+    // A valid expression croner cannot take, or an unknown time zone.
+    throw new ScheduleExpressionError(`${expression} in ${timeZone}: ${(err as Error).message}`);
+  }
+  const nextRun = (after: Date) => cron.nextRun(after);
   return {
+    nextRun,
     due: (t) => {
-      const p = Object.fromEntries(fmt.formatToParts(t).map((x) => [x.type, x.value]));
-      return mi(Number(p['minute'])) && ho(Number(p['hour'])) && dom(Number(p['day'])) && mon(Number(p['month'])) && dow(DOW_NAMES[String(p['weekday']).toUpperCase()]!) && yr(Number(p['year']));
+      const minute = floorMinute(t);
+      return nextRun(new Date(minute.getTime() - 1))?.getTime() === minute.getTime();
     },
   };
+}
+
+/** The next `count` run times after `from` (a schedule that has not run yet). */
+export function nextRunTimes(expression: string, timeZone: string, from: Date, count: number): Date[] {
+  const c = compileScheduleExpression(expression, timeZone);
+  const out: Date[] = [];
+  let after = from;
+  let last: Date | null = null;
+  while (out.length < count) {
+    const next = c.nextRun(after, last);
+    if (next === null) break;
+    out.push(next);
+    after = next;
+    last = next;
+  }
+  return out;
 }
 
 export interface SchedulerHandle {
@@ -77,14 +101,18 @@ export interface SchedulerHandle {
   runs: { name: string; at: string; ok: boolean; result?: unknown; error?: string }[];
 }
 
-/** Checks every schedule once a minute (at the top of the minute). */
+/** Checks every schedule once a minute (just after the top of the minute) and runs those that are due. */
 export function startScheduler(schedules: LocalSchedule[], log: (msg: string) => void): SchedulerHandle {
   const compiled = schedules.filter((s) => s.enabled).map((s) => ({ s, c: compileScheduleExpression(s.expression, s.timeZone), last: null as Date | null }));
+  const started = new Date();
+  for (const x of compiled) {
+    const next = x.c.nextRun(started, null);
+    log(next === null ? `schedule ${x.s.name} (${x.s.expression}) has no run left after ${started.toISOString()}` : `schedule ${x.s.name} (${x.s.expression}, ${x.s.timeZone}) next runs at ${next.toISOString()}`);
+  }
   const runs: SchedulerHandle['runs'] = [];
   let timer: NodeJS.Timeout | null = null;
   const tick = () => {
-    const now = new Date();
-    now.setSeconds(0, 0);
+    const now = floorMinute(new Date());
     for (const x of compiled) {
       if (!x.c.due(now, x.last)) continue;
       x.last = now;
