@@ -32,10 +32,15 @@ case " $* " in *OPEND_SIMULATOR_ONLY=*) ;; *) args=(--build-arg OPEND_SIMULATOR_
 
 t0=$SECONDS
 rc=0
+before=" $(bh containers -q --notruncate | tr '\n' ' ') "
 # --layers=false: no per-step cache images (the vfs driver stores each one as a full copy of the filesystem).
 bh bud --pull=never --network host --format docker --layers=false \
   --ignorefile gateway-container/Dockerfile.dockerignore -f gateway-container/Dockerfile "${args[@]}" . || rc=$?
-# Stages of a multi-stage build stay behind as untagged images; they are only a cache here.
+# buildah can leave a working container behind for a stage used only through an alias (`FROM <stage> AS opend`),
+# and stages stay behind as untagged images; neither is needed after the build. Only what this build made goes.
+for c in $(bh containers -q --notruncate); do
+  case "$before" in *" $c "*) ;; *) bh rm "$c" >/dev/null 2>&1 || true ;; esac
+done
 bh rmi --prune >/dev/null 2>&1 || true
 log "buildah bud exited $rc after $((SECONDS - t0)) s"
 exit "$rc"
