@@ -155,6 +155,8 @@ export class Gateway extends Construct {
       [GATEWAY_ENV.stateDir]: GATEWAY.stateDirs[config.brand],
       // Staged secrets and the rendered config: a scratch volume, the root filesystem being read-only.
       OPEND_RUNTIME_DIR: RUNTIME_DIR,
+      // The relay's health server answers the container health check only, from inside the task.
+      RELAY_HTTP_HOST: '127.0.0.1',
       // The relay publishes to the bus and touches no table (GATEWAY_TABLE_ACTIONS is empty): no table grant.
       ...grantTableActions(data, this.taskDefinition.taskRole, GATEWAY_TABLE_ACTIONS),
     };

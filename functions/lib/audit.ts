@@ -2,7 +2,7 @@
  * The audit trail of trading: exactly one JSON line per request that can change something at the broker (place,
  * modify, cancel, answer a login challenge), whatever its outcome — refused by authorization, by a risk limit,
  * by validation, by OpenD, or done. Written to stdout (CloudWatch Logs in Lambda) with `"audit": true`, so a
- * metric filter or Logs Insights query (`filter audit = 1`) finds them all.
+ * metric filter or Logs Insights query (`filter ispresent(audit)`) finds them all.
  *
  * Invariant: no secrets in it — the verification code and request bodies are never copied, only identifiers.
  * Only LOG_LEVEL=silent (the tests) turns it off; the other log levels do not.

@@ -225,6 +225,10 @@ describe('gateway task hardening', () => {
     const command = (container['HealthCheck'] as { Command: string[] }).Command;
     expect(command.some((c) => c.includes(`:${GATEWAY.healthPort}/livez`)), JSON.stringify(command)).toBe(true);
     expect(JSON.stringify(container['HealthCheck'])).not.toContain('/readyz');
+    // Asked from inside the task (127.0.0.1), so the relay's HTTP server listens there and nowhere else.
+    expect(command.some((c) => c.includes('http://127.0.0.1:'))).toBe(true);
+    const env = Object.fromEntries((container['Environment'] as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]));
+    expect(env['RELAY_HTTP_HOST']).toBe('127.0.0.1');
   });
 });
 
