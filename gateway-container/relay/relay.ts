@@ -95,6 +95,7 @@ export class Relay {
   private setupTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastPublishedReady: boolean | null = null;
+  private lastPublishedReason: string | undefined;
   readonly unlockStep: RetryingStep;
   readonly subscriptionStep: RetryingStep;
   private readonly ledger: DeliveryLedger;
@@ -245,8 +246,11 @@ export class Relay {
 
   private publishGatewayState(reason: string): void {
     const h = this.health();
-    if (this.lastPublishedReady === h.ready && h.ready) return;
+    // Only changes are published (a retrying step must not repeat the same "not ready" every few seconds).
+    const why = h.reason ?? reason;
+    if (this.lastPublishedReady === h.ready && (h.ready || this.lastPublishedReason === why)) return;
     this.lastPublishedReady = h.ready;
+    this.lastPublishedReason = why;
     this.publisher.publish({
       detailType: DETAIL_TYPES.gatewayState,
       detail: { ready: h.ready, connected: h.connected, programStatus: h.programStatus, qotLogined: h.qotLogined, trdLogined: h.trdLogined, reason: h.reason ?? reason, gatewayTime: this.now() },

@@ -67,11 +67,13 @@ export class RetryingStep {
       this.lastError = undefined;
       this.o.onChange?.();
     } catch (err) {
-      if (gen !== this.generation) return;
       const rejected = err instanceof OpenDError;
-      this.lastError = (err as Error).message;
+      // A rejection counts even if the session ended meanwhile: the broker saw the attempt.
       if (rejected) this.rejections++;
-      if (rejected && this.o.maxAttempts !== undefined && this.rejections >= this.o.maxAttempts) {
+      const givingUp = rejected && this.o.maxAttempts !== undefined && this.rejections >= this.o.maxAttempts;
+      if (gen !== this.generation && !givingUp) return;
+      this.lastError = (err as Error).message;
+      if (givingUp) {
         this.state = 'gave-up';
         this.o.logger.error(`${this.o.name} failed ${this.rejections} times; giving up until the relay restarts`, { error: this.lastError });
         this.o.onGiveUp?.(this.lastError, this.rejections);
