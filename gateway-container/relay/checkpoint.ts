@@ -9,6 +9,9 @@
 //   them again.
 // - The file is replaced atomically: write a temporary file, fsync it, rename it over the old one, fsync the
 //   folder. A crash leaves either the old or the new checkpoint, never a torn one. Writes are serialised.
+// - One checkpoint file belongs to one OpenD (hence the default on OpenD's own state volume): order IDs are
+//   unique per broker login, so a file shared with another OpenD (or a simulator started afresh, which numbers
+//   its orders from the start again) could make a state look already published.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
