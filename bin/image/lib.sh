@@ -26,3 +26,11 @@ have_image() {
 log() {
   printf '[image %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
 }
+
+# debootstrap, chroot and buildah's chroot isolation need root; say so at once instead of failing midway.
+require_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: $1 needs root (debootstrap, chroot and buildah's chroot isolation); run it as root, e.g. with sudo" >&2
+    exit 1
+  fi
+}
