@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalEventBridge, type BusEvent } from '../../bin/local/eventbridge-local.js';
-import { LOGIN_PICTURE_FILE, MAX_EVENT_PICTURE_BYTES, withLoginPicture } from '../../gateway-container/relay/login-challenge.js';
+import { LOGIN_PICTURE_FILE, MAX_EVENT_PICTURE_BYTES, withLoginPicture, type PublishableEvent } from '../../gateway-container/relay/login-challenge.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
 import { PNG_SIGNATURE, renderCode } from '../../gateway-container/simulator/picture-challenge.js';
 import { startSimulator } from '../../gateway-container/simulator/index.js';
@@ -125,7 +125,7 @@ describe('picture login challenge', () => {
 
   it('says where the picture is when it is missing or too large for an event, and leaves phone challenges alone', () => {
     const stateDir = tempDir();
-    const event = { detailType: 'Login Challenge', detail: { challenge: 'PICTURE', howToAnswer: '…', gatewayTime: '2026-12-01T00:00:00.000Z' } };
+    const event: PublishableEvent = { detailType: 'Login Challenge', detail: { challenge: 'PICTURE', howToAnswer: '…', gatewayTime: '2026-12-01T00:00:00.000Z' } };
     const missing = withLoginPicture(event, stateDir).detail;
     expect(missing['picturePngBase64']).toBeUndefined();
     expect(missing['pictureNote']).toMatch(/no picture could be read at .*F3CNN\/PicVerifyCode\.png \(ENOENT\); ask for a new one with POST \/v1\/gateway\/verification/);
@@ -138,7 +138,7 @@ describe('picture login challenge', () => {
     expect(large['pictureNote']).toMatch(/too large for an event .* read it from .* on the gateway's EFS volume/);
 
     expect(withLoginPicture(event, undefined).detail['pictureNote']).toMatch(/OPEND_STATE_DIR/);
-    const phone = { detailType: 'Login Challenge', detail: { challenge: 'PHONE', howToAnswer: '…', gatewayTime: '…' } };
+    const phone: PublishableEvent = { detailType: 'Login Challenge', detail: { challenge: 'PHONE', howToAnswer: '…', gatewayTime: '…' } };
     expect(withLoginPicture(phone, stateDir)).toBe(phone);
   });
 });
