@@ -1,6 +1,7 @@
 /**
- * CDK entry point: `npm run synth`, or `npx cdk deploy --app "tsx cdk/app.ts"` (settings: cdk/config.ts and
- * `-c key=value`). Synthesis needs no AWS credentials and no Docker: the gateway image is built at deploy time.
+ * CDK entry point: `npm run synth`, `npx cdk synth` / `npx cdk deploy` (cdk.json names this file as the app).
+ * Settings: the context in cdk.json, cdk/config.ts, and `-c key=value` for a one-off (README, "Deploying to
+ * AWS"). Synthesis needs no AWS credentials and no Docker: the gateway image is built at deploy time.
  *
  * The stack is environment-agnostic (it deploys to whatever account and region the CLI's credentials point at)
  * unless CDK_DEPLOY_ACCOUNT and CDK_DEPLOY_REGION pin it. CDK_DEFAULT_* is deliberately not used: it would make

@@ -1,8 +1,7 @@
 /**
  * Your deployment's settings. Anything left out keeps its default (`DEFAULT_CONFIG` in cdk/config-schema.ts);
- * anything given as CDK context wins over this file, e.g.
- *
- *   npx cdk deploy --app "tsx cdk/app.ts" -c openDMode=simulator -c markets=HK -c alarmEmail=me@example.com
+ * anything given as CDK context — the "context" of cdk.json, or `-c key=value` — wins over this file. Keep
+ * settings here or in cdk.json, not only in `-c` flags: a flag is gone on the next deploy.
  */
 import type { OpenDCloudConfigInput } from './config-schema.js';
 
