@@ -1,9 +1,9 @@
 // Paper-trading accounts: configuration, default accounts, cash balances and positions, and the
 // position arithmetic applied on every fill (average and diluted cost, realized P&L, today's stats).
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
-import type { SecurityMarket } from '../market-view.js';
+import type { MarketView, SecurityMarket } from '../market-view.js';
 import { TradingError } from './errors.js';
-import { CASH_CURRENCIES, type CashCurrency, roundMoney } from './util.js';
+import { CASH_CURRENCIES, type CashCurrency, roundMoney, securityCurrency } from './util.js';
 
 export type TrdEnvName = 'SIMULATE' | 'REAL';
 /** Account-side trading markets the simulator can serve (Trd_Common.TrdMarket names). */
@@ -206,4 +206,28 @@ export function applyFillToPosition(pos: PositionState, signedQty: number, price
     pos.costTotal = roundMoney(pos.costTotal + remaining * price);
     pos.qty = newQty;
   }
+}
+
+/** Puts a configured starting position into the account, as position `positionID`. */
+export function seedPosition(acc: AccountState, market: MarketView, start: StartingPosition, positionID: bigint): void {
+  const { key, qty, costPrice } = start;
+  const dot = key.indexOf('.');
+  const mkt = key.slice(0, dot);
+  if (mkt !== 'HK' && mkt !== 'US' && mkt !== 'SH' && mkt !== 'SZ') {
+    throw new TradingError(`starting position ${key}: key must look like "HK.00700"`);
+  }
+  const facts = market.security(key);
+  const currency: CashCurrency = facts ? securityCurrency(facts) : mkt === 'US' ? 'USD' : mkt === 'HK' ? 'HKD' : 'CNH';
+  acc.positions.set(key, {
+    positionID,
+    key,
+    market: mkt,
+    code: key.slice(dot + 1),
+    currency,
+    qty,
+    avgCost: costPrice,
+    costTotal: roundMoney(qty * costPrice),
+    realizedPL: 0,
+    today: emptyToday(''),
+  });
 }
