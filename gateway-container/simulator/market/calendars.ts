@@ -1,0 +1,250 @@
+// Exchange calendars and exchange-local time for the simulated markets (HK, US, SH, SZ): trading sessions,
+// market states, UTC offsets with daylight saving time, and the time strings of the OpenD wire. Times on the
+// wire are strings in the exchange's local time ("yyyy-MM-dd HH:mm:ss") plus timestamps in seconds, so
+// everything here converts between UTC instants and exchange-local time.
+// Invariant: a "local ms" value is exchange-local wall time expressed as ms since 1970-01-01 00:00 (no zone);
+// a "day" is that value divided by DAY_MS.
+import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
+import type { SecurityMarket } from '../market-view.js';
+export const DAY_MS = 86_400_000;
+export const MINUTE_MS = 60_000;
+
+export interface MarketCalendar {
+  timeZone: string;
+  /** Continuous-trading sessions in minutes after local midnight, [start, end). */
+  sessions: readonly (readonly [number, number])[];
+  /** Market states through a weekday: [from minute, Qot_Common.QotMarketState], ascending. */
+  states: readonly (readonly [number, number])[];
+}
+
+const S = Qot_Common.QotMarketState;
+const CN_CALENDAR: MarketCalendar = {
+  timeZone: 'Asia/Shanghai',
+  sessions: [
+    [9 * 60 + 30, 11 * 60 + 30],
+    [13 * 60, 15 * 60],
+  ],
+  states: [
+    [0, S.WAITING_OPEN],
+    [9 * 60 + 15, S.AUCTION],
+    [9 * 60 + 25, S.WAITING_OPEN],
+    [9 * 60 + 30, S.MORNING],
+    [11 * 60 + 30, S.REST],
+    [13 * 60, S.AFTERNOON],
+    [15 * 60, S.CLOSED],
+  ],
+};
+
+/** No exchange holidays are modelled: every weekday is a trading day. */
+export const MARKET_CALENDARS: Record<SecurityMarket, MarketCalendar> = {
+  HK: {
+    timeZone: 'Asia/Hong_Kong',
+    sessions: [
+      [9 * 60 + 30, 12 * 60],
+      [13 * 60, 16 * 60],
+    ],
+    states: [
+      [0, S.WAITING_OPEN],
+      [9 * 60, S.AUCTION],
+      [9 * 60 + 30, S.MORNING],
+      [12 * 60, S.REST],
+      [13 * 60, S.AFTERNOON],
+      [16 * 60, S.HK_CAS],
+      [16 * 60 + 10, S.CLOSED],
+    ],
+  },
+  US: {
+    timeZone: 'America/New_York',
+    sessions: [[9 * 60 + 30, 16 * 60]],
+    // OpenD reports the US regular session as "afternoon" (the US has one session a day).
+    states: [
+      [0, S.CLOSED],
+      [4 * 60, S.PRE_MARKET_BEGIN],
+      [9 * 60 + 30, S.AFTERNOON],
+      [16 * 60, S.AFTER_HOURS_BEGIN],
+      [20 * 60, S.AFTER_HOURS_END],
+    ],
+  },
+  SH: CN_CALENDAR,
+  SZ: CN_CALENDAR,
+};
+
+/** Continuous-trading minutes per day. */
+export function sessionMinutes(market: SecurityMarket): number {
+  return MARKET_CALENDARS[market].sessions.reduce((sum, [a, b]) => sum + (b - a), 0);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const OFFSET_CACHE_LIMIT = 50_000;
+/** Per time zone: UTC offset by hour since epoch. */
+const offsetsByZone = new Map<string, Map<number, number>>();
+
+/** UTC offset (ms) of the market's time zone at instant `t`. */
+export function utcOffsetMs(market: SecurityMarket, t: number): number {
+  return zoneOffsetMs(MARKET_CALENDARS[market].timeZone, t);
+}
+
+/** UTC offset (ms) of an IANA time zone at instant `t`. DST changes on whole hours, so it is cached per hour. */
+export function zoneOffsetMs(timeZone: string, t: number): number {
+  let offsets = offsetsByZone.get(timeZone);
+  if (!offsets) {
+    offsets = new Map();
+    offsetsByZone.set(timeZone, offsets);
+  }
+  const hour = Math.floor(t / 3_600_000);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    offset = computeOffset(timeZone, hour * 3_600_000);
+    if (offsets.size >= OFFSET_CACHE_LIMIT) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return offset;
+}
+
+function computeOffset(timeZone: string, t: number): number {
+  let fmt = formatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, fmt);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of fmt.formatToParts(new Date(t))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const local = Date.UTC(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']!, parts['minute']!, parts['second']!);
+  return local - t;
+}
+
+/** Exchange-local wall-clock time of `t`, expressed as ms since 1970-01-01 00:00 local. */
+export function toLocalMs(market: SecurityMarket, t: number): number {
+  return t + utcOffsetMs(market, t);
+}
+
+/** The instant at which the exchange's wall clock shows `localMs`. */
+export function fromLocalMs(market: SecurityMarket, localMs: number): number {
+  const first = localMs - utcOffsetMs(market, localMs);
+  const second = localMs - utcOffsetMs(market, first);
+  return second;
+}
+
+/** Exchange-local calendar day of `t`, as days since 1970-01-01. */
+export function localDay(market: SecurityMarket, t: number): number {
+  return Math.floor(toLocalMs(market, t) / DAY_MS);
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
+export function isWeekday(day: number): boolean {
+  const w = weekdayOf(day);
+  return w !== 0 && w !== 6;
+}
+
+/** Continuous-trading sessions of a local day as UTC [start, end) pairs; none on weekends. */
+export function sessionsOfDay(market: SecurityMarket, day: number): [number, number][] {
+  if (!isWeekday(day)) return [];
+  return MARKET_CALENDARS[market].sessions.map(([a, b]) => [
+    fromLocalMs(market, day * DAY_MS + a * MINUTE_MS),
+    fromLocalMs(market, day * DAY_MS + b * MINUTE_MS),
+  ]);
+}
+
+export function isInSession(market: SecurityMarket, t: number): boolean {
+  const local = toLocalMs(market, t);
+  const day = Math.floor(local / DAY_MS);
+  if (!isWeekday(day)) return false;
+  const minute = (local - day * DAY_MS) / MINUTE_MS;
+  return MARKET_CALENDARS[market].sessions.some(([a, b]) => minute >= a && minute < b);
+}
+
+/** `t` if the market is in continuous trading at `t`, else the start of the next session. */
+export function nextSessionInstant(market: SecurityMarket, t: number): number {
+  const first = localDay(market, t);
+  for (let day = first; day < first + 8; day++) {
+    for (const [a, b] of sessionsOfDay(market, day)) {
+      if (t < b) return Math.max(a, t);
+    }
+  }
+  throw new Error(`no ${market} session within a week of ${new Date(t).toISOString()}`); // unreachable: weeks have weekdays
+}
+
+/** Qot_Common.QotMarketState of an exchange at instant `t` (weekends closed, no holidays). */
+export function marketStateAt(market: SecurityMarket, t: number): number {
+  const local = toLocalMs(market, t);
+  const day = Math.floor(local / DAY_MS);
+  if (!isWeekday(day)) return S.CLOSED;
+  const minute = (local - day * DAY_MS) / MINUTE_MS;
+  let state: number = S.CLOSED;
+  for (const [from, s] of MARKET_CALENDARS[market].states) if (minute >= from) state = s;
+  return state;
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const dateStrings = new Map<number, string>();
+
+/** "yyyy-MM-dd" of a day number (days since 1970-01-01). */
+export function formatDay(day: number): string {
+  let text = dateStrings.get(day);
+  if (text === undefined) {
+    const d = new Date(day * DAY_MS);
+    text = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    if (dateStrings.size >= 10_000) dateStrings.clear();
+    dateStrings.set(day, text);
+  }
+  return text;
+}
+
+/** "yyyy-MM-dd HH:mm:ss" (or "yyyy-MM-dd") for a local-ms value. */
+export function formatLocalMs(localMs: number, withTime = true): string {
+  const day = Math.floor(localMs / DAY_MS);
+  const date = formatDay(day);
+  if (!withTime) return date;
+  const seconds = Math.floor((localMs - day * DAY_MS) / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return `${date} ${pad2(h)}:${pad2(m)}:${pad2(seconds % 60)}`;
+}
+
+/** OpenD's time string for instant `t` in the market's local time: "yyyy-MM-dd HH:mm:ss". */
+export function formatMarketTime(market: SecurityMarket, t: number): string {
+  return formatLocalMs(toLocalMs(market, t));
+}
+
+/** Parses "yyyy-MM-dd" to a day number (days since 1970-01-01), or undefined. */
+export function parseDay(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (formatLocalMs(ms, false) !== text) return undefined; // rejects 2024-02-30
+  return ms / DAY_MS;
+}
+
+/**
+ * Parses OpenD's "yyyy-MM-dd" or "yyyy-MM-dd HH:mm[:ss]" into exchange-local ms (wall clock as if UTC).
+ * A bare date means the start of that day, or its last millisecond when `endOfDay` is set (for range ends).
+ */
+export function parseLocalMs(text: string, endOfDay = false): number {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
+  const day = m ? parseDay(m[1]!) : undefined;
+  if (!m || day === undefined) throw new RangeError(`expected a time like "2024-01-31" or "2024-01-31 09:30:00", got ${JSON.stringify(text)}`);
+  if (m[2] === undefined) return day * DAY_MS + (endOfDay ? DAY_MS - 1 : 0);
+  const h = Number(m[2]);
+  const min = Number(m[3]);
+  const s = Number(m[4] ?? 0);
+  if (h > 23 || min > 59 || s > 59) throw new RangeError(`time of day out of range in ${JSON.stringify(text)}`);
+  return day * DAY_MS + ((h * 60 + min) * 60 + s) * 1000;
+}
+
+/** Like parseLocalMs, as an instant (ms since epoch) in the market's time zone. */
+export function parseMarketTime(market: SecurityMarket, text: string, endOfDay = false): number {
+  return fromLocalMs(market, parseLocalMs(text, endOfDay));
+}
