@@ -40,6 +40,9 @@ export interface FunctionsProps {
 /** The functions behind HTTP routes: they authorize callers and check risk limits, so they get that configuration. */
 const HTTP_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(ROUTES));
 
+/** What callers + riskLimits may take of Lambda's 4 KB environment, leaving room for the other variables. */
+export const SECURITY_ENV_MAX_CHARS = 3_000;
+
 /** ESM output needs `require` for the CommonJS dependencies esbuild inlines (protobufjs and friends). */
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
@@ -123,8 +126,17 @@ export class Functions extends Construct {
     for (const [name, value] of Object.entries(tableEnv)) fn.addEnvironment(name, value);
     if (HTTP_FUNCTIONS.has(functionId)) {
       // Not secret (principal ARN patterns and limits); validated again by the function at cold start.
-      fn.addEnvironment(SECURITY_ENV.callers, JSON.stringify(config.callers));
-      fn.addEnvironment(SECURITY_ENV.riskLimits, JSON.stringify(config.riskLimits));
+      const callers = JSON.stringify(config.callers);
+      const riskLimits = JSON.stringify(config.riskLimits);
+      // Lambda allows 4 KB of environment in all; say so at synth rather than fail the deploy.
+      if (callers.length + riskLimits.length > SECURITY_ENV_MAX_CHARS) {
+        throw new Error(
+          `callers and riskLimits take ${callers.length + riskLimits.length} characters as JSON; Lambda's 4 KB environment allows about ${SECURITY_ENV_MAX_CHARS}. ` +
+            'Use principal patterns with * and "accounts": "*" to shorten them.',
+        );
+      }
+      fn.addEnvironment(SECURITY_ENV.callers, callers);
+      fn.addEnvironment(SECURITY_ENV.riskLimits, riskLimits);
     }
     if (definition.needsOpenD) data.rsaKeySecret.grantRead(fn);
 

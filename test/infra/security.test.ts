@@ -169,6 +169,11 @@ describe('callers and risk limits reach the HTTP functions', () => {
     expect(() => loadConfig({ riskLimits: '{"default":{"maxQty":5}}' })).toThrow(/missing maxOrderNotional/);
     expect(loadConfig({ riskLimits: JSON.stringify({ accounts: { '281756478396547854': { maxQty: 100 } } }) }).riskLimits.accounts).toEqual({ '281756478396547854': { maxQty: 100 } });
   });
+
+  it('refuses at synth a callers list too long for the Lambda environment, saying how to shorten it', () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ principal: `arn:aws:iam::123456789012:user/trader-number-${i}`, accounts: ['281756478396547854'], rights: ['read' as const, 'trade' as const] }));
+    expect(() => synthesize({ openDMode: 'simulator', callers: many })).toThrow(/Lambda's 4 KB environment allows about 3000/);
+  });
 });
 
 describe('access and audit logs', () => {
