@@ -72,7 +72,7 @@ export async function prepareGatewayRsaKey(staged: StagedSecrets, runtimeDir: st
   staged.files.push(stagedPath);
   env[RSA_FILE_VAR] = stagedPath;
   staged.unconfigured.splice(staged.unconfigured.indexOf(RSA_VALUE_VAR), 1);
-  opts.log.info('generated the RSA key shared by the simulator and the Lambdas and stored it in its secret', { secretArn });
+  opts.log.info('generated the RSA key shared by the simulator and the Lambdas and stored it in its secret', { storedIn: secretArn });
 }
 
 async function putSecretValueWithSdk(secretId: string, value: string): Promise<void> {
