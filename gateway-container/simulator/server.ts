@@ -508,7 +508,7 @@ export class OpenDSimulator {
       conn.cipher = createPacketCipher(requested, aesKey, iv);
       conn.encrypted = true;
     }
-    this.log.info('client connected', { connId: conn.id.toString(), clientId: conn.clientId, encrypted: conn.encrypted, recvNotify: conn.recvNotify });
+    this.log.info('client connected', { connId: conn.id.toString(), remote: conn.remote, clientId: conn.clientId, encrypted: conn.encrypted, recvNotify: conn.recvNotify });
     if (conn.recvNotify && !this.ready) this.sendLoginChallenge(conn);
   }
 
