@@ -97,8 +97,9 @@ describe('a first create that rolls back can be retried', () => {
   });
 
   it("removes OpenD's EFS state when a first create rolls back, keeps it when the stack is deleted", () => {
-    const [[, fileSystem]] = resourcesOf(live.template, 'AWS::EFS::FileSystem') as [[string, Record<string, unknown>]];
-    expect(fileSystem['DeletionPolicy']).toBe('RetainExceptOnCreate');
+    const fileSystems = resourcesOf(live.template, 'AWS::EFS::FileSystem');
+    expect(fileSystems).toHaveLength(1);
+    expect(fileSystems[0]![1].DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 });
 
