@@ -6,7 +6,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Development and CI run on Node 20 by design; Lambda runs Node 22 (DESIGN.md).
+    // Development and CI run on Node 20 by design; Lambda runs Node 22 (docs/architecture.md).
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },

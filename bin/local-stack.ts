@@ -19,7 +19,7 @@ const say = (line = '') => process.stdout.write(line + '\n');
 
 // Quiet by default: the banner and the live line are the interface; LOG_LEVEL=info shows every request.
 process.env['LOG_LEVEL'] ??= 'warn';
-// Development runs on Node 20 by design (DESIGN.md); Lambda runs Node 22.
+// Development runs on Node 20 by design (docs/architecture.md); Lambda runs Node 22.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 function fail(message: string): never {

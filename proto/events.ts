@@ -1,4 +1,4 @@
-// The EventBridge event contract (DESIGN.md): what the relay publishes and the Lambdas consume.
+// The EventBridge event contract (docs/events.md): what the relay publishes and the Lambdas consume.
 // Enums as names, 64-bit IDs as decimal strings, securities as "HK.00700" plus market and code,
 // a gatewayTime on every detail.
 import { enumName } from './enums.js';

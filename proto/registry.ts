@@ -1,4 +1,4 @@
-// The OpenD ProtoID registry: every system, trade and quote protocol of opend-protocol.md §4, with the
+// The OpenD ProtoID registry: every system, trade and quote protocol of the official SDK's ProtoID table, with the
 // generated Request/Response codecs for each. Push protocols have only a Response (OpenD never receives them).
 // Each package is imported on its own so that bundles carry only the protocols listed here.
 import * as GetDelayStatistics from './generated/GetDelayStatistics.js';
@@ -166,7 +166,7 @@ export const PROTOCOLS = {
 } as const;
 
 /**
- * IDs listed in opend-protocol.md §4 for which futu-api 10.11.7108 ships no message definition:
+ * IDs in the official SDK's ProtoID table for which futu-api 10.11.7108 ships no message definition:
  * 1009 InitQuantMode. Sending one fails with a clear error instead of bytes nobody can decode.
  */
 export const KNOWN_WITHOUT_DEFINITION: Readonly<Record<number, string>> = { 1009: 'InitQuantMode' };

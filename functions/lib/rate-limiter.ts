@@ -26,7 +26,7 @@ export interface RateLimiter {
   acquire(bucket: string, rule: RateLimitRule): Promise<RateLimitDecision>;
 }
 
-/** Futu OpenAPI's limits (per account for trading, per connection/user for quotes), see DESIGN.md. */
+/** Futu OpenAPI's limits (per account for trading, per connection/user for quotes), see docs/opend-protocol.md §7. */
 export const FUTU_LIMITS = {
   PlaceOrder: { limit: 15, windowMs: 30_000, minGapMs: 20 },
   ModifyOrder: { limit: 20, windowMs: 30_000, minGapMs: 20 },

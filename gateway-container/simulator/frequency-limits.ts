@@ -6,7 +6,7 @@ export interface FrequencyRule {
   minGapMs?: number;
 }
 
-/** Per-protoID limits from opend-protocol.md §5.3. Trade limits are per account, quote limits per OpenD. */
+/** Per-protoID limits (docs/opend-protocol.md §7). Trade limits are per account, quote limits per OpenD. */
 export const OPEND_LIMITS: Readonly<Record<number, FrequencyRule & { scope: 'account' | 'opend'; refreshOnly?: boolean; firstPageOnly?: boolean }>> = {
   2005: { limit: 10, windowMs: 30_000, scope: 'opend' },
   2202: { limit: 15, windowMs: 30_000, minGapMs: 20, scope: 'account' },
