@@ -156,7 +156,8 @@ function parseCron(body: string, expression: string): ParsedScheduleExpression {
     throw new ScheduleExpressionError(`${expression}: cron(…) takes 6 fields (minutes hours day-of-month month day-of-week year), got ${f.length}`);
   }
   const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = f as [string, string, string, string, string, string];
-  for (const [text, spec] of [[minutes, CRON_FIELDS.minutes], [hours, CRON_FIELDS.hours], [month, CRON_FIELDS.month], [year, CRON_FIELDS.year]] as const) {
+  const plain: [string, FieldSpec][] = [[minutes, CRON_FIELDS.minutes], [hours, CRON_FIELDS.hours], [month, CRON_FIELDS.month], [year, CRON_FIELDS.year]];
+  for (const [text, spec] of plain) {
     if (/[^0-9A-Za-z,\-*/]/.test(text) || /[A-Za-z]/.test(spec.names ? text.replace(/[A-Za-z]{3}/g, '') : text)) {
       throw new ScheduleExpressionError(`${expression}: ${spec.name} "${text}" may hold ${allowedValues(spec)} with , - * / only`);
     }
