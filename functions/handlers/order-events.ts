@@ -24,7 +24,9 @@ async function consume(event: EventBridgeEvent<string, unknown>): Promise<{ outc
       writeMetric(rejectedEventMetric(event['detail-type'], reason, event.id));
     },
   });
-  rt.log.info('bus event applied', { detailType: event['detail-type'], id: event.id, outcome });
+  const d = (typeof event.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<string, unknown>;
+  const ids = Object.fromEntries(['accId', 'orderId', 'clientOrderId', 'fillId'].filter((k) => typeof d[k] === 'string').map((k) => [k, d[k]]));
+  rt.log.info('bus event applied', { detailType: event['detail-type'], id: event.id, outcome, ...ids });
   return { outcome };
 }
 

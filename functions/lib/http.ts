@@ -121,7 +121,7 @@ export function httpHandler(routes: Record<string, Route>) {
       else log.warn('request rejected', { status: api.statusCode, code: api.code, message: api.message, cause: err instanceof ApiError ? undefined : (err as Error)?.message });
       result = { status: api.statusCode, headers: api.headers, body: { error: { code: api.code, message: api.message, details: api.details ?? {} } } };
     }
-    log.info('request', { status: result.status, ms: Date.now() - started });
+    log.info('request', { status: result.status, ms: Date.now() - started, accId: path['accId'], orderId: path['orderId'] });
     if (isAudited(event.routeKey)) writeAudit({ requestId, routeKey: event.routeKey, caller, path, headers, body, result });
     return respond(result);
   };
