@@ -7,34 +7,16 @@ import { createPacketCipher, PacketEncAlgo, RsaKey, type PacketCipher } from './
 import { DisconnectedError, OpenDError, RequestTimeoutError } from './errors.js';
 import { encodeFrame, FrameDecoder, type Frame, type FrameHeader } from './frame.js';
 import * as InitConnect from './generated/InitConnect.js';
+import { backoffDelay, type ReconnectPolicy } from './backoff.js';
+import { silentLogger, type Logger } from './log.js';
+import { PushQueue } from './push-queue.js';
 import {
   isKnownProtoId, isPushProtoId, protocolName, requestCodec, responseCodec, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
   type C2SInput, type PushProtoId, type RequestProtoId, type S2COf,
 } from './registry.js';
 
-export interface ReconnectPolicy {
-  /** First delay after a drop (default 500 ms). */
-  initialDelayMs?: number;
-  /** Upper bound of the delay (default 30 s). */
-  maxDelayMs?: number;
-  /** Growth per failed attempt (default 2). */
-  factor?: number;
-  /** Fraction of the delay that is randomised, 0..1 (default 0.3). */
-  jitter?: number;
-  /** Give up after this many consecutive failed attempts (default: never). */
-  maxAttempts?: number;
-  /** Keep retrying when the very first connection fails (default false: open() rejects). */
-  retryInitialConnect?: boolean;
-}
-
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export type { ReconnectPolicy } from './backoff.js';
+export type { Logger } from './log.js';
 
 export interface OpenDClientOptions {
   host: string;
@@ -112,7 +94,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectAttempt = 0;
   private hooks: ReconnectHook[] = [];
-  private iterators = new Set<PushQueue>();
+  private iterators = new Set<PushQueue<PushEvent>>();
   private _state: ClientState = 'idle';
   private _info: ConnectionInfo | null = null;
   private lastReceiveAt = 0;
@@ -211,13 +193,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
   }
 
   private backoffDelay(attempt: number): number {
-    const p = this.options.reconnect || {};
-    const initial = p.initialDelayMs ?? 500;
-    const max = p.maxDelayMs ?? 30_000;
-    const factor = p.factor ?? 2;
-    const jitter = Math.min(1, Math.max(0, p.jitter ?? 0.3));
-    const base = Math.min(max, initial * factor ** Math.max(0, attempt - 1));
-    return Math.round(base * (1 - jitter * Math.random()));
+    return backoffDelay(this.options.reconnect || {}, attempt);
   }
 
   private scheduleReconnect(delay: number): void {
@@ -487,50 +463,9 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
    * Events are buffered while the consumer is busy; `maxBuffered` bounds that buffer (oldest dropped, counted).
    */
   pushes<Id extends PushProtoId>(filter?: Id[], opts: { maxBuffered?: number } = {}): AsyncIterableIterator<PushEvent<Id>> & { dropped: number } {
-    const q = new PushQueue(filter ? new Set<number>(filter) : null, opts.maxBuffered ?? Infinity, () => this.iterators.delete(q));
+    const q = new PushQueue<PushEvent>(filter ? new Set<number>(filter) : null, opts.maxBuffered ?? Infinity, () => this.iterators.delete(q));
     if (this._state === 'closed') q.end();
     else this.iterators.add(q);
     return q as unknown as AsyncIterableIterator<PushEvent<Id>> & { dropped: number };
-  }
-}
-
-class PushQueue implements AsyncIterableIterator<PushEvent> {
-  private buf: PushEvent[] = [];
-  private waiters: ((r: IteratorResult<PushEvent>) => void)[] = [];
-  private done = false;
-  dropped = 0;
-  constructor(
-    private readonly filter: Set<number> | null,
-    private readonly max: number,
-    private readonly onReturn: () => void,
-  ) {}
-  offer(ev: PushEvent): void {
-    if (this.done || (this.filter && !this.filter.has(ev.protoId))) return;
-    const w = this.waiters.shift();
-    if (w) return w({ value: ev, done: false });
-    this.buf.push(ev);
-    if (this.buf.length > this.max) {
-      this.buf.shift();
-      this.dropped++;
-    }
-  }
-  end(): void {
-    this.done = true;
-    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
-  }
-  next(): Promise<IteratorResult<PushEvent>> {
-    const v = this.buf.shift();
-    if (v) return Promise.resolve({ value: v, done: false });
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((r) => this.waiters.push(r));
-  }
-  return(): Promise<IteratorResult<PushEvent>> {
-    this.end();
-    this.buf = [];
-    this.onReturn();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 }

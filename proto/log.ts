@@ -1,5 +1,12 @@
 // Structured JSON logs, one line per event. Fields named like secrets are redacted before writing.
-import type { Logger } from './client.js';
+
+/** What OpenDClient, the relay and the functions log through: one call per event, fields as structured data. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
 
 const SECRET_FIELD = /(passw|pwd|secret|token|private.?key|aes.?key|api.?key|verification.?code|authorization|credential)/i;
 
@@ -30,4 +37,5 @@ export function createLogger(component: string, opts: { level?: LogLevel; write?
   };
 }
 
+/** Drops everything: the default of OpenDClient, and what tests pass when logs are noise. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -78,42 +78,63 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     });
   };
 
-  const pushCached = (conn: SimConnection, it: SubItem) => {
-    if (conn.closed) return;
-    const sec = market.security(it.key)!;
-    const security = { market: Qot_Common.QotMarket[marketName(sec.market)], code: sec.code };
-    switch (it.subType) {
+  // One builder for every quote push. The first push after a subscription reads the engine's cached state
+  // (fromEngine); a live push carries what one trade changed (fromUpdate). Both build the same messages.
+  const fromEngine = (key: string): QuoteData => {
+    const sec = market.security(key)!;
+    return {
+      key,
+      security: { market: Qot_Common.QotMarket[marketName(sec.market)], code: sec.code },
+      name: sec.name,
+      isHk: sec.market === 'HK',
+      basic: () => market.basicQot(key),
+      book: () => market.orderBook(key, 10),
+      lastTickers: () => market.tickers(key, 1) ?? [],
+      lastRt: () => market.timeShare(key)?.slice(-1) ?? [],
+      lastKLines: (klType) => market.klines(key, klType, 1) ?? [],
+    };
+  };
+
+  const pushQuote = (conn: SimConnection, d: QuoteData, subType: number) => {
+    const { security, name } = d;
+    switch (subType) {
       case ST.BASIC: {
-        const b = market.basicQot(it.key);
+        const b = d.basic();
         if (b) sim.push(conn, 3005, { basicQotList: [b] });
         return;
       }
       case ST.ORDER_BOOK: {
-        const ob = market.orderBook(it.key, 10);
-        if (ob) sim.push(conn, 3013, { security, name: sec.name, orderBookAskList: ob.asks, orderBookBidList: ob.bids });
+        const ob = d.book();
+        if (ob) sim.push(conn, 3013, { security, name, orderBookAskList: ob.asks, orderBookBidList: ob.bids });
         return;
       }
       case ST.TICKER: {
-        const t = market.tickers(it.key, 1);
-        if (t && t.length) sim.push(conn, 3011, { security, name: sec.name, tickerList: t });
+        const t = d.lastTickers();
+        if (t.length) sim.push(conn, 3011, { security, name, tickerList: t });
         return;
       }
       case ST.RT: {
-        const rt = market.timeShare(it.key);
-        if (rt && rt.length) sim.push(conn, 3009, { security, name: sec.name, rtList: rt.slice(-1) });
+        const rt = d.lastRt();
+        if (rt.length) sim.push(conn, 3009, { security, name, rtList: rt });
         return;
       }
       case ST.BROKER:
-        if (sec.market === 'HK') sim.push(conn, 3015, { security, name: sec.name, ...brokers(it.key) });
+        // Broker queues exist for HK securities only (Futu: Qot_UpdateBroker is HK market data).
+        if (d.isHk) sim.push(conn, 3015, { security, name, ...brokers(d.key) });
         return;
       default: {
-        const kl = KLTYPE_OF_SUBTYPE.get(it.subType);
+        const kl = KLTYPE_OF_SUBTYPE.get(subType);
         if (kl === undefined) return;
-        const bars = market.klines(it.key, kl, 1);
-        const rehab = conn.pushReg.get(`${it.key}#${it.subType}`)?.rehabTypes[0] ?? Qot_Common.RehabType.FORWARD;
-        if (bars && bars.length) sim.push(conn, 3007, { rehabType: rehab, klType: kl, security, name: sec.name, klList: bars });
+        const bars = d.lastKLines(kl);
+        const rehab = conn.pushReg.get(`${d.key}#${subType}`)?.rehabTypes[0] ?? Qot_Common.RehabType.FORWARD;
+        if (bars.length) sim.push(conn, 3007, { rehabType: rehab, klType: kl, security, name, klList: bars });
       }
     }
+  };
+
+  const pushCached = (conn: SimConnection, it: SubItem) => {
+    if (conn.closed) return;
+    pushQuote(conn, fromEngine(it.key), it.subType);
   };
 
   const brokers = (key: string) => {
@@ -335,27 +356,58 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
   sim.onConnectionClosed((conn) => subs.connectionClosed(conn.id));
 
   market.onUpdate((u: MarketUpdate) => {
+    let d: ReturnType<typeof fromUpdate> | undefined;
     for (const conn of sim.connections.values()) {
       if (!conn.initialized || conn.pushReg.size === 0) continue;
-      pushUpdate(conn, u);
+      d ??= fromUpdate(u);
+      pushUpdate(conn, d);
     }
   });
 
-  const pushUpdate = (conn: SimConnection, u: MarketUpdate) => {
-    const reg = (st: number) => conn.pushReg.get(`${u.key}#${st}`);
-    const name = u.basic.name;
-    if (reg(ST.BASIC)) sim.push(conn, 3005, { basicQotList: [u.basic] });
-    if (reg(ST.TICKER)) sim.push(conn, 3011, { security: u.security, name, tickerList: [u.trade] });
-    if (reg(ST.ORDER_BOOK)) sim.push(conn, 3013, { security: u.security, name, orderBookAskList: u.book.asks, orderBookBidList: u.book.bids });
-    if (u.rt && reg(ST.RT)) sim.push(conn, 3009, { security: u.security, name, rtList: [u.rt] });
-    if (reg(ST.BROKER) && u.security.market === Qot_Common.QotMarket.HK_SECURITY) sim.push(conn, 3015, { security: u.security, name, ...brokers(u.key) });
-    for (const [kl, bar] of u.klines) {
-      const r = reg(SUBTYPE_OF_KLTYPE.get(kl)!);
-      if (r) sim.push(conn, 3007, { rehabType: r.rehabTypes[0] ?? Qot_Common.RehabType.FORWARD, klType: kl, security: u.security, name, klList: [bar] });
+  /** Live pushes of one trade, in a fixed order: basic, ticker, order book, time-share, broker, then K-lines. */
+  const pushUpdate = (conn: SimConnection, d: ReturnType<typeof fromUpdate>) => {
+    const registered = (st: number) => conn.pushReg.has(`${d.key}#${st}`);
+    for (const st of LIVE_PUSH_ORDER) if (registered(st)) pushQuote(conn, d, st);
+    for (const kl of d.klTypes) {
+      const st = SUBTYPE_OF_KLTYPE.get(kl)!;
+      if (registered(st)) pushQuote(conn, d, st);
     }
   };
 
   return { subscriptions: subs, historyQuotaUsed: () => historyPulls.size };
+}
+
+/** The latest quote data of one security, read lazily, whether from the engine or from one trade's update. */
+interface QuoteData {
+  key: string;
+  security: Qot_Common.Security;
+  name: string | undefined;
+  isHk: boolean;
+  basic(): Qot_Common.BasicQot | undefined;
+  book(): { asks: Qot_Common.OrderBook[]; bids: Qot_Common.OrderBook[] } | undefined;
+  lastTickers(): Qot_Common.Ticker[];
+  lastRt(): Qot_Common.TimeShare[];
+  lastKLines(klType: number): Qot_Common.KLine[];
+}
+
+const LIVE_PUSH_ORDER = [ST.BASIC, ST.TICKER, ST.ORDER_BOOK, ST.RT, ST.BROKER];
+
+function fromUpdate(u: MarketUpdate): QuoteData & { klTypes: readonly number[] } {
+  return {
+    key: u.key,
+    security: u.security,
+    name: u.basic.name,
+    isHk: u.security.market === Qot_Common.QotMarket.HK_SECURITY,
+    basic: () => u.basic,
+    book: () => u.book,
+    lastTickers: () => [u.trade],
+    lastRt: () => (u.rt ? [u.rt] : []),
+    lastKLines: (klType) => {
+      const bar = u.klines.get(klType);
+      return bar ? [bar] : [];
+    },
+    klTypes: [...u.klines.keys()],
+  };
 }
 
 function marketName(m: string): 'HK_SECURITY' | 'US_SECURITY' | 'CNSH_SECURITY' | 'CNSZ_SECURITY' {
