@@ -57,6 +57,8 @@ export const handler = httpHandler({
     }
     await limit('Snapshot', 'snapshot requests');
     const s = await runtime().openD.get();
+    // Any call of a warm function gives back subscriptions whose minute is up.
+    await subscriptionsByClient.get(s.client)?.giveBack();
     const quotes = await s.quotes.snapshot(refs.map((r) => r.key));
     return { status: 200, body: { quotes } };
   },

@@ -27,9 +27,12 @@ export interface CheckpointData {
   writtenAt: string;
 }
 
-/** OpenD keeps its state (device whitelist, login) under ~/.com.futunn.FutuOpenD: the volume that survives. */
-export function defaultCheckpointPath(home = process.env['HOME'] ?? homedir()): string {
-  return join(home, '.com.futunn.FutuOpenD', 'opend-cloud-relay-checkpoint.json');
+/**
+ * OpenD keeps its state (device whitelist, login) under ~/.com.futunn.FutuOpenD (moomoo's OpenD: ~/.com.moomoo.OpenD):
+ * the volume that survives a restart (EFS in AWS).
+ */
+export function defaultCheckpointPath(home = process.env['HOME'] ?? homedir(), brand = process.env['OPEND_BRAND']): string {
+  return join(home, brand === 'moomoo' ? '.com.moomoo.OpenD' : '.com.futunn.FutuOpenD', 'opend-cloud-relay-checkpoint.json');
 }
 
 export type LoadResult = { kind: 'absent' } | { kind: 'loaded'; data: CheckpointData } | { kind: 'unreadable'; error: string };

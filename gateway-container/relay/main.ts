@@ -3,7 +3,8 @@
 //   OPEND_TRADE_PASSWORD_MD5_FILE (optional), RELAY_SUBSCRIPTIONS (JSON: [{"codes":["HK.00700"],"types":["BASIC"]}])
 //   EVENT_BUS_NAME (default "default"), EVENT_SOURCE ("opend"), RELAY_HTTP_PORT (8080), RELAY_EMF_INTERVAL_MS (60000, 0 = off)
 //   RELAY_CHECKPOINT_FILE (durable checkpoint of what the bus accepted; default
-//     $HOME/.com.futunn.FutuOpenD/opend-cloud-relay-checkpoint.json, i.e. on OpenD's state volume; "off" disables)
+//     $HOME/.com.futunn.FutuOpenD/opend-cloud-relay-checkpoint.json, with OPEND_BRAND=moomoo under
+//     $HOME/.com.moomoo.OpenD, i.e. on OpenD's state volume; "off" disables)
 //   RELAY_CHECKPOINT_INTERVAL_MS (1000): the checkpoint is rewritten at most this often
 //   RELAY_UNLOCK_MAX_ATTEMPTS (3): rejected trade unlocks before the relay gives up (Gateway Notice UNLOCK_FAILED)
 //   RELAY_UNLOCK_BACKOFF_MS (5000): first delay between unlock attempts, doubling

@@ -58,7 +58,8 @@ describe('relay checkpoint file', () => {
   });
 
   it('lives on OpenD\'s state folder by default', () => {
-    expect(defaultCheckpointPath('/home/opend')).toBe('/home/opend/.com.futunn.FutuOpenD/opend-cloud-relay-checkpoint.json');
+    expect(defaultCheckpointPath('/home/opend', undefined)).toBe('/home/opend/.com.futunn.FutuOpenD/opend-cloud-relay-checkpoint.json');
+    expect(defaultCheckpointPath('/home/opend', 'moomoo')).toBe('/home/opend/.com.moomoo.OpenD/opend-cloud-relay-checkpoint.json');
   });
 });
 
