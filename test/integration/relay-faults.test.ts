@@ -2,7 +2,7 @@
 // quota, a restart or an outage across the trading-day boundary, and a bus that fails entries (which used to
 // reorder an order's events). Real simulator over TCP, real relay, the local PutEvents endpoint.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -246,6 +246,35 @@ describe('relay durability', () => {
     expect(updatesOf(bus, b.orderID).at(-1)!.status).toBe('SUBMITTED');
     const aStates = updatesOf(bus, a.orderID).map((d) => d.status);
     expect(new Set(aStates).size).toBe(aStates.length);
+  });
+
+  it('with an unreadable checkpoint, reads a week of history instead and still publishes the overnight expiry', async () => {
+    const sim = await startSim();
+    const bus = await startBus();
+    const checkpointFile = tempCheckpoint();
+    const relay1 = newRelay(sim, bus, { checkpointFile, checkpointIntervalMs: 20 });
+    await relay1.start();
+    await until(() => relay1.health().ready, 10_000, 'ready');
+    const o = limitBuy(sim, SIM_HK, '00700', 3, 100, 'oc:torn');
+    sim.advance(1000);
+    await until(() => updatesOf(bus, o.orderID).some((d) => d.status === 'SUBMITTED'), 10_000, 'submitted');
+    await relay1.stop();
+    writeFileSync(checkpointFile, '{"version":1,"accounts":{"2817'); // torn by something other than the relay
+    sim.advance(DAY_MS + 3_600_000);
+
+    const relay2 = newRelay(sim, bus, { checkpointFile, checkpointIntervalMs: 20 });
+    await relay2.start();
+    await until(() => relay2.health().ready, 10_000, 'ready with the unreadable checkpoint');
+    await until(() => updatesOf(bus, o.orderID).at(-1)?.status === 'CANCELLED_ALL', 10_000, 'the expiry is published');
+    expect(relay2.metrics.historyReconciles).toBe(1);
+    // The relay writes a good checkpoint over the torn one.
+    await until(() => {
+      try {
+        return JSON.parse(readFileSync(checkpointFile, 'utf8')).version === 1;
+      } catch {
+        return false;
+      }
+    }, 10_000, 'a readable checkpoint again');
   });
 
   it('after an outage spanning the day boundary while running, publishes the expiry it missed', async () => {
