@@ -3,14 +3,14 @@
 import { enumName } from '../../proto/enums.js';
 import * as Common from '../../proto/generated/Common.js';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
-import { invalid, rateLimited } from '../lib/api-error.js';
+import { invalid, publicErrorMessage, rateLimited } from '../lib/api-error.js';
 import { httpHandler } from '../lib/http.js';
 import { runtime } from '../lib/runtime.js';
 
 const VERIFY_LIMIT = { limit: 10, windowMs: 60_000 };
 
 export const handler = httpHandler({
-  'GET /v1/gateway': async () => {
+  'GET /v1/gateway': async (req) => {
     const rt = runtime();
     const [relay, challenge] = await Promise.all([rt.gatewayState.get('relay'), rt.gatewayState.get('loginChallenge')]);
     let openD: Record<string, unknown>;
@@ -28,7 +28,9 @@ export const handler = httpHandler({
         serverTime: new Date(Number(gs.time) * 1000).toISOString(),
       };
     } catch (err) {
-      openD = { reachable: false, error: (err as Error).message };
+      // No internal address in the reply outside the local stack; the log keeps it.
+      req.log.warn('OpenD not reachable for GET /v1/gateway', { error: (err as Error).message });
+      openD = { reachable: false, error: publicErrorMessage(err) };
     }
     const ready = openD['reachable'] === true && openD['programStatus'] === 'READY' && openD['qotLogined'] === true && openD['trdLogined'] === true;
     return { status: 200, body: { ready, openD, relay: relay?.value ?? null, relayUpdatedAt: relay?.updatedAt, loginChallenge: ready ? null : (challenge?.value ?? null) } };

@@ -54,6 +54,11 @@ function detailedErrors(): boolean {
   return process.env['AWS_LAMBDA_FUNCTION_NAME'] === undefined;
 }
 
+/** An error's text for a reply: itself on the local stack, a generic sentence in Lambda (log the real one). */
+export function publicErrorMessage(err: unknown): string {
+  return detailedErrors() ? String((err as Error)?.message ?? err) : 'not reachable; the reason is in the function log under this request ID';
+}
+
 /** Maps errors from the protocol layer to API errors; anything unknown becomes a 500 without internals. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;

@@ -256,6 +256,38 @@ describe('risk limits', () => {
   });
 });
 
+describe('error replies in Lambda', () => {
+  it('name no internal address when OpenD is unreachable, while the local stack keeps the details', async () => {
+    // A port nobody listens on: the closed port of a server that was just shut down.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await h.restartRuntime({ OPEND_PORT: String(deadPort) });
+    try {
+      const local = await h.http('GET', '/v1/quotes?codes=HK.00700', { headers: as(READER) });
+      expect(local.status, local.text).toBe(503);
+      expect(local.body.error.message).toContain(`127.0.0.1:${deadPort}`);
+
+      process.env['AWS_LAMBDA_FUNCTION_NAME'] = 'OpenDCloud-quotes';
+      const quotes = await h.http('GET', '/v1/quotes?codes=HK.00700', { headers: as(READER) });
+      expect(quotes.status, quotes.text).toBe(503);
+      expect(quotes.body.error.code).toBe('GATEWAY_NOT_READY');
+      const gateway = await h.http('GET', '/v1/gateway', { headers: as(READER) });
+      expect(gateway.status, gateway.text).toBe(200);
+      expect(gateway.body.openD.reachable).toBe(false);
+      for (const r of [quotes, gateway]) {
+        expect(r.text).not.toContain(String(deadPort));
+        expect(r.text).not.toContain('127.0.0.1');
+      }
+    } finally {
+      delete process.env['AWS_LAMBDA_FUNCTION_NAME'];
+      await h.restartRuntime({ OPEND_PORT: String(h.sim.port) });
+    }
+  });
+});
+
 describe('audit log', () => {
   it('writes one line per place, modify, cancel and verification, with caller, account, IDs and outcome', async () => {
     await h.restartRuntime(limitsEnv());
