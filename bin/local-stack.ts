@@ -1,8 +1,5 @@
 // `npm start`: the whole opend-cloud stack on this machine, on the OpenD simulator.
-//   --fresh            start from empty data (default: keep .local-data/ between runs)
-//   --data-dir <dir>   where DynamoDB's data and the generated RSA key live (default .local-data)
-// Ports: LOCAL_API_PORT (3000), LOCAL_OPEND_PORT (11111), LOCAL_DYNAMODB_PORT (8000),
-//        LOCAL_EVENTBRIDGE_PORT (4010), LOCAL_RELAY_HEALTH_PORT (8080).
+// Arguments and ports are listed in USAGE below (`npm start -- --help` prints it).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +7,49 @@ import { createLogger } from '../proto/log.js';
 import { LocalStackError, startLocalStack, type LocalStack } from './local/stack.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
-const args = process.argv.slice(2);
-const fresh = args.includes('--fresh');
-const dataDirArg = args.indexOf('--data-dir');
-const dataDir = resolve(dataDirArg >= 0 && args[dataDirArg + 1] ? args[dataDirArg + 1]! : resolve(root, '.local-data'));
-const unknown = args.filter((a, i) => a !== '--fresh' && a !== '--data-dir' && !(dataDirArg >= 0 && i === dataDirArg + 1));
 const say = (line = '') => process.stdout.write(line + '\n');
 
+const USAGE = `Usage: npm start [-- [--fresh] [--data-dir <dir>]]
+
+Runs the whole opend-cloud stack on this machine: the OpenD simulator, DynamoDB Local (needs Java 17), a local
+EventBridge, the relay, the Lambda handlers behind a local HTTP API, and the local scheduler.
+
+  --fresh            start from empty data (delete the data folder first)
+  --data-dir <dir>   where DynamoDB's data and the generated RSA key live (default: .local-data)
+  -h, --help         print this and exit
+
+Ports (environment variables):
+  LOCAL_API_PORT (3000)  LOCAL_OPEND_PORT (11111)  LOCAL_DYNAMODB_PORT (8000)
+  LOCAL_EVENTBRIDGE_PORT (4010)  LOCAL_RELAY_HEALTH_PORT (8080)
+LOG_LEVEL=info shows every request (default: warn).`;
+
+/** The command line, or a sentence saying what is wrong with it. */
+function parseArgs(argv: readonly string[]): { help: boolean; fresh: boolean; dataDir?: string } | { error: string } {
+  const out: { help: boolean; fresh: boolean; dataDir?: string } = { help: false, fresh: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') out.help = true;
+    else if (a === '--fresh') out.fresh = true;
+    else if (a === '--data-dir' || a.startsWith('--data-dir=')) {
+      const value = a === '--data-dir' ? argv[++i] : a.slice('--data-dir='.length);
+      if (!value || value.startsWith('-')) return { error: '--data-dir needs a folder, as in --data-dir .local-data' };
+      out.dataDir = value;
+    } else return { error: `unknown argument "${a}"; the arguments are --fresh, --data-dir <dir> and --help` };
+  }
+  return out;
+}
+
+const parsed = parseArgs(process.argv.slice(2));
+if ('error' in parsed) {
+  process.stderr.write(`\nopend-cloud: ${parsed.error}\n\n${USAGE}\n`);
+  process.exit(1);
+}
+if (parsed.help) {
+  say(USAGE);
+  process.exit(0);
+}
+const fresh = parsed.fresh;
+const dataDir = resolve(parsed.dataDir ?? resolve(root, '.local-data'));
 // Quiet by default: the banner and the live line are the interface; LOG_LEVEL=info shows every request.
 process.env['LOG_LEVEL'] ??= 'warn';
 // Development runs on Node 20 by design (docs/architecture.md); Lambda runs Node 22.
@@ -35,7 +68,6 @@ function port(name: string, dflt: number): number {
 }
 
 async function main(): Promise<void> {
-  if (unknown.length) fail(`unknown argument ${unknown[0]}; use --fresh and/or --data-dir <dir>`);
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error || java.status !== 0) {
     fail('Java was not found, and DynamoDB Local needs it. Install Java 17 (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless) and run npm start again.');
@@ -51,7 +83,12 @@ async function main(): Promise<void> {
   say(`opend-cloud: starting the local stack (data in ${dataDir}${fresh ? ', fresh' : ''}) …`);
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ root, dataDir, fresh, ports, log });
+    // One line per part as it starts, with the time since the start: the first run (DynamoDB Local's JVM, the
+    // handlers' imports) takes a while on a small machine, and a user should see where it is.
+    const t0 = Date.now();
+    const progress = (part: string) => say(`  [${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${part}`);
+    stack = await startLocalStack({ root, dataDir, fresh, ports, log, progress });
+    progress('all parts started');
   } catch (err) {
     if (err instanceof LocalStackError || (err as Error).name === 'DynamoDbLocalStartError') fail((err as Error).message);
     fail(`could not start: ${(err as Error).message}`);

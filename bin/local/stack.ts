@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   ports: { api: number; openD: number; dynamodb: number; eventBridge: number; relayHealth: number };
   host?: string;
   log: Logger;
+  /** Told the name of each part as it starts (`npm start` prints a line per part). */
+  progress?: (part: string) => void;
   /** Securities the relay subscribes to when the config has none. */
   defaultSubscriptions?: { codes: string[]; types: string[] }[];
 }
@@ -90,8 +92,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     for (const s of stoppers.splice(0).reverse()) await s().catch((err: Error) => log.warn('stop step failed', { error: err.message }));
   };
   try {
+    o.progress?.(`DynamoDB Local on port ${o.ports.dynamodb} (Java)`);
     const ddb: DynamoDbLocal = await startDynamoDbLocal({ port: o.ports.dynamodb, dbPath: join(o.dataDir, 'dynamodb') });
     stoppers.push(() => ddb.stop());
+    o.progress?.(`local EventBridge on port ${o.ports.eventBridge}`);
     const bus = await startLocalEventBridge({ port: o.ports.eventBridge, host, maxStoredEvents: 5_000 });
     stoppers.push(() => bus.close());
 
@@ -107,12 +111,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       OPEND_PORT: String(o.ports.openD),
       OPEND_RSA_KEY_FILE: keyFile,
     });
+    o.progress?.('DynamoDB tables');
     await createTables(new DynamoDBClient({}), 'local');
 
+    o.progress?.(`OpenD simulator on port ${o.ports.openD}`);
     const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: keyPem, logger: log });
     stoppers.push(() => sim.close());
 
     // Handlers, loaded exactly as Lambda would load the entry files.
+    o.progress?.('Lambda handlers');
     const modules = new Map<FunctionId, { handler: (...a: unknown[]) => Promise<unknown> }>();
     for (const [id, def] of Object.entries(FUNCTIONS) as [FunctionId, (typeof FUNCTIONS)[FunctionId]][]) {
       modules.set(id, (await import(pathToFileURL(join(o.root, def.entry)).href)) as { handler: (...a: unknown[]) => Promise<unknown> });
@@ -148,6 +155,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
 
     const subscriptions = (config.subscriptions.length ? config.subscriptions : o.defaultSubscriptions ?? [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }]) as { codes: string[]; types: never[] }[];
+    o.progress?.(`relay (health on port ${o.ports.relayHealth})`);
     const relay = new Relay({
       openD: { host, port: o.ports.openD, rsaPrivateKey: keyPem, clientId: 'local-relay' },
       subscriptions,
@@ -161,6 +169,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     stoppers.push(() => new Promise<void>((r) => health.close(() => r())));
     await relay.start();
 
+    o.progress?.(`HTTP API on port ${o.ports.api}`);
     const routes = routeList().map((r) => compileRoute(r.routeKey));
     const handlers: Record<string, LambdaHttpHandler> = {};
     for (const r of routeList()) handlers[r.routeKey] = modules.get(r.function)!.handler as LambdaHttpHandler;
@@ -206,6 +215,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         }),
     );
 
+    o.progress?.('scheduler');
     const scheduler = startScheduler(
       Object.entries(configuredSchedules(config)).map(([name, s]) => ({
         name,
