@@ -55,12 +55,16 @@ export class SimConnection {
   private windowStart = 0;
   private windowBytes = 0;
 
+  /** The peer's address:port, read once when the connection is accepted (not on the InitConnect path). */
+  readonly remote: string;
+
   constructor(
     readonly id: bigint,
     readonly socket: Socket,
     readonly limits: ConnectionLimits,
     init: InitDecryptHooks,
   ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.lastKeepAliveAt = Date.now();
     this.decoder = new FrameDecoder({
       maxBodyBytes: limits.preInitMaxBodyBytes,
@@ -69,9 +73,6 @@ export class SimConnection {
     });
   }
 
-  get remote(): string {
-    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
-  }
 
   /** InitConnect succeeded: requests up to the full body limit are accepted from now on. */
   markInitialized(): void {
@@ -114,4 +115,5 @@ export class SimConnection {
     this.closeReason = reason;
     this.socket.destroy();
   }
+
 }

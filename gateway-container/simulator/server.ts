@@ -89,6 +89,8 @@ export const SIM_PRE_INIT_MAX_BODY_BYTES = 4 * 1024;
 export const SIM_BYTE_BUDGET = 16 * 1024 * 1024;
 export const SIM_BYTE_BUDGET_WINDOW_MS = 10_000;
 
+const EMPTY = Buffer.alloc(0);
+
 /** Stands in for a request body when an InitConnect is rejected, so that the rejection does the same decoding work. */
 const DECOY_INIT_BODY = Buffer.from(
   InitConnect.Request.encode({ c2s: { clientVer: 300, clientID: 'decoy-client-0000', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } }).finish(),
@@ -311,6 +313,8 @@ export class OpenDSimulator {
       remote: conn.remote,
       serialNo: f.serialNo,
     });
+    // A write of nothing passes the reply's way through the socket (the same stream work) and sends no byte.
+    conn.socket.write(EMPTY);
     conn.close('InitConnect did not decrypt with the configured RSA key');
   }
 
