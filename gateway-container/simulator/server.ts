@@ -1,6 +1,9 @@
 // OpenDSimulator: a wire-compatible stand-in for Futu's OpenD gateway over real TCP.
 // Connection rules follow OpenD's: InitConnect first (RSA-encrypted when a key is configured, then AES per
 // packet), KeepAlive or be dropped after 30 s, at most 128 connections, Notify only to connections that asked.
+// Futu's "Protocol Introduction" (openapi.futunn.com/futu-api-doc/en/ftapi/protocol.html): the header's SHA-1
+// covers the body after decryption, and InitConnect is the one packet encrypted with RSA; "Command Line
+// OpenD" (…/en/opend/opend-cmd.html): with a non-local listen address, trading needs the private key.
 // Hardening beyond OpenD's documented behaviour: small bodies until InitConnect succeeds, a byte budget per
 // connection, plaintext InitConnect refused while a key is configured (unless allowed), and RSA decryption
 // with implicit rejection (see rejectInitConnect).
