@@ -5,7 +5,8 @@
  * metric filter or Logs Insights query (`filter ispresent(audit)`) finds them all.
  *
  * Invariant: no secrets in it — the verification code and request bodies are never copied, only identifiers.
- * Only LOG_LEVEL=silent (the tests) turns it off; the other log levels do not.
+ * In Lambda only LOG_LEVEL=silent (the tests) turns it off, the other log levels do not; locally it follows
+ * LOG_LEVEL like an info line.
  */
 import type { HttpResult } from './http.js';
 
@@ -32,8 +33,16 @@ export interface AuditRecord {
 
 export type AuditSink = (line: string) => void;
 
+/** In Lambda only LOG_LEVEL=silent stops it; locally (npm start, the soak) it follows LOG_LEVEL like any info line. */
+function auditEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const level = env['LOG_LEVEL'];
+  if (level === 'silent') return false;
+  if (env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined) return true;
+  return level === undefined || level === 'info' || level === 'debug';
+}
+
 let sink: AuditSink = (line) => {
-  if (process.env['LOG_LEVEL'] !== 'silent') process.stdout.write(line + '\n');
+  if (auditEnabled()) process.stdout.write(line + '\n');
 };
 
 /** For tests: capture the audit lines; returns the previous sink. */
