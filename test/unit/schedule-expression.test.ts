@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScheduleExpression, scheduleExpressionProblem, ScheduleExpressionError } from '../../cdk/schedule-expression.js';
 import { SCHEDULES } from '../../cdk/definitions.js';
 import { loadConfig } from '../../cdk/config-schema.js';
-import { compileScheduleExpression, nextRunTimes } from '../../bin/local/scheduler.js';
+import { compileScheduleExpression, nextRunTimes, startScheduler } from '../../bin/local/scheduler.js';
 
 // Expressions from AWS's documentation (EventBridge "Cron expressions reference" examples, the EventBridge
 // Scheduler "Schedule types" page, and the rules those pages state), each with what AWS does with it.
@@ -137,6 +137,28 @@ describe('local scheduler next run times', () => {
       '2026-11-25T01:01:00.000Z',
       '2026-11-25T02:01:00.000Z',
     ]);
+  });
+
+  it('starts the local scheduler with at(), rate() and cron() schedules and says when each runs next', () => {
+    const lines: string[] = [];
+    const invoke = async () => ({ ok: true });
+    const handle = startScheduler(
+      [
+        { name: 'once', expression: 'at(2099-01-02T09:30:00)', timeZone: 'Asia/Hong_Kong', enabled: true, input: {}, invoke },
+        { name: 'past', expression: 'at(2020-01-02T09:30:00)', timeZone: 'UTC', enabled: true, input: {}, invoke },
+        { name: 'often', expression: 'rate(5 minutes)', timeZone: 'UTC', enabled: true, input: {}, invoke },
+        { name: 'open', expression: 'cron(30 9 ? * MON-FRI *)', timeZone: 'America/New_York', enabled: true, input: {}, invoke },
+        { name: 'off', expression: 'cron(0 10 * * ? *)', timeZone: 'UTC', enabled: false, input: {}, invoke },
+      ],
+      (m) => lines.push(m),
+    );
+    handle.stop();
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('schedule once (at(2099-01-02T09:30:00), Asia/Hong_Kong) next runs at 2099-01-02T01:30:00.000Z');
+    expect(lines[1]).toMatch(/^schedule past \(at\(2020-01-02T09:30:00\)\) has no run left/);
+    expect(lines[2]).toMatch(/^schedule often \(rate\(5 minutes\), UTC\) next runs at /);
+    expect(lines[3]).toMatch(/^schedule open \(cron\(30 9 \? \* MON-FRI \*\), America\/New_York\) next runs at \d{4}-\d\d-\d\dT1[34]:30:00\.000Z$/);
+    expect(handle.runs).toEqual([]);
   });
 
   it('refuses an unknown time zone with the schedule named', () => {
