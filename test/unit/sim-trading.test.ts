@@ -10,7 +10,7 @@ import {
   TradingEngine,
   TradingError,
 } from '../../gateway-container/simulator/trading/engine.js';
-import { decodeState, encodeState, StateFileError } from '../../gateway-container/simulator/trading/state-file.js';
+import { decodeState, encodeState, StateEncoder, StateFileError } from '../../gateway-container/simulator/trading/state-file.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import type * as Trd_ModifyOrder from '../../proto/generated/Trd_ModifyOrder.js';
 import type * as Trd_PlaceOrder from '../../proto/generated/Trd_PlaceOrder.js';
@@ -732,6 +732,33 @@ describe('state export and restore (the state file)', () => {
     const next = [engine, restored].map((e) => e.placeOrder(placeReq(REAL_HK, { price: 379 })).orderID);
     expect(next[1]).toBe(next[0]);
     for (const [h, real] of [[REAL_HK, true], [REAL_US, true], [SIM_HK, false]] as const) expect(view(restored, h, real)).toEqual(view(engine, h, real));
+  });
+
+  it('writes, with the incremental encoder, exactly the current state after every kind of change', () => {
+    const enc = new StateEncoder();
+    const check = () => expect(decodeState(enc.encode(engine.exportState()), 'memory')).toEqual(engine.exportState());
+    engine.unlock(true, DEFAULT_TRADE_PASSWORD_MD5);
+    market.setTop('HK.00700', { ask: 380, askVol: 200 });
+    const a = engine.placeOrder(placeReq(REAL_HK, { price: 380, qty: 500 })); // FILLED_PART
+    const b = engine.placeOrder(placeReq(REAL_HK, { price: 379 }));
+    const c = engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.STOP, qty: 5, auxPrice: 152 }));
+    check();
+    market.clock.ms += 1_000;
+    engine.modifyOrder(modifyReq(REAL_HK, b.orderID, ModifyOrderOp.NORMAL, { qty: 200, price: 378.8 })); // qty and price
+    check();
+    market.print('US.AAPL', 152, 0, { ask: 160, askVol: 0 }); // triggers the stop without filling it
+    check();
+    market.print('HK.00700', 380, 100, { askVol: 0 }); // another 100 of a: 300 of 500
+    check();
+    engine.modifyOrder(modifyReq(REAL_HK, b.orderID, ModifyOrderOp.CANCEL)); // status, lastErrMsg, open
+    check();
+    engine.modifyOrder(modifyReq(REAL_HK, b.orderID, ModifyOrderOp.DELETE)); // a final order changes once more
+    check();
+    market.clock.ms += 24 * 3600 * 1000;
+    engine.sweep(); // the DAY orders expire
+    check();
+    const statusOf = (id: bigint) => engine.exportState().orders.find((o) => o.orderID === id.toString())?.status;
+    expect([a, b, c].map((o) => statusOf(o.orderID))).toEqual([OrderStatus.CANCELLED_PART, OrderStatus.DELETED, OrderStatus.CANCELLED_ALL]);
   });
 
   it('keeps 64-bit IDs exact in the file, as decimal strings', () => {

@@ -31,9 +31,41 @@ interface Header {
 }
 
 export function encodeState(state: TradingStateData): string {
-  const body = JSON.stringify(state);
+  return withHeader(JSON.stringify(state));
+}
+
+function withHeader(body: string): string {
   const header: Header = { format: STATE_FORMAT, version: STATE_VERSION, bytes: Buffer.byteLength(body), sha256: sha256(body) };
   return `${JSON.stringify(header)}\n${body}\n`;
+}
+
+/**
+ * encodeState for a file rewritten on every event: each order's JSON is kept and reused while none of the
+ * fields the engine changes after placement has changed (fills never change), so a save costs one pass over
+ * cached strings instead of serializing every order ever placed again. The result parses to the same state.
+ */
+export class StateEncoder {
+  private readonly orders = new Map<string, { key: string; json: string }>();
+  private readonly fills = new Map<string, string>();
+
+  encode(state: TradingStateData): string {
+    const orders = state.orders.map((o) => {
+      // Every field the engine assigns after placement (see engine.ts / snapshot.ts), the free text last.
+      const key = [o.status, o.qty, o.price, o.auxPrice, o.reservePrice, o.triggered, o.updateMs, o.fillQty, o.fillValue, o.open, o.lastErrMsg].join('\u0000');
+      const hit = this.orders.get(o.orderID);
+      if (hit?.key === key) return hit.json;
+      const json = JSON.stringify(o);
+      this.orders.set(o.orderID, { key, json });
+      return json;
+    });
+    const fills = state.fills.map((f) => {
+      let json = this.fills.get(f.fillID);
+      if (json === undefined) this.fills.set(f.fillID, (json = JSON.stringify(f)));
+      return json;
+    });
+    const head = JSON.stringify({ clockMs: state.clockMs, lastId: state.lastId, accounts: state.accounts });
+    return withHeader(`${head.slice(0, -1)},"orders":[${orders.join(',')}],"fills":[${fills.join(',')}]}`);
+  }
 }
 
 /** Parses and checks a state file's text; `path` only names the file in errors. */
@@ -81,10 +113,10 @@ export function readStateFile(path: string): TradingStateData | undefined {
 }
 
 /** Writes the whole state atomically: a temporary file in the same folder, renamed over the old one. */
-export function writeStateFile(path: string, state: TradingStateData): void {
+export function writeStateFile(path: string, state: TradingStateData, encoder?: StateEncoder): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, encodeState(state), { mode: 0o600 });
+    writeFileSync(tmp, encoder ? encoder.encode(state) : encodeState(state), { mode: 0o600 });
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -106,7 +138,8 @@ export interface StateFileSaver {
  */
 export function attachStateFile(engine: TradingEngine, path: string, onError: (err: Error) => void): StateFileSaver {
   mkdirSync(dirname(path), { recursive: true });
-  const save = () => writeStateFile(path, engine.exportState());
+  const encoder = new StateEncoder();
+  const save = () => writeStateFile(path, engine.exportState(), encoder);
   const onEvent = () => {
     try {
       save();
