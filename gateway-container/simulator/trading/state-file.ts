@@ -11,7 +11,8 @@
 // new complete file, never a torn one. (No fsync: this protects against the process dying, which is what
 // restart tests do, not against the machine losing power.) One gap, by design: a stop / if-touched order
 // whose trigger fired without a fill yet is saved with the next event; restored before that, it waits for
-// its trigger again.
+// its trigger again. Each save rewrites the whole file, so its cost grows with the orders ever placed (about
+// 1.2 MB per 3,000 orders); StateEncoder reuses the JSON of orders that did not change.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
