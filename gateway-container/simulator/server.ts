@@ -6,14 +6,13 @@
 // OpenD" (…/en/opend/opend-cmd.html): with a non-local listen address, trading needs the private key.
 // Hardening beyond OpenD's documented behaviour: small bodies until InitConnect succeeds, a byte budget per
 // connection, plaintext InitConnect refused while a key is configured (unless allowed), and RSA decryption
-// with implicit rejection (see rejectInitConnect).
-import { timingSafeEqual } from 'node:crypto';
+// with implicit rejection (init-connect.ts).
 import { createServer, type Server, type Socket } from 'node:net';
-import { CryptoError, FrameError } from '../../proto/errors.js';
-import { createPacketCipher, PacketEncAlgo, randomKeyString, RsaKey } from '../../proto/crypto.js';
-import type { Frame, FrameHeader } from '../../proto/frame.js';
-import { encodeFrame, PROTO_FMT_PROTOBUF, sha1 } from '../../proto/frame.js';
-import { isKnownProtoId, isPushProtoId, protocolName, requestCodec, responseCodec, TRADE_WRITE_IDS, type ProtoId, type RequestProtoId } from '../../proto/registry.js';
+import { FrameError } from '../../proto/errors.js';
+import { createPacketCipher, PacketEncAlgo, RsaKey } from '../../proto/crypto.js';
+import type { Frame } from '../../proto/frame.js';
+import { PROTO_FMT_PROTOBUF } from '../../proto/frame.js';
+import { isKnownProtoId, isPushProtoId, protocolName, requestCodec, TRADE_WRITE_IDS, type ProtoId, type RequestProtoId, PROTO_ID } from '../../proto/registry.js';
 import { ProtoCodecError } from '../../proto/wire.js';
 import type { Logger } from '../../proto/client.js';
 import { silentLogger } from '../../proto/log.js';
@@ -21,7 +20,8 @@ import * as Common from '../../proto/generated/Common.js';
 import * as GetGlobalState from '../../proto/generated/GetGlobalState.js';
 import * as InitConnect from '../../proto/generated/InitConnect.js';
 import * as Notify from '../../proto/generated/Notify.js';
-import { SimConnection, type ConnectionLimits, type InitDecryptHooks } from './connection.js';
+import { SimConnection, type ConnectionLimits } from './connection.js';
+import { InitConnectStage } from './init-connect.js';
 import { FrequencyLimiter, OPEND_LIMITS } from './frequency-limits.js';
 
 /** A request the simulator refuses: becomes retType -1 (or the given retType) with this text as retMsg. */
@@ -91,13 +91,6 @@ export const SIM_MAX_BODY_BYTES = 1024 * 1024;
 export const SIM_PRE_INIT_MAX_BODY_BYTES = 4 * 1024;
 export const SIM_BYTE_BUDGET = 16 * 1024 * 1024;
 export const SIM_BYTE_BUDGET_WINDOW_MS = 10_000;
-
-const EMPTY = Buffer.alloc(0);
-
-/** Stands in for a request body when an InitConnect is rejected, so that the rejection does the same decoding work. */
-const DECOY_INIT_BODY = Buffer.from(
-  InitConnect.Request.encode({ c2s: { clientVer: 300, clientID: 'decoy-client-0000', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } }).finish(),
-);
 
 export class OpenDSimulator {
   readonly opts: Required<Omit<SimulatorCoreOptions, 'rsaPrivateKey' | 'loginChallenge' | 'now' | 'logger'>> & SimulatorCoreOptions;
@@ -224,7 +217,7 @@ export class OpenDSimulator {
       return;
     }
     this.stats.connectionsAccepted++;
-    const conn = new SimConnection(this.nextConnId++, socket, this.connectionLimits, this.initHooks);
+    const conn = new SimConnection(this.nextConnId++, socket, this.connectionLimits, this.initStage.hooks);
     this.connections.set(conn.id, conn);
     socket.on('data', (chunk: Buffer) => {
       if (conn.closed) return;
@@ -265,73 +258,8 @@ export class OpenDSimulator {
     return { maxBodyBytes: o.maxBodyBytes, preInitMaxBodyBytes: o.preInitMaxBodyBytes, byteBudget: o.byteBudget, byteBudgetWindowMs: o.byteBudgetWindowMs };
   }
 
-  private readonly initHooks: InitDecryptHooks = {
-    decrypt: (h, wire, c) => this.decryptInitConnect(h, wire, c),
-    // The RSA stage compares the digest itself (constant time) and folds the result into initRejected.
-    verifySha1: (_h, c) => !c.rsaInit && !c.initRejected,
-  };
-
-  /**
-   * The body of a frame before InitConnect succeeded. With a key, an InitConnect must be whole RSA blocks; it
-   * is decrypted with implicit rejection and its SHA-1 compared in constant time, and any failure only sets
-   * `initRejected`, which dispatch handles after the same work as a success (no padding oracle, no timing tell).
-   */
-  private decryptInitConnect(h: FrameHeader, wire: Buffer, conn: SimConnection): Buffer {
-    conn.rsaInit = false;
-    conn.initRejected = false;
-    if (h.protoId !== 1001 || !this.rsa) return wire;
-    const k = this.rsa.modulusBytes;
-    if (wire.length === 0 || wire.length % k !== 0) {
-      if (this.opts.allowPlainInitConnect) return wire;
-      throw new CryptoError(
-        `InitConnect must be RSA-encrypted with the simulator's key (its ${wire.length}-byte body is not a whole number of ${k}-byte RSA blocks); plaintext clients need --allow-plaintext`,
-      );
-    }
-    const { plain, ok } = this.rsa.decryptImplicit(wire);
-    const digestOk = timingSafeEqual(sha1(plain), h.bodySha1);
-    const accepted = ok && digestOk;
-    if (!accepted && this.opts.allowPlainInitConnect && sha1(wire).equals(h.bodySha1)) return wire; // a plaintext InitConnect, allowed
-    conn.rsaInit = accepted;
-    conn.initRejected = !accepted;
-    return plain;
-  }
-
-  /**
-   * An RSA-sized InitConnect that did not decrypt to a request under the configured key (wrong key, bad
-   * padding, c ≥ n, wrong SHA-1, …). Every such case is handled the same way, after the same work a good
-   * InitConnect costs (decoding a request, building and RSA-encrypting a reply): the connection is closed.
-   */
-  private rejectInitConnect(conn: SimConnection, f: Frame): void {
-    this.stats.rejectedInitConnects++;
-    this.stats.malformedFrames++; // a frame that did not decode, as far as any counter outside this class is concerned
-    // What a good InitConnect costs: decode the request, build and RSA-encrypt the reply frame, set up AES.
-    const rsa = this.rsa!;
-    const c2s = requestCodec(1001).decode(DECOY_INIT_BODY).c2s as InitConnect.C2S;
-    const s2c = this.initConnectS2C(conn);
-    const reply = encodeFrame({ protoId: 1001, serialNo: f.serialNo }, responseCodec(1001).encode({ retType: 0, retMsg: '', errCode: 0, s2c }).finish(), (b) => rsa.encrypt(b));
-    const cipher = createPacketCipher(c2s.packetEncAlgo ?? PacketEncAlgo.AES_CBC, s2c.connAESKey, s2c.aesCBCiv);
-    discard(reply.length + (cipher ? cipher.algo : 0));
-    this.log.warn('InitConnect did not decrypt with the configured RSA key (another key, not RSA-encrypted, or corrupt); closing', {
-      connId: conn.id.toString(),
-      remote: conn.remote,
-      serialNo: f.serialNo,
-    });
-    // A write of nothing passes the reply's way through the socket (the same stream work) and sends no byte.
-    conn.socket.write(EMPTY);
-    conn.close('InitConnect did not decrypt with the configured RSA key');
-  }
-
-  private initConnectS2C(conn: SimConnection): InitConnect.S2C {
-    return {
-      serverVer: this.opts.serverVer,
-      loginUserID: this.opts.loginUserId,
-      connID: conn.id,
-      connAESKey: randomKeyString(),
-      keepAliveInterval: this.opts.keepAliveIntervalSec,
-      aesCBCiv: randomKeyString(),
-      userAttribution: this.opts.userAttribution,
-    };
-  }
+  /** The RSA stage of InitConnect (decryption with implicit rejection, the uniform rejection). */
+  private readonly initStage = new InitConnectStage(this);
 
   /** A connection that arrives through another transport (the WebSocket bridge): counted and capped the same way. */
   attach(makeConn: (connId: bigint) => SimConnection): SimConnection | null {
@@ -365,14 +293,14 @@ export class OpenDSimulator {
 
   private dispatch(conn: SimConnection, f: Frame): void {
     if (conn.closed) return;
-    if (conn.initRejected) return this.rejectInitConnect(conn, f);
+    if (conn.initRejected) return this.initStage.reject(conn, f);
     this.stats.requests++;
     const id = f.protoId;
     const stall = this.faults.stallMs;
     const reply = (rsp: { retType: number; retMsg?: string; errCode?: number; s2c?: unknown }) => {
       if (!isKnownProtoId(id)) return;
       const send = () => conn.sendResponse(id, f.serialNo, { retMsg: '', errCode: 0, ...rsp });
-      if (stall > 0 && id !== 1001) setTimeout(send, stall).unref();
+      if (stall > 0 && id !== PROTO_ID.InitConnect) setTimeout(send, stall).unref();
       else send();
     };
     if (f.protoFmtType !== PROTO_FMT_PROTOBUF) {
@@ -387,17 +315,17 @@ export class OpenDSimulator {
     } catch (err) {
       const msg = err instanceof ProtoCodecError ? err.message : `undecodable ${protocolName(id)} request: ${(err as Error).message}`;
       this.log.warn('invalid request body', { connId: conn.id.toString(), protoId: id, reason: msg });
-      if (id === 1001 && !conn.initialized) {
+      if (id === PROTO_ID.InitConnect && !conn.initialized) {
         conn.close(msg);
         return;
       }
       return reply({ retType: Common.RetType.INVALID, retMsg: msg });
     }
-    if (id === 1001) return this.initConnect(conn, f, c2s);
+    if (id === PROTO_ID.InitConnect) return this.initConnect(conn, f, c2s);
     if (!conn.initialized) return reply({ retType: -1, retMsg: 'send InitConnect (1001) first and wait for its reply' });
     const handler = this.handlers.get(id);
     if (!handler) return reply({ retType: -1, retMsg: `${protocolName(id)} is not supported by the simulator` });
-    if (this.faults.failNext > 0 && id !== 1004 && (!this.faults.failProtoIds || this.faults.failProtoIds.has(id))) {
+    if (this.faults.failNext > 0 && id !== PROTO_ID.KeepAlive && (!this.faults.failProtoIds || this.faults.failProtoIds.has(id))) {
       this.faults.failNext--;
       return reply({ retType: -1, retMsg: this.faults.failMessage });
     }
@@ -490,23 +418,23 @@ export class OpenDSimulator {
 
   private initConnect(conn: SimConnection, f: Frame, c2s: InitConnect.C2S): void {
     if (conn.initialized) {
-      conn.sendResponse(1001, f.serialNo, { retType: -1, retMsg: 'InitConnect was already done on this connection' });
+      conn.sendResponse(PROTO_ID.InitConnect, f.serialNo, { retType: -1, retMsg: 'InitConnect was already done on this connection' });
       return;
     }
     const requested = c2s.packetEncAlgo ?? (this.rsa ? PacketEncAlgo.FTAES_ECB : PacketEncAlgo.NONE);
     const encrypt = !!this.rsa && conn.rsaInit && requested !== PacketEncAlgo.NONE;
     if (this.rsa && !conn.rsaInit && requested !== PacketEncAlgo.NONE) {
-      conn.sendResponse(1001, f.serialNo, { retType: -1, retMsg: 'encryption was requested but InitConnect was not RSA-encrypted with the configured key' });
+      conn.sendResponse(PROTO_ID.InitConnect, f.serialNo, { retType: -1, retMsg: 'encryption was requested but InitConnect was not RSA-encrypted with the configured key' });
       return;
     }
     if (!this.rsa && requested !== PacketEncAlgo.NONE && c2s.packetEncAlgo !== undefined) {
       this.log.info('client asked for encryption but the simulator has no RSA key; continuing unencrypted', { connId: conn.id.toString() });
     }
-    const s2c = this.initConnectS2C(conn);
+    const s2c = this.initStage.s2c(conn);
     const aesKey = s2c.connAESKey;
     const iv = s2c.aesCBCiv!;
     const rsa = this.rsa;
-    conn.sendResponse(1001, f.serialNo, { retType: 0, retMsg: '', errCode: 0, s2c }, encrypt && rsa ? (b) => rsa.encrypt(b) : undefined);
+    conn.sendResponse(PROTO_ID.InitConnect, f.serialNo, { retType: 0, retMsg: '', errCode: 0, s2c }, encrypt && rsa ? (b) => rsa.encrypt(b) : undefined);
     conn.markInitialized();
     conn.clientId = c2s.clientID;
     conn.recvNotify = c2s.recvNotify ?? false;
@@ -532,12 +460,12 @@ export class OpenDSimulator {
   }
 
   notifyAll(s2c: Notify.S2C): void {
-    for (const c of this.connections.values()) if (c.initialized && c.recvNotify) this.push(c, 1003, s2c);
+    for (const c of this.connections.values()) if (c.initialized && c.recvNotify) this.push(c, PROTO_ID.Notify, s2c);
   }
 
   private sendLoginChallenge(conn: SimConnection): void {
     const phone = this.programStatus === Common.ProgramStatusType.NEED_PHONE_VERIFY_CODE;
-    this.push(conn, 1003, {
+    this.push(conn, PROTO_ID.Notify, {
       type: Notify.NotifyType.GTW_EVENT,
       event: {
         eventType: phone ? Notify.GtwEventType.NEED_PHONE_VERIFY_CODE : Notify.GtwEventType.NEED_PIC_VERIFY_CODE,
@@ -600,12 +528,6 @@ export class OpenDSimulator {
     this.notifyAll({ type: Notify.NotifyType.PROGRAM_STATUS, programStatus: { programStatus: { type: Common.ProgramStatusType.READY } } });
     this.notifyAll({ type: Notify.NotifyType.CONN_STATUS, connectStatus: { qotLogined: true, trdLogined: true } });
   }
-}
-
-/** Keeps work whose result is deliberately unused from being optimised away. */
-let discardSink = 0;
-function discard(n: number): void {
-  discardSink = (discardSink + n) | 0;
 }
 
 /** Thrown by the gate for a request OpenD drops without answering. */
