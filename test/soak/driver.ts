@@ -25,6 +25,9 @@ export interface CallerRecord {
   attempts: number;
   /** 201 replies to one clientOrderId that named different orderIds (must never happen). */
   conflictingOrderIds: string[];
+  /** When the caller started and when it got its last answer (ms since epoch). */
+  startedAt: number;
+  answeredAt: number;
   /** Replies the soak did not expect at all (400s: the soak's own bug; 500s: the product's). */
   unexpected: string[];
 }
@@ -115,7 +118,15 @@ async function post(w: World, o: PlannedOrder, b: Record<string, unknown>): Prom
 }
 
 export async function driveOne(w: World, o: PlannedOrder, stats: DriveStats, deadline: number, fixedBody?: Record<string, unknown>): Promise<CallerRecord> {
-  const rec: CallerRecord = { order: o, told: { kind: 'unknown', why: 'never answered' }, attempts: 0, conflictingOrderIds: [], unexpected: [] };
+  const rec: CallerRecord = { order: o, told: { kind: 'unknown', why: 'never answered' }, attempts: 0, conflictingOrderIds: [], unexpected: [], startedAt: Date.now(), answeredAt: 0 };
+  try {
+    return await attemptAll(w, o, stats, deadline, rec, fixedBody);
+  } finally {
+    rec.answeredAt = Date.now();
+  }
+}
+
+async function attemptAll(w: World, o: PlannedOrder, stats: DriveStats, deadline: number, rec: CallerRecord, fixedBody?: Record<string, unknown>): Promise<CallerRecord> {
   if (!fixedBody) {
     try {
       fixedBody = body(o, priceFor(w, o));
@@ -188,7 +199,7 @@ export async function driveOne(w: World, o: PlannedOrder, stats: DriveStats, dea
     if (replies.some((r) => r.status >= 500 && r.status !== 503)) rec.unexpected.push(`${replies.find((r) => r.status >= 500 && r.status !== 503)!.status}: ${replies.find((r) => r.status >= 500 && r.status !== 503)!.message}`);
     // 429 / 409-in-progress / 503: wait as told (capped), with a little seeded-free jitter from the attempt.
     const wait = Math.max(250, ...replies.map((r) => r.retryAfterMs));
-    await sleep(Math.min(wait, PENDING_STALE_MS + 2000) + (attempt % 5) * 37);
+    await sleep(Math.min(wait + (attempt % 5) * 37, PENDING_STALE_MS + 2000, Math.max(0, deadline - Date.now())));
   }
   if (rec.told.kind === 'unknown') rec.told = { kind: 'unknown', why: `retry budget ran out; last: ${rec.told.why}` };
   return rec;
@@ -286,9 +297,16 @@ export class FaultRunner {
 export async function drive(w: World, plan: SoakPlan, runner: FaultRunner, stats: DriveStats, driveDeadline: number, callerDeadline: number): Promise<CallerRecord[]> {
   const records: CallerRecord[] = [];
   let next = 0;
+  // Orders start at a steady pace over 80 % of the drive window, as a fleet of clients would send them, so
+  // that a window of fast rejections (trading locked) does not use up the plan in a few seconds.
+  const t0 = Date.now();
+  const gapMs = ((driveDeadline - t0) * 0.8) / plan.orders.length;
   const worker = async () => {
     while (next < plan.orders.length && Date.now() < driveDeadline) {
-      const o = plan.orders[next++]!;
+      const i = next++;
+      const o = plan.orders[i]!;
+      const due = t0 + i * gapMs;
+      if (due > Date.now()) await sleep(Math.min(due - Date.now(), Math.max(0, driveDeadline - Date.now())));
       stats.started++;
       runner.onOrderStarted(stats.started);
       records.push(await driveOne(w, o, stats, callerDeadline));

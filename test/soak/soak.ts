@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { drive, FaultRunner, type CallerRecord, type DriveStats } from './driver.js';
 import { makePlan, parseSoakArgs, USAGE, type SoakOptions } from './plan.js';
-import { settle, verify, type Verdict } from './verify.js';
+import { runSettlement, settle, verify, type Verdict } from './verify.js';
 import { startWorld, type World } from './world.js';
 
 export interface SoakResult {
@@ -49,7 +49,15 @@ export async function runSoak(o: SoakOptions, log: (s: string) => void = (s) => 
     log(`soak: faults stopped after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await settle(world, records, stats, t0 + bound * 0.92, log);
     log(`soak: settled after ${((Date.now() - t0) / 1000).toFixed(1)} s; checking`);
-    const verdict = await verify(world, plan, records);
+    // What the relay and the consumer achieved alone, then after the end-of-day settlement function (if any).
+    const before = await verify(world, plan, records);
+    const settlement = await runSettlement().catch((err: Error) => `failed: ${err.message}`);
+    const verdict = settlement === undefined ? before : await verify(world, plan, records);
+    if (settlement !== undefined) {
+      log(`soak: before the settlement function: ${before.duplicates} duplicates, ${before.lost} lost updates, ${before.mismatches} mismatches, ${before.stuck} stuck records`);
+      for (const d of before.details.filter((x) => x.startsWith('lost')).slice(0, 10)) log(`  (before settlement) ${d}`);
+      log(`soak: settlement function: ${settlement}`);
+    }
     const summary = `soak: ${verdict.orders} orders, ${verdict.duplicates} duplicates, ${verdict.lost} lost updates, ${verdict.mismatches} mismatches, ${verdict.stuck} stuck records`;
     return {
       verdict,

@@ -5,7 +5,11 @@
 //   lost        = orders at OpenD whose state or fill quantity in DynamoDB differs (or is missing) + fills missing
 //   mismatches  = OpenD's clientOrderIds ≠ the accepted ones (either way), accepted orderId ≠ OpenD's, unresolved callers
 //   stuck       = PENDING idempotency records whose caller was not told the outcome is unknown
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ScanCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { lambdaContext } from '../../bin/local/http-api.js';
 import { idempotencyKey } from '../../functions/lib/idempotency-store.js';
 import { enumName } from '../../proto/enums.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
@@ -65,6 +69,20 @@ export async function settle(w: World, records: CallerRecord[], stats: DriveStat
     } else if (Date.now() - quietSince >= 3000) break;
     await sleep(250);
   }
+}
+
+/**
+ * Runs the end-of-day settlement function (when this tree has one) as EventBridge Scheduler would, with {}.
+ * Loaded by path so that the soak also runs on trees without it. Returns a one-line account of what it did.
+ */
+export async function runSettlement(): Promise<string | undefined> {
+  const file = resolve(fileURLToPath(new URL('../../functions/handlers/settle-orders.ts', import.meta.url)));
+  if (!existsSync(file)) return undefined;
+  const mod = (await import(pathToFileURL(file).href)) as { handler: (e: unknown, c: unknown) => Promise<{ candidates: number; notDue: number; orders: { outcome: string }[] }> };
+  const r = await mod.handler({}, lambdaContext('settleOrders'));
+  const by = new Map<string, number>();
+  for (const o of r.orders) by.set(o.outcome, (by.get(o.outcome) ?? 0) + 1);
+  return `${r.candidates} non-terminal orders in DynamoDB, ${r.notDue} not due${[...by].map(([k, n]) => `, ${k} ${n}`).join('')}`;
 }
 
 async function scanAll(doc: DynamoDBDocumentClient, table: string): Promise<Record<string, any>[]> {
