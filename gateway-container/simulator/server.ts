@@ -134,6 +134,11 @@ export class OpenDSimulator {
     this.log = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.limiter = new FrequencyLimiter(this.now);
+    const flags = { maxBodyBytes: ' (--max-body-bytes)', preInitMaxBodyBytes: '', byteBudget: ' (--byte-budget)', byteBudgetWindowMs: '' } as const;
+    for (const name of Object.keys(flags) as (keyof typeof flags)[]) {
+      const v = this.opts[name];
+      if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`simulator option ${name}${flags[name]} must be a positive whole number of bytes or ms, got ${v}`);
+    }
     this.rsa = options.rsaPrivateKey ? RsaKey.fromPem(options.rsaPrivateKey) : null;
     this.programStatus = options.loginChallenge
       ? options.loginChallenge.type === 'phone'

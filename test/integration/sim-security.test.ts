@@ -10,7 +10,7 @@ import { SIM_MAX_BODY_BYTES, SIM_PRE_INIT_MAX_BODY_BYTES } from '../../gateway-c
 import type { Logger } from '../../proto/client.js';
 import { generateRsaKeyPem, PacketEncAlgo, RsaKey } from '../../proto/crypto.js';
 import { encodeFrame, HEADER_SIZE } from '../../proto/frame.js';
-import { requestCodec } from '../../proto/registry.js';
+import { requestCodec, PROTO_ID } from '../../proto/registry.js';
 import { QuoteApi } from '../../proto/api/quotes.js';
 import { connectClient, RawClient, startTestSimulator } from './sim-helpers.js';
 
@@ -53,7 +53,7 @@ function headerOnly(protoId: number, bodyLen: number): Buffer {
 
 function initConnectBody(): Buffer {
   return Buffer.from(
-    requestCodec(1001)
+    requestCodec(PROTO_ID.InitConnect)
       .encode({ c2s: { clientVer: 300, clientID: 'probe', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } })
       .finish(),
   );
@@ -70,10 +70,16 @@ describe('body limits and the byte budget', () => {
     await sim.close();
   });
 
+  it('refuses limits that are not positive whole numbers, naming the option', async () => {
+    await expect(startTestSimulator({ maxBodyBytes: 0 })).rejects.toThrow(/maxBodyBytes \(--max-body-bytes\) must be a positive whole number/);
+    await expect(startTestSimulator({ byteBudget: -1 })).rejects.toThrow(/byteBudget \(--byte-budget\) must be a positive whole number/);
+    await expect(startTestSimulator({ byteBudgetWindowMs: 1.5 })).rejects.toThrow(/byteBudgetWindowMs must be a positive whole number/);
+  });
+
   it('closes a connection that announces a body over 4 KiB before InitConnect, without waiting for the body', async () => {
     const raw = await RawClient.open(sim.host, sim.port);
     const closed = serverClose(sim, raw);
-    raw.write(headerOnly(1001, SIM_PRE_INIT_MAX_BODY_BYTES + 1));
+    raw.write(headerOnly(PROTO_ID.InitConnect, SIM_PRE_INIT_MAX_BODY_BYTES + 1));
     const conn = await closed;
     expect(conn.closeReason).toMatch(/exceeds the limit of 4096 bytes/);
     expect(await raw.waitForClose(5000)).toBe(true);
@@ -90,7 +96,7 @@ describe('body limits and the byte budget', () => {
     expect(raw.closed).toBe(false);
 
     const closed = serverClose(sim, raw);
-    raw.write(headerOnly(1002, SIM_MAX_BODY_BYTES + 1));
+    raw.write(headerOnly(PROTO_ID.GetGlobalState, SIM_MAX_BODY_BYTES + 1));
     expect((await closed).closeReason).toMatch(/exceeds the limit of 1048576 bytes/);
     expect(await raw.waitForClose(5000)).toBe(true);
   });
@@ -169,7 +175,7 @@ describe('InitConnect when a key is configured', () => {
       const raw = await RawClient.open(sim.host, sim.port);
       const closed = serverClose(sim, raw);
       // The header's SHA-1 is that of the real request: only the ciphertext is wrong.
-      raw.write(encodeFrame({ protoId: 1001, serialNo: 1 }, body, () => wire));
+      raw.write(encodeFrame({ protoId: PROTO_ID.InitConnect, serialNo: 1 }, body, () => wire));
       reasons.add((await closed).closeReason);
       expect(await raw.waitForClose(5000), name).toBe(true);
       expect(raw.frames, `${name}: nothing is answered`).toHaveLength(0);
