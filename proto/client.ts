@@ -13,6 +13,7 @@ import { PushQueue } from './push-queue.js';
 import {
   isKnownProtoId, isPushProtoId, protocolName, requestCodec, responseCodec, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
   type C2SInput, type PushProtoId, type RequestProtoId, type S2COf,
+  PROTO_ID,
 } from './registry.js';
 
 export type { ReconnectPolicy } from './backoff.js';
@@ -219,7 +220,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
         maxBodyBytes: this.options.maxBodyBytes,
         decrypt: (h: FrameHeader, wire: Buffer) => {
           if (this.cipher) return this.cipher.decrypt(wire);
-          if (h.protoId === 1001 && rsa && encrypted) return rsa.decrypt(wire);
+          if (h.protoId === PROTO_ID.InitConnect && rsa && encrypted) return rsa.decrypt(wire);
           return wire;
         },
       });
@@ -275,7 +276,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
             packetEncAlgo: this.algo,
           };
         };
-        this.sendRequest(1001, c2s, { timeoutMs: this.options.requestTimeoutMs ?? 12_000 }, (plain) => (rsa ? rsa.encrypt(plain) : plain), onReply).then(
+        this.sendRequest(PROTO_ID.InitConnect, c2s, { timeoutMs: this.options.requestTimeoutMs ?? 12_000 }, (plain) => (rsa ? rsa.encrypt(plain) : plain), onReply).then(
           () => {
             if (settled) return;
             settled = true;
@@ -295,7 +296,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     const intervalMs = Math.max(1, intervalSec) * 1000;
     if (this.options.keepAlive !== false) {
       this.keepAliveTimer = setInterval(() => {
-        this.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch((err: Error) => {
+        this.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch((err: Error) => {
           this.log.debug('keepalive failed', { error: err.message });
         });
       }, Math.floor((intervalMs * 4) / 5));

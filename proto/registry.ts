@@ -82,10 +82,10 @@ interface Codec<T> {
 interface RequestPkg { Request: Codec<any>; Response: Codec<any> }
 interface PushPkg { Response: Codec<any> }
 
-function req<P extends RequestPkg>(name: string, pkg: P) {
+function req<N extends string, P extends RequestPkg>(name: N, pkg: P) {
   return { name, push: false as const, pkg };
 }
-function push<P extends PushPkg>(name: string, pkg: P) {
+function push<N extends string, P extends PushPkg>(name: N, pkg: P) {
   return { name, push: true as const, pkg };
 }
 
@@ -182,6 +182,18 @@ export type ResponseOf<Id extends ProtoId> = ReturnType<PkgOf<Id>['Response']['d
 export type C2SOf<Id extends RequestProtoId> = RequestOf<Id> extends { c2s: infer C } ? C : never;
 export type S2COf<Id extends ProtoId> = NonNullable<ResponseOf<Id> extends { s2c?: infer S } ? S : never>;
 
+/** Protocol name → its ID (the official SDK's ProtoID names). */
+export type ProtoIdTable = { readonly [K in ProtoId as Entry<K>['name']]: K };
+
+/**
+ * Every protocol's ID by name, derived from PROTOCOLS so the two cannot disagree:
+ * `PROTO_ID.Trd_PlaceOrder === 2202`. Each value has its literal type, so
+ * `client.request(PROTO_ID.Trd_PlaceOrder, …)` is typed exactly as `client.request(2202, …)`.
+ */
+export const PROTO_ID: ProtoIdTable = Object.freeze(
+  Object.fromEntries(Object.entries(PROTOCOLS).map(([id, entry]) => [entry.name, Number(id)])),
+) as ProtoIdTable;
+
 export function isKnownProtoId(id: number): id is ProtoId {
   return Object.prototype.hasOwnProperty.call(PROTOCOLS, id);
 }
@@ -204,7 +216,7 @@ export function responseCodec(id: ProtoId): Codec<any> {
 }
 
 /** Trade writes whose C2S carries a `packetID` (replay protection). */
-export const TRADE_WRITE_IDS: ReadonlySet<number> = new Set([2202, 2205, 2227]);
+export const TRADE_WRITE_IDS: ReadonlySet<number> = new Set([PROTO_ID.Trd_PlaceOrder, PROTO_ID.Trd_ModifyOrder, PROTO_ID.Trd_PlaceComboOrder]);
 
 /** What callers pass to OpenDClient.request: trade writes may omit packetID (the client fills it in). */
 export type C2SInput<Id extends RequestProtoId> = C2SOf<Id> extends { packetID: infer P } ? Omit<C2SOf<Id>, 'packetID'> & { packetID?: P } : C2SOf<Id>;

@@ -6,6 +6,7 @@ import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { invalid, publicErrorMessage, rateLimited } from '../lib/api-error.js';
 import { httpHandler } from '../lib/http.js';
 import { runtime } from '../lib/runtime.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const VERIFY_LIMIT = { limit: 10, windowMs: 60_000 };
 
@@ -16,7 +17,7 @@ export const handler = httpHandler({
     let openD: Record<string, unknown>;
     try {
       const s = await rt.openD.get();
-      const gs = await s.client.request(1002, { userID: 0n });
+      const gs = await s.client.request(PROTO_ID.GetGlobalState, { userID: 0n });
       const state = (v: number) => enumName(Qot_Common.QotMarketState, v);
       openD = {
         reachable: true,
@@ -48,7 +49,7 @@ export const handler = httpHandler({
     const d = await rt.limiter.acquire('Verification#opend', VERIFY_LIMIT);
     if (!d.allowed) throw rateLimited('verification attempts', d.retryAfterMs, VERIFY_LIMIT);
     const s = await rt.openD.get();
-    await s.client.request(1006, { type: type === 'PHONE' ? 2 : 1, op: act === 'SUBMIT' ? 2 : 1, code: act === 'SUBMIT' ? (code as string) : undefined });
+    await s.client.request(PROTO_ID.Verification, { type: type === 'PHONE' ? 2 : 1, op: act === 'SUBMIT' ? 2 : 1, code: act === 'SUBMIT' ? (code as string) : undefined });
     req.log.info('verification sent to OpenD', { type, action: act });
     return { status: 202, body: { accepted: true, action: act, next: act === 'SUBMIT' ? 'GET /v1/gateway until ready is true' : 'POST again with the code you receive' } };
   },

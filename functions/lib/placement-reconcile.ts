@@ -16,6 +16,7 @@ import { remarkForClientOrderId } from '../../proto/events.js';
 import { ApiError, rateLimited } from './api-error.js';
 import type { OpenDSession } from './opend-connection.js';
 import { bucketFor, FUTU_LIMITS, type FutuLimitName, type RateLimiter } from './rate-limiter.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 /**
  * Futu's Common.RetType (Common.proto of the futu-api package; "General Definitions" of the OpenAPI docs):
@@ -108,7 +109,7 @@ export interface GatewayClock {
 
 /** OpenD's current time and the account market's trading day (one GetGlobalState, which has no limit). */
 export async function gatewayClock(s: OpenDSession, acc: AccountRef): Promise<GatewayClock> {
-  const state = await s.client.request(1002, { userID: 0n });
+  const state = await s.client.request(PROTO_ID.GetGlobalState, { userID: 0n });
   const nowMs = Number(state.time) * 1000;
   return { nowMs, tradeDate: localDate(nowMs, marketTimeZone(acc.market)) };
 }

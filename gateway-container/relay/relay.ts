@@ -29,6 +29,7 @@ import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
 import { RetryingStep } from './side-steps.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 export interface SubscriptionSpec {
   codes: string[];
@@ -201,7 +202,7 @@ export class Relay {
    * barrier (replies come after earlier pushes on the same TCP stream), then the publisher drains.
    */
   async flush(timeoutMs = 20_000): Promise<boolean> {
-    if (this.client.connected) await this.client.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch(() => undefined);
+    if (this.client.connected) await this.client.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch(() => undefined);
     return this.publisher.drain(timeoutMs);
   }
 
@@ -291,7 +292,7 @@ export class Relay {
     this.metrics.setups++;
     this.sessionReady = false;
     this.tradeReady = false;
-    const gs = await this.client.request(1002, { userID: 0n });
+    const gs = await this.client.request(PROTO_ID.GetGlobalState, { userID: 0n });
     this.programStatus = gs.programStatus?.type ?? (gs.qotLogined && gs.trdLogined ? Common.ProgramStatusType.READY : Common.ProgramStatusType.NONE);
     this.qotLogined = gs.qotLogined;
     this.trdLogined = gs.trdLogined;
@@ -386,7 +387,7 @@ export class Relay {
     this.horizonTimer = setInterval(() => {
       if (!this.tradeReady || !this.client.connected) return;
       const connId = this.connIdString();
-      this.client.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }).then(
+      this.client.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) }).then(
         (r) => {
           if (this.tradeReady && this.connIdString() === connId) this.ledger.addCandidate(Number(r.time));
         },
@@ -403,50 +404,50 @@ export class Relay {
     const t = this.now();
     const s2c = ev.s2c as any;
     switch (ev.protoId) {
-      case 1003:
+      case PROTO_ID.Notify:
         return this.onNotify(s2c as Notify.S2C);
-      case 2208: {
+      case PROTO_ID.Trd_UpdateOrder: {
         const d = orderDetail(s2c.header as Trd_Common.TrdHeader, s2c.order as Trd_Common.Order, t);
         this.pushWatch?.add(orderKey(d.accId, d.orderId));
         this.offerOrder(d);
         return;
       }
-      case 2218:
+      case PROTO_ID.Trd_UpdateOrderFill:
         this.offerFill(fillDetail(s2c.header, s2c.orderFill, t));
         return;
-      case 3005:
+      case PROTO_ID.Qot_UpdateBasicQot:
         for (const q of s2c.basicQotList ?? []) {
           const d = quoteDetail(q, t);
           this.publisher.publish({ detailType: DETAIL_TYPES.quote, detail: d, coalesceKey: `Quote|${d.security}` });
         }
         return;
-      case 3007: {
+      case PROTO_ID.Qot_UpdateKL: {
         const key = securityKey(s2c.security);
         for (const kl of s2c.klList ?? []) {
           this.publisher.publish({ detailType: DETAIL_TYPES.kline, detail: klineDetail(s2c.security, s2c.klType, s2c.rehabType, kl, t), coalesceKey: `KLine|${key}|${s2c.klType}|${kl.time}` });
         }
         return;
       }
-      case 3009: {
+      case PROTO_ID.Qot_UpdateRT: {
         const key = securityKey(s2c.security);
         for (const rt of s2c.rtList ?? []) {
           this.publisher.publish({ detailType: DETAIL_TYPES.timeShare, detail: timeShareDetail(s2c.security, rt, t), coalesceKey: `TimeShare|${key}|${rt.time}` });
         }
         return;
       }
-      case 3011:
+      case PROTO_ID.Qot_UpdateTicker:
         for (const tk of s2c.tickerList ?? []) {
           this.publisher.publish({ detailType: DETAIL_TYPES.ticker, detail: tickerDetail(s2c.security, tk, t) });
         }
         return;
-      case 3013:
+      case PROTO_ID.Qot_UpdateOrderBook:
         this.publisher.publish({
           detailType: DETAIL_TYPES.orderBook,
           detail: orderBookDetail(s2c.security, s2c.orderBookAskList ?? [], s2c.orderBookBidList ?? [], t),
           coalesceKey: `OrderBook|${securityKey(s2c.security)}`,
         });
         return;
-      case 3015:
+      case PROTO_ID.Qot_UpdateBroker:
         this.publisher.publish({
           detailType: DETAIL_TYPES.broker,
           detail: brokerDetail(s2c.security, s2c.brokerAskList ?? [], s2c.brokerBidList ?? [], t),

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
 import type * as Qot_GetSecuritySnapshot from '../generated/Qot_GetSecuritySnapshot.js';
 import { parseSecurity, parseSecurityList, securityKey, toQotSecurity } from '../securities.js';
+import { PROTO_ID } from '../registry.js';
 
 export type KLTypeName = Exclude<Qot_Common.KLTypeName, 'UNKNOWN'>;
 export type SubTypeName = Exclude<Qot_Common.SubTypeName, 'NONE'>;
@@ -117,14 +118,14 @@ export class QuoteApi {
   /** Snapshot (3203): no subscription needed, at most 400 codes. */
   async snapshot(codes: string[] | string): Promise<Snapshot[]> {
     const refs = parseSecurityList(codes, 'codes', 400);
-    const s2c = await this.client.request(3203, { securityList: refs.map(toQotSecurity) });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: refs.map(toQotSecurity) });
     return (s2c.snapshotList ?? []).map(toSnapshot);
   }
 
   /** Latest basic quotes of subscribed securities (needs a BASIC subscription). */
   async basicQuotes(codes: string[] | string): Promise<(Qot_Common.BasicQot & { codeKey: string })[]> {
     const refs = parseSecurityList(codes, 'codes', 400);
-    const s2c = await this.client.request(3004, { securityList: refs.map(toQotSecurity) });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetBasicQot, { securityList: refs.map(toQotSecurity) });
     return (s2c.basicQotList ?? []).map((q) => ({ ...q, codeKey: securityKey(q.security) }));
   }
 
@@ -132,7 +133,7 @@ export class QuoteApi {
   async klines(code: string, opts: { type: KLTypeName; count?: number; rehab?: RehabTypeName }): Promise<Bar[]> {
     const count = opts.count ?? 100;
     if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ValidationError('count', 'an integer from 1 to 1000');
-    const s2c = await this.client.request(3006, {
+    const s2c = await this.client.request(PROTO_ID.Qot_GetKL, {
       security: toQotSecurity(parseSecurity(code)),
       klType: klType(opts.type),
       rehabType: rehab(opts.rehab),
@@ -148,7 +149,7 @@ export class QuoteApi {
   ): Promise<{ bars: Bar[]; nextPageKey?: Uint8Array }> {
     const pageSize = opts.pageSize ?? 1000;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new ValidationError('pageSize', 'an integer from 1 to 1000');
-    const s2c = await this.client.request(3103, {
+    const s2c = await this.client.request(PROTO_ID.Qot_RequestHistoryKL, {
       security: toQotSecurity(parseSecurity(code)),
       klType: klType(opts.type),
       rehabType: rehab(opts.rehab),
@@ -177,14 +178,14 @@ export class QuoteApi {
 
   async orderBook(code: string, depth = 10): Promise<{ code: string; bids: BookLevel[]; asks: BookLevel[] }> {
     if (!Number.isInteger(depth) || depth < 1 || depth > 50) throw new ValidationError('depth', 'an integer from 1 to 50');
-    const s2c = await this.client.request(3012, { security: toQotSecurity(parseSecurity(code)), num: depth });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetOrderBook, { security: toQotSecurity(parseSecurity(code)), num: depth });
     const lv = (o: Qot_Common.OrderBook): BookLevel => ({ price: o.price, volume: o.volume, orderCount: o.orederCount });
     return { code: securityKey(s2c.security), bids: (s2c.orderBookBidList ?? []).map(lv), asks: (s2c.orderBookAskList ?? []).map(lv) };
   }
 
   async ticker(code: string, count = 100): Promise<Trade[]> {
     if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ValidationError('count', 'an integer from 1 to 1000');
-    const s2c = await this.client.request(3010, { security: toQotSecurity(parseSecurity(code)), maxRetNum: count });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetTicker, { security: toQotSecurity(parseSecurity(code)), maxRetNum: count });
     return (s2c.tickerList ?? []).map((t) => ({
       time: t.time,
       timestamp: t.timestamp,
@@ -197,13 +198,13 @@ export class QuoteApi {
   }
 
   async timeShare(code: string): Promise<Qot_Common.TimeShare[]> {
-    const s2c = await this.client.request(3008, { security: toQotSecurity(parseSecurity(code)) });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetRT, { security: toQotSecurity(parseSecurity(code)) });
     return s2c.rtList ?? [];
   }
 
   async staticInfo(codes: string[] | string): Promise<{ code: string; name: string; lotSize: number; type: string; listTime: string; delisted: boolean }[]> {
     const refs = parseSecurityList(codes, 'codes', 400);
-    const s2c = await this.client.request(3202, { securityList: refs.map(toQotSecurity) });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetStaticInfo, { securityList: refs.map(toQotSecurity) });
     return (s2c.staticInfoList ?? []).map((s) => ({
       code: securityKey(s.basic.security),
       name: s.basic.name,
@@ -216,14 +217,14 @@ export class QuoteApi {
 
   async marketState(codes: string[] | string): Promise<{ code: string; name: string; state: string }[]> {
     const refs = parseSecurityList(codes, 'codes', 400);
-    const s2c = await this.client.request(3223, { securityList: refs.map(toQotSecurity) });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetMarketState, { securityList: refs.map(toQotSecurity) });
     return (s2c.marketInfoList ?? []).map((m) => ({ code: securityKey(m.security), name: m.name, state: enumName(Qot_Common.QotMarketState, m.marketState) }));
   }
 
   async subscribe(codes: string[] | string, types: SubTypeName[], opts: { push?: boolean; firstPush?: boolean; rehab?: RehabTypeName } = {}): Promise<void> {
     const refs = parseSecurityList(codes);
     if (types.length === 0) throw new ValidationError('types', 'at least one subscription type, e.g. BASIC');
-    await this.client.request(3001, {
+    await this.client.request(PROTO_ID.Qot_Sub, {
       securityList: refs.map(toQotSecurity),
       subTypeList: types.map((t, i) => enumValue(Qot_Common.SubType, t, `types[${i}]`)),
       isSubOrUnSub: true,
@@ -235,7 +236,7 @@ export class QuoteApi {
 
   async unsubscribe(codes: string[] | string, types: SubTypeName[]): Promise<void> {
     const refs = parseSecurityList(codes);
-    await this.client.request(3001, {
+    await this.client.request(PROTO_ID.Qot_Sub, {
       securityList: refs.map(toQotSecurity),
       subTypeList: types.map((t, i) => enumValue(Qot_Common.SubType, t, `types[${i}]`)),
       isSubOrUnSub: false,
@@ -244,11 +245,11 @@ export class QuoteApi {
   }
 
   async unsubscribeAll(): Promise<void> {
-    await this.client.request(3001, { isSubOrUnSub: false, isUnsubAll: true });
+    await this.client.request(PROTO_ID.Qot_Sub, { isSubOrUnSub: false, isUnsubAll: true });
   }
 
   async subInfo(allConnections = false): Promise<{ usedQuota: number; remainQuota: number; subscriptions: { type: string; codes: string[] }[] }> {
-    const s2c = await this.client.request(3003, { isReqAllConn: allConnections });
+    const s2c = await this.client.request(PROTO_ID.Qot_GetSubInfo, { isReqAllConn: allConnections });
     const subscriptions: { type: string; codes: string[] }[] = [];
     for (const conn of s2c.connSubInfoList ?? []) {
       for (const si of conn.subInfoList ?? []) subscriptions.push({ type: enumName(Qot_Common.SubType, si.subType), codes: (si.securityList ?? []).map(securityKey) });

@@ -6,6 +6,7 @@ import { enumName, enumValue } from '../enums.js';
 import { ValidationError } from '../errors.js';
 import * as Trd_Common from '../generated/Trd_Common.js';
 import { parseSecurity, prefixOfTrdSecMarket, TRD_SEC_MARKET_BY_PREFIX } from '../securities.js';
+import { PROTO_ID } from '../registry.js';
 
 export type TrdEnvName = Trd_Common.TrdEnvName;
 export type TrdMarketName = Trd_Common.TrdMarketName;
@@ -182,7 +183,7 @@ export class TradeApi {
   constructor(private readonly client: OpenDClient) {}
 
   async accounts(): Promise<Account[]> {
-    const s2c = await this.client.request(2001, { userID: 0n, needGeneralSecAccount: true });
+    const s2c = await this.client.request(PROTO_ID.Trd_GetAccList, { userID: 0n, needGeneralSecAccount: true });
     return (s2c.accList ?? []).map((a) => {
       const markets = (a.trdMarketAuthList ?? []).map((m) => enumName(Trd_Common.TrdMarket, m));
       return {
@@ -201,20 +202,20 @@ export class TradeApi {
   /** Unlocks trading OpenD-wide; pass the plain password (hashed here) or `{ md5 }`. */
   async unlock(password: string | { md5: string }): Promise<void> {
     const pwdMD5 = typeof password === 'string' ? md5Hex(password) : password.md5.toLowerCase();
-    await this.client.request(2005, { unlock: true, pwdMD5 });
+    await this.client.request(PROTO_ID.Trd_UnlockTrade, { unlock: true, pwdMD5 });
   }
 
   async lock(): Promise<void> {
-    await this.client.request(2005, { unlock: false });
+    await this.client.request(PROTO_ID.Trd_UnlockTrade, { unlock: false });
   }
 
   /** Order and fill pushes for these accounts go to this connection (replaces the previous list). */
   async subscribeAccountPushes(accIds: bigint[]): Promise<void> {
-    await this.client.request(2008, { accIDList: accIds });
+    await this.client.request(PROTO_ID.Trd_SubAccPush, { accIDList: accIds });
   }
 
   async funds(acc: AccountRef, opts: { refresh?: boolean; currency?: Trd_Common.CurrencyName } = {}): Promise<Funds> {
-    const s2c = await this.client.request(2101, {
+    const s2c = await this.client.request(PROTO_ID.Trd_GetFunds, {
       header: headerOf(acc),
       refreshCache: opts.refresh ?? false,
       currency: opts.currency ? enumValue(Trd_Common.Currency, opts.currency, 'currency') : undefined,
@@ -234,7 +235,7 @@ export class TradeApi {
   }
 
   async positions(acc: AccountRef, opts: { refresh?: boolean; codes?: string[] } = {}): Promise<Position[]> {
-    const s2c = await this.client.request(2102, {
+    const s2c = await this.client.request(PROTO_ID.Trd_GetPositionList, {
       header: headerOf(acc),
       refreshCache: opts.refresh ?? false,
       filterConditions: opts.codes ? { codeList: opts.codes.map((c) => secCode(c).code) } : undefined,
@@ -257,7 +258,7 @@ export class TradeApi {
 
   async maxQuantities(acc: AccountRef, input: { code: string; type?: OrderTypeName; price: number }): Promise<Trd_Common.MaxTrdQtys> {
     const { code, secMarket } = secCode(input.code);
-    const s2c = await this.client.request(2111, {
+    const s2c = await this.client.request(PROTO_ID.Trd_GetMaxTrdQtys, {
       header: headerOf(acc),
       orderType: enumValue(Trd_Common.OrderType, input.type ?? 'NORMAL', 'type'),
       code,
@@ -270,7 +271,7 @@ export class TradeApi {
 
   async orders(acc: AccountRef, opts: { refresh?: boolean; codes?: string[]; orderIds?: bigint[]; statuses?: OrderStatusName[] } = {}): Promise<Order[]> {
     const header = headerOf(acc);
-    const s2c = await this.client.request(2201, {
+    const s2c = await this.client.request(PROTO_ID.Trd_GetOrderList, {
       header,
       refreshCache: opts.refresh ?? false,
       filterConditions: opts.codes || opts.orderIds ? { codeList: opts.codes?.map((c) => secCode(c).code), idList: opts.orderIds } : undefined,
@@ -280,12 +281,12 @@ export class TradeApi {
   }
 
   async fills(acc: AccountRef, opts: { refresh?: boolean } = {}): Promise<Fill[]> {
-    const s2c = await this.client.request(2211, { header: headerOf(acc), refreshCache: opts.refresh ?? false });
+    const s2c = await this.client.request(PROTO_ID.Trd_GetOrderFillList, { header: headerOf(acc), refreshCache: opts.refresh ?? false });
     return (s2c.orderFillList ?? []).map((f) => toFill(s2c.header, f));
   }
 
   async historyOrders(acc: AccountRef, range: { from: string; to: string; codes?: string[]; statuses?: OrderStatusName[] }): Promise<Order[]> {
-    const s2c = await this.client.request(2221, {
+    const s2c = await this.client.request(PROTO_ID.Trd_GetHistoryOrderList, {
       header: headerOf(acc),
       filterConditions: { beginTime: range.from, endTime: range.to, codeList: range.codes?.map((c) => secCode(c).code) },
       filterStatusList: range.statuses?.map((s, i) => enumValue(Trd_Common.OrderStatus, s, `statuses[${i}]`)),
@@ -294,7 +295,7 @@ export class TradeApi {
   }
 
   async historyFills(acc: AccountRef, range: { from: string; to: string }): Promise<Fill[]> {
-    const s2c = await this.client.request(2222, { header: headerOf(acc), filterConditions: { beginTime: range.from, endTime: range.to } });
+    const s2c = await this.client.request(PROTO_ID.Trd_GetHistoryOrderFillList, { header: headerOf(acc), filterConditions: { beginTime: range.from, endTime: range.to } });
     return (s2c.orderFillList ?? []).map((f) => toFill(s2c.header, f));
   }
 
@@ -306,7 +307,7 @@ export class TradeApi {
       throw new ValidationError('price', 'a positive price is required for limit orders');
     }
     if (input.remark !== undefined && Buffer.byteLength(input.remark, 'utf8') > 64) throw new ValidationError('remark', 'at most 64 bytes (UTF-8)');
-    const s2c = await this.client.request(2202, {
+    const s2c = await this.client.request(PROTO_ID.Trd_PlaceOrder, {
       header: headerOf(acc),
       trdSide: enumValue(Trd_Common.TrdSide, input.side, 'side'),
       orderType: type,
@@ -325,7 +326,7 @@ export class TradeApi {
   }
 
   async modifyOrder(acc: AccountRef, orderId: bigint, change: { qty?: number; price?: number; adjustPriceLimit?: number }): Promise<void> {
-    await this.client.request(2205, {
+    await this.client.request(PROTO_ID.Trd_ModifyOrder, {
       header: headerOf(acc),
       orderID: orderId,
       modifyOrderOp: Trd_Common.ModifyOrderOp.NORMAL,
@@ -337,6 +338,6 @@ export class TradeApi {
   }
 
   async cancelOrder(acc: AccountRef, orderId: bigint): Promise<void> {
-    await this.client.request(2205, { header: headerOf(acc), orderID: orderId, modifyOrderOp: Trd_Common.ModifyOrderOp.CANCEL });
+    await this.client.request(PROTO_ID.Trd_ModifyOrder, { header: headerOf(acc), orderID: orderId, modifyOrderOp: Trd_Common.ModifyOrderOp.CANCEL });
   }
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { createPacketCipher, PacketEncAlgo, type PacketCipher } from '../../proto/crypto.js';
 import { encodeFrame, FrameDecoder } from '../../proto/frame.js';
 import { Qot_UpdateBasicQot, Trd_PlaceOrder } from '../../proto/generated/index.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const require = createRequire(import.meta.url);
 // futu-api/proto.js registers its JSON descriptors on protobufjs 6's default root.
@@ -97,7 +98,7 @@ console.log('bench:codec — encode + frame + decode round trips per second (hig
 console.log('message                  mode       ours/s     futu-api/s   ratio (ours ÷ futu-api)');
 const rows: { name: string; ratio: number }[] = [];
 for (const [name, protoId] of [['Qot_UpdateBasicQot push', 3005], ['Trd_PlaceOrder request', 2202]] as const) {
-  const key = protoId === 3005 ? 'push' : 'order';
+  const key = protoId === PROTO_ID.Qot_UpdateBasicQot ? 'push' : 'order';
   for (const mode of ['plain', 'AES-CBC'] as const) {
     const cipher = mode === 'plain' ? null : cbc;
     const mk = () => new FrameDecoder({ decrypt: cipher ? (_h, w) => cipher.decrypt(w) : undefined });

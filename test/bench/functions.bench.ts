@@ -13,6 +13,7 @@ import { FUNCTION_IDS, FUNCTIONS } from '../../cdk/definitions.js';
 import type { RateLimiter } from '../../functions/lib/rate-limiter.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const ORDER_ACCOUNTS = 40;
 const ORDERS_PER_ACCOUNT = 12; // below Futu's 15 per 30 s, so the real limiter never refuses
@@ -80,7 +81,7 @@ async function baselines(h: FunctionsHarness) {
   const snapshot: number[] = [];
   const getItem: number[] = [];
   for (let i = 0; i < BASELINE_ROUNDS + WARMUP; i++) {
-    const k = await timed(() => s.client.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) }));
+    const k = await timed(() => s.client.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) }));
     h.sim.advance(600);
     const q = await timed(() => s.quotes.snapshot(['HK.00700', 'US.AAPL']));
     const g = await timed(() => h.dynamo.send(new GetItemCommand({ TableName: h.tables.rateLimits, Key: { bucket: { S: 'PlaceOrder#none' } }, ConsistentRead: true })));

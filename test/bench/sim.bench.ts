@@ -19,7 +19,7 @@ import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:cry
 import { OpenDClient } from '../../proto/client.js';
 import { generateRsaKeyPem, PacketEncAlgo, RsaKey } from '../../proto/crypto.js';
 import { encodeFrame } from '../../proto/frame.js';
-import { requestCodec } from '../../proto/registry.js';
+import { requestCodec, PROTO_ID } from '../../proto/registry.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 
 const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 2000);
@@ -106,11 +106,11 @@ function ops(sim: Simulator): Op[] {
       price: buy ? Math.round((book.ask + 1) * 100) / 100 : Math.round((book.bid - 1) * 100) / 100,
     };
   };
-  const basic = (c: OpenDClient) => c.request(3004, { securityList: [{ market: 1, code: '00700' }] });
+  const basic = (c: OpenDClient) => c.request(PROTO_ID.Qot_GetBasicQot, { securityList: [{ market: 1, code: '00700' }] });
   return [
-    { name: 'KeepAlive', n: SAMPLES, run: (c) => sequential(() => c.request(1004, { time: 0n }), SAMPLES) },
+    { name: 'KeepAlive', n: SAMPLES, run: (c) => sequential(() => c.request(PROTO_ID.KeepAlive, { time: 0n }), SAMPLES) },
     { name: 'GetBasicQot', n: SAMPLES, run: (c) => sequential(() => basic(c), SAMPLES) },
-    { name: 'PlaceOrder', n: SAMPLES, run: (c) => sequential(() => c.request(2202, order()), SAMPLES, () => sim.core.limiter.reset()) },
+    { name: 'PlaceOrder', n: SAMPLES, run: (c) => sequential(() => c.request(PROTO_ID.Trd_PlaceOrder, order()), SAMPLES, () => sim.core.limiter.reset()) },
     { name: `GetBasicQot ×${IN_FLIGHT}`, n: SAMPLES * 4, run: (c) => pipelined(() => basic(c), SAMPLES * 4, IN_FLIGHT) },
   ];
 }
@@ -123,7 +123,7 @@ async function connectBench(sim: Simulator, mode: Row['mode'], key: string): Pro
     keepAlive: false,
     ...(mode === 'AES-CBC' ? { rsaPrivateKey: key, packetEncAlgo: PacketEncAlgo.AES_CBC } : {}),
   });
-  await client.request(3001, { securityList: [{ market: 1, code: '00700' }], subTypeList: [1], isSubOrUnSub: true, isRegOrUnRegPush: false });
+  await client.request(PROTO_ID.Qot_Sub, { securityList: [{ market: 1, code: '00700' }], subTypeList: [1], isSubOrUnSub: true, isRegOrUnRegPush: false });
   return client;
 }
 
@@ -163,12 +163,12 @@ async function initConnectTiming(key: string): Promise<void> {
     const rsa = RsaKey.fromPem(key);
     const k = rsa.modulusBytes;
     const body = Buffer.from(
-      requestCodec(1001).encode({ c2s: { clientVer: 300, clientID: 'bench', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } }).finish(),
+      requestCodec(PROTO_ID.InitConnect).encode({ c2s: { clientVer: 300, clientID: 'bench', recvNotify: false, packetEncAlgo: PacketEncAlgo.AES_CBC, pushProtoFmt: 0, programmingLanguage: 'TypeScript' } }).finish(),
     );
     const type1 = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(k - 3 - body.length, 0xff), Buffer.from([0]), body]);
     const badPadding = publicEncrypt({ key: createPublicKey(key), padding: constants.RSA_NO_PADDING }, type1);
     // The header carries the SHA-1 of the real request in every case: only the ciphertext differs.
-    const frameOf = (wire: Buffer) => encodeFrame({ protoId: 1001, serialNo: 1 }, body, () => wire);
+    const frameOf = (wire: Buffer) => encodeFrame({ protoId: PROTO_ID.InitConnect, serialNo: 1 }, body, () => wire);
     const make: Record<InitKind, () => Buffer> = {
       valid: () => frameOf(rsa.encrypt(body)),
       'bad padding': () => frameOf(badPadding),

@@ -5,6 +5,7 @@ import { QuoteApi } from '../../proto/api/quotes.js';
 import { OpenDClient } from '../../proto/client.js';
 import { generateRsaKeyPem, PacketEncAlgo } from '../../proto/crypto.js';
 import { DisconnectedError, OpenDError, RequestTimeoutError } from '../../proto/errors.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const KEY = generateRsaKeyPem();
 const SIM_HK = { accId: 281756480572583411n, env: 'SIMULATE' as const, market: 'HK' as const };
@@ -42,7 +43,7 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 async function neverAnswered(c: OpenDClient, timeoutMs?: number): Promise<unknown> {
   const header = { trdEnv: 0, accID: SIM_HK.accId, trdMarket: 1 };
   const req = { header, trdSide: 1, orderType: 1, code: '00700', secMarket: 1, qty: 100, price: 1, packetID: { connID: c.info.connId, serialNo: 0 } };
-  return c.request(2202, req, { timeoutMs });
+  return c.request(PROTO_ID.Trd_PlaceOrder, req, { timeoutMs });
 }
 
 describe('InitConnect', () => {
@@ -52,7 +53,7 @@ describe('InitConnect', () => {
     expect(c.info.packetEncAlgo).toBe(PacketEncAlgo.NONE);
     expect(c.info.connId).toBeGreaterThan(2n ** 53n);
     expect(c.info.keepAliveIntervalSec).toBe(10);
-    const gs = await c.request(1002, { userID: 0n });
+    const gs = await c.request(PROTO_ID.GetGlobalState, { userID: 0n });
     expect(gs.connID).toBe(c.info.connId);
     expect(gs.qotLogined).toBe(true);
   });
@@ -115,7 +116,7 @@ describe('requests', () => {
     const c = await client(s);
     const err = await neverAnswered(c, 300).catch((e) => e);
     expect(err).toBeInstanceOf(RequestTimeoutError);
-    expect((err as RequestTimeoutError).protoId).toBe(2202);
+    expect((err as RequestTimeoutError).protoId).toBe(PROTO_ID.Trd_PlaceOrder);
     expect(c.connected).toBe(true);
   });
 
@@ -124,7 +125,7 @@ describe('requests', () => {
     const c = await client(s);
     const err = await new QuoteApi(c).snapshot('HK.99999').catch((e) => e);
     expect(err).toBeInstanceOf(OpenDError);
-    expect(err).toMatchObject({ protoId: 3203, retType: -1 });
+    expect(err).toMatchObject({ protoId: PROTO_ID.Qot_GetSecuritySnapshot, retType: -1 });
     expect((err as OpenDError).retMsg).toMatch(/Unknown stock HK\.99999/);
   });
 
@@ -139,13 +140,13 @@ describe('requests', () => {
     expect(err).toBeInstanceOf(DisconnectedError);
     expect((err as Error).message).toMatch(/not retried/);
     expect(s.trading.orders({ trdEnv: 0, accID: SIM_HK.accId, trdMarket: 1 }).length).toBe(placedBefore);
-    await expect(c.request(1002, { userID: 0n })).rejects.toBeInstanceOf(DisconnectedError);
+    await expect(c.request(PROTO_ID.GetGlobalState, { userID: 0n })).rejects.toBeInstanceOf(DisconnectedError);
   });
 
   it('fills in packetID with this connection ID and the header serial for trade writes', async () => {
     const s = await sim();
     const c = await client(s);
-    await c.request(2202, { header: { trdEnv: 0, accID: SIM_HK.accId, trdMarket: 1 }, trdSide: 1, orderType: 1, code: '00700', secMarket: 1, qty: 100, price: 300 });
+    await c.request(PROTO_ID.Trd_PlaceOrder, { header: { trdEnv: 0, accID: SIM_HK.accId, trdMarket: 1 }, trdSide: 1, orderType: 1, code: '00700', secMarket: 1, qty: 100, price: 300 });
     const conn = [...s.core.connections.values()][0]!;
     expect(conn.lastPacketSerial).toBeGreaterThan(0);
   });
@@ -190,7 +191,7 @@ describe('pushes', () => {
   it('delivers typed pushes as events and as an async iterator', async () => {
     const s = await sim();
     const c = await client(s);
-    const it = c.pushes([3005]);
+    const it = c.pushes([PROTO_ID.Qot_UpdateBasicQot]);
     const events: number[] = [];
     c.on('push', (p) => events.push(p.protoId));
     await new QuoteApi(c).subscribe(['HK.00700'], ['BASIC'], { firstPush: false });
@@ -198,7 +199,7 @@ describe('pushes', () => {
     const first = await it.next();
     expect(first.done).toBe(false);
     const push = first.value as { protoId: number; s2c: { basicQotList: { security: { code: string }; curPrice: number; volume: bigint }[] } };
-    expect(push.protoId).toBe(3005);
+    expect(push.protoId).toBe(PROTO_ID.Qot_UpdateBasicQot);
     expect(push.s2c.basicQotList[0]!.security.code).toBe('00700');
     expect(typeof push.s2c.basicQotList[0]!.volume).toBe('bigint');
     expect(events).toContain(3005);

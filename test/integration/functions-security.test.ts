@@ -8,6 +8,7 @@ import { SECURITY_ENV, type CallerGrant, type RiskLimits } from '../../functions
 import { DEFAULT_TRADE_PASSWORD_MD5 } from '../../gateway-container/simulator/trading/engine.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { ACCOUNTS, extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const ACCT = '111122223333';
 const READER = `arn:aws:iam::${ACCT}:user/reader`;
@@ -217,7 +218,7 @@ describe('risk limits', () => {
 
   it('refuses a MARKET order when there is no quote to collar it against', async () => {
     await withLimits({});
-    h.sim.core.failNextRequests(1, { protoIds: [3203] });
+    h.sim.core.failNextRequests(1, { protoIds: [PROTO_ID.Qot_GetSecuritySnapshot] });
     const r = await place(A_MARKET, 'market-noquote', { type: 'MARKET', qty: 100 });
     expectRisk(r, 'priceCollarPct', LOOSE.priceCollarPct);
     expect(r.body.error.message).toContain('needs a live quote');

@@ -16,6 +16,7 @@ import { OpenDClient } from '../../proto/client.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { silentLogger } from '../../proto/log.js';
 import { localEventBridgeClient, until } from '../support/local-aws.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const KEY = generateRsaKeyPem();
 const CODE = '7K3Q';
@@ -107,7 +108,7 @@ describe('picture login challenge', () => {
     // Whoever read the picture answers with its code (what POST /v1/gateway/verification sends).
     const client = await OpenDClient.connect({ host: sim.host, port: sim.port, rsaPrivateKey: KEY, clientId: 'verifier' });
     cleanups.push(() => client.close());
-    await client.request(1006, { type: 1, op: 2, code: CODE });
+    await client.request(PROTO_ID.Verification, { type: 1, op: 2, code: CODE });
     await until(() => relay.health().ready, 20_000, 'the relay to report OpenD ready');
   });
 
@@ -119,7 +120,7 @@ describe('picture login challenge', () => {
     rmSync(path);
     const client = await OpenDClient.connect({ host: sim.host, port: sim.port, rsaPrivateKey: KEY, clientId: 'verifier' });
     cleanups.push(() => client.close());
-    await client.request(1006, { type: 1, op: 1 });
+    await client.request(PROTO_ID.Verification, { type: 1, op: 1 });
     expect(decodePng(readFileSync(path)).width).toBe(renderCode(CODE).width);
   });
 

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import { freePort } from '../support/processes.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'local-websocket-key';
@@ -43,7 +44,7 @@ it('serves the official JavaScript SDK unchanged: login, quotes, pushes, account
   expect(result['accounts']).toContain(SIM_HK);
   expect(BigInt(result['orderID'] as string)).toBeGreaterThan(2n ** 53n);
   expect(result['rejection']).toMatch(/lot size 100/);
-  expect(result['pushes']).toEqual(expect.arrayContaining([2208, 3005]));
+  expect(result['pushes']).toEqual(expect.arrayContaining([PROTO_ID.Trd_UpdateOrder, PROTO_ID.Qot_UpdateBasicQot]));
   const placed = sim.trading.orders({ trdEnv: 0, accID: BigInt(SIM_HK), trdMarket: 1 }).find((o) => o.remark === 'official-sdk');
   expect(placed?.orderID.toString()).toBe(result['orderID']);
 });

@@ -17,6 +17,7 @@ import { DisconnectedError, OpenDError } from '../../proto/errors.js';
 import { silentLogger } from '../../proto/log.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const STALE_MS = 400;
 const REQUEST_TIMEOUT_MS = 1500;
@@ -212,7 +213,7 @@ describe("OpenD's non-business failures are unknown outcomes, not rejections (is
 
   it('keeps a business rejection (retType -1) final: 422 BROKER_REJECTED, and the retry gets the same answer without a second PlaceOrder', async () => {
     const body = order('business-1');
-    h.sim.core.failNextRequests(1, { protoIds: [2202], message: 'insufficient buying power' });
+    h.sim.core.failNextRequests(1, { protoIds: [PROTO_ID.Trd_PlaceOrder], message: 'insufficient buying power' });
     const first = await h.http('POST', ordersUrl(A.businessReject), { body });
     expect(first.status).toBe(422);
     expect(first.body.error).toMatchObject({ code: 'BROKER_REJECTED', details: { retType: -1, retMsg: 'insufficient buying power' } });

@@ -12,6 +12,7 @@ import type * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { localEventBridgeClient, until } from '../support/local-aws.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { DEFAULT_ACCOUNTS } from '../../gateway-container/simulator/trading/engine.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 // Deep pockets so that hundreds of open buy orders never run out of cash.
 const RICH_ACCOUNTS = DEFAULT_ACCOUNTS.map((a) => ({ ...a, cash: { HKD: 1e10, USD: 1e9 } }));
@@ -71,7 +72,7 @@ describe('relay events', () => {
     // The gateway-admin function answers the challenge with Verification (1006) on its own connection.
     const admin = await OpenDClient.connect({ host: sim.host, port: sim.port, clientId: 'admin', rsaPrivateKey: KEY });
     cleanups.push(() => admin.close());
-    await admin.request(1006, { type: 2, op: 2, code: '246810' });
+    await admin.request(PROTO_ID.Verification, { type: 2, op: 2, code: '246810' });
     await until(() => relay.health().ready, 10_000, 'relay ready');
     await relay.flush();
     expect(byType(bus, 'Gateway Notice').some((e) => (e.detail as { programStatus?: string }).programStatus === 'READY')).toBe(true);
@@ -266,7 +267,7 @@ describe('relay under OpenD faults', () => {
 
   it('retries its session setup when OpenD fails requests, without publishing anything twice', async () => {
     const { sim, bus, relay } = await setup();
-    sim.core.failNextRequests(3, { protoIds: [2001], message: 'account service unavailable' });
+    sim.core.failNextRequests(3, { protoIds: [PROTO_ID.Trd_GetAccList], message: 'account service unavailable' });
     limitBuy(sim, SIM_HK, '00700', 3, 100, 'oc:before-start');
     await relay.start();
     await until(() => relay.health().ready, 10_000, 'ready after the failed setups');
@@ -294,8 +295,8 @@ describe('relay health', () => {
     expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
 
     const admin = await OpenDClient.connect({ host: sim.host, port: sim.port, clientId: 'admin', rsaPrivateKey: KEY });
-    await expect(admin.request(1006, { type: 2, op: 2, code: '000000' })).rejects.toThrow(/wrong/);
-    await admin.request(1006, { type: 2, op: 2, code: '135790' });
+    await expect(admin.request(PROTO_ID.Verification, { type: 2, op: 2, code: '000000' })).rejects.toThrow(/wrong/);
+    await admin.request(PROTO_ID.Verification, { type: 2, op: 2, code: '135790' });
     await admin.close();
     await until(async () => (await readyz()).status === 200, 10_000, 'ready after the code');
 

@@ -12,6 +12,7 @@ import { orderDetail, type OrderDetail } from '../../proto/events.js';
 import type * as Trd_UpdateOrder from '../../proto/generated/Trd_UpdateOrder.js';
 import { silentLogger } from '../../proto/log.js';
 import { ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const DAY = 24 * 3600 * 1000;
 const HK_OFFSET = 8 * 3600 * 1000; // Hong Kong has no daylight saving time
@@ -35,7 +36,7 @@ beforeAll(async () => {
   h = await startFunctionsHarness();
   client = await OpenDClient.connect({ host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem, clientId: 'settlement-test', requestTimeoutMs: 10_000 });
   client.on('push', (ev) => {
-    if (ev.protoId !== 2208) return;
+    if (ev.protoId !== PROTO_ID.Trd_UpdateOrder) return;
     const s2c = ev.s2c as Trd_UpdateOrder.S2C;
     pushed.push(orderDetail(s2c.header, s2c.order, new Date().toISOString()));
   });
@@ -51,7 +52,7 @@ afterAll(async () => {
 
 /** Round trip on the push connection: every push sent before its reply has been received. */
 async function barrier(): Promise<void> {
-  await client.request(1004, { time: 0n });
+  await client.request(PROTO_ID.KeepAlive, { time: 0n });
 }
 
 /** Delivers the order's SUBMITTED push to the order-events function, as the rule would; later pushes are "lost". */

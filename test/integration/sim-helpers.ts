@@ -8,7 +8,7 @@ import { OpenDClient, type OpenDClientOptions, type PushEvent } from '../../prot
 import { OpenDError } from '../../proto/errors.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../../proto/frame.js';
 import * as GetGlobalState from '../../proto/generated/GetGlobalState.js';
-import { isKnownProtoId, requestCodec, responseCodec, type RequestProtoId } from '../../proto/registry.js';
+import { isKnownProtoId, requestCodec, responseCodec, type RequestProtoId, PROTO_ID } from '../../proto/registry.js';
 
 /** Wednesday 2025-01-15 10:00:00 in Hong Kong (02:00 UTC): a normal trading day. */
 export const SIM_START = Date.UTC(2025, 0, 15, 2, 0, 0);
@@ -43,7 +43,7 @@ export type RecordingClient = OpenDClient & { recorded: PushEvent[] };
  * and TCP keeps that order, so once this resolves every such push has been received and emitted.
  */
 export async function barrier(client: OpenDClient): Promise<void> {
-  await client.request(1004, { time: 0n });
+  await client.request(PROTO_ID.KeepAlive, { time: 0n });
 }
 
 /** Pushes of the given protoIDs recorded so far. */
@@ -211,10 +211,10 @@ export class RawClient {
   /** Plaintext InitConnect; afterwards trade writes may use `connId` in their packetID. */
   async initConnect(): Promise<void> {
     const before = this.frames.length;
-    this.send(1001, { clientVer: 300, clientID: 'raw', recvNotify: false, packetEncAlgo: -1, pushProtoFmt: 0, programmingLanguage: 'TypeScript' });
+    this.send(PROTO_ID.InitConnect, { clientVer: 300, clientID: 'raw', recvNotify: false, packetEncAlgo: -1, pushProtoFmt: 0, programmingLanguage: 'TypeScript' });
     const frames = await this.waitForFrames(before + 1);
     const f = frames[before]!;
-    if (f.protoId !== 1001 || f.rsp?.retType !== 0) throw new Error(`InitConnect failed: ${f.rsp?.retMsg}`);
+    if (f.protoId !== PROTO_ID.InitConnect || f.rsp?.retType !== 0) throw new Error(`InitConnect failed: ${f.rsp?.retMsg}`);
     this.connId = f.rsp.s2c.connID as bigint;
   }
 

@@ -8,7 +8,7 @@ import { QuoteApi } from '../../proto/api/quotes.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { encodeFrame, HEADER_SIZE } from '../../proto/frame.js';
 import * as Common from '../../proto/generated/Common.js';
-import { requestCodec } from '../../proto/registry.js';
+import { requestCodec, PROTO_ID } from '../../proto/registry.js';
 import { SIM_MAX_BODY_BYTES } from '../../gateway-container/simulator/server.js';
 import { barrier, connectClient, RawClient, sleep, startTestSimulator, type RecordingClient } from './sim-helpers.js';
 
@@ -43,13 +43,13 @@ interface Case {
   protoId?: number;
 }
 
-const REQUEST_IDS = [1002, 1004, 1005, 2001, 2101, 2202, 3001, 3003, 3004, 3103, 3202, 3203] as const;
+const REQUEST_IDS = [PROTO_ID.GetGlobalState, PROTO_ID.KeepAlive, PROTO_ID.GetUserInfo, PROTO_ID.Trd_GetAccList, PROTO_ID.Trd_GetFunds, PROTO_ID.Trd_PlaceOrder, PROTO_ID.Qot_Sub, PROTO_ID.Qot_GetSubInfo, PROTO_ID.Qot_GetBasicQot, PROTO_ID.Qot_RequestHistoryKL, PROTO_ID.Qot_GetStaticInfo, PROTO_ID.Qot_GetSecuritySnapshot] as const;
 /** IDs OpenD never accepts as requests: unassigned numbers, a push, and InitQuantMode (no definition). */
 const UNKNOWN_IDS = [0, 999, 1009, 1999, 2208, 3005, 4000, 9999, 65_535, 0x7fffffff];
 
 function validFrame(r: ReturnType<typeof prng>): Buffer {
-  const body = requestCodec(1004).encode({ c2s: { time: BigInt(r.int(0, 2_000_000_000)) } }).finish();
-  return encodeFrame({ protoId: 1004, serialNo: r.int(1, 0xffffffff) }, body);
+  const body = requestCodec(PROTO_ID.KeepAlive).encode({ c2s: { time: BigInt(r.int(0, 2_000_000_000)) } }).finish();
+  return encodeFrame({ protoId: PROTO_ID.KeepAlive, serialNo: r.int(1, 0xffffffff) }, body);
 }
 
 function makeCase(kind: Kind, r: ReturnType<typeof prng>): Case {
@@ -160,7 +160,7 @@ describe('malformed frames', () => {
             expect((await quotes.basicQuotes('HK.00700'))[0]!.codeKey).toBe('HK.00700');
             break;
           case 2:
-            expect((await good.request(1002, { userID: 0n })).connID).toBe(good.info.connId);
+            expect((await good.request(PROTO_ID.GetGlobalState, { userID: 0n })).connID).toBe(good.info.connId);
             break;
           default:
             sim.advance(1_000); // market moves: pushes flow while the storm goes on
@@ -228,14 +228,14 @@ describe('malformed frames', () => {
     expect(sim.core.stats.malformedFrames).toBe(closingCount);
     expect(goodRequests).toBeGreaterThan(0);
     expect(good.connected).toBe(true);
-    expect(good.recorded.filter((p) => p.protoId === 3005).length).toBeGreaterThan(0);
+    expect(good.recorded.filter((p) => p.protoId === PROTO_ID.Qot_UpdateBasicQot).length).toBeGreaterThan(0);
 
     // A new client after the storm is served normally, encrypted or not.
     const fresh = await connectClient(sim, { rsaPrivateKey: key });
     const plain = await connectClient(sim);
     try {
       expect((await new QuoteApi(fresh).snapshot(['HK.00700', 'US.AAPL'])).map((s) => s.code)).toEqual(['HK.00700', 'US.AAPL']);
-      expect((await plain.request(1002, { userID: 0n })).qotLogined).toBe(true);
+      expect((await plain.request(PROTO_ID.GetGlobalState, { userID: 0n })).qotLogined).toBe(true);
       await barrier(good);
     } finally {
       await Promise.all([fresh.close(), plain.close(), good.close()]);

@@ -17,6 +17,7 @@ import {
   startTestSimulator,
   type RecordingClient,
 } from './sim-helpers.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const ST = Qot_Common.SubType;
 const HK = Qot_Common.QotMarket.HK_SECURITY;
@@ -36,7 +37,7 @@ afterEach(async () => {
 });
 
 async function subInfoAll(c: RecordingClient) {
-  return c.request(3003, { isReqAllConn: true });
+  return c.request(PROTO_ID.Qot_GetSubInfo, { isReqAllConn: true });
 }
 
 function codesOf(info: Qot_Common.ConnSubInfo, subType: number): string[] {
@@ -59,7 +60,7 @@ describe('subscriptions, push registration and Get* calls', () => {
     await a.q.subscribe(['HK.00700'], ['BASIC', 'TICKER'], { push: false });
     await b.q.subscribe(['US.AAPL', 'HK.00700'], ['BASIC'], { push: false });
 
-    const own = await a.c.request(3003, {});
+    const own = await a.c.request(PROTO_ID.Qot_GetSubInfo, {});
     expect(own.connSubInfoList).toHaveLength(1);
     const mine = own.connSubInfoList![0]!;
     expect(mine.isOwnConnData).toBe(true);
@@ -97,7 +98,7 @@ describe('subscriptions, push registration and Get* calls', () => {
     await expectOpenDError(a.q.timeShare('HK.00700'), /subscribe RT for HK\.00700/);
     await expectOpenDError(a.q.ticker('HK.00700', 10), /subscribe TICKER for HK\.00700/);
     await expectOpenDError(a.q.orderBook('HK.00700', 10), /subscribe ORDER_BOOK for HK\.00700/);
-    await expectOpenDError(a.c.request(3014, { security: TENCENT }), /subscribe BROKER for HK\.00700/);
+    await expectOpenDError(a.c.request(PROTO_ID.Qot_GetBroker, { security: TENCENT }), /subscribe BROKER for HK\.00700/);
     // A K-line subscription of one period does not serve another.
     await a.q.subscribe(['HK.00700'], ['KL_DAY'], { push: false });
     await expectOpenDError(a.q.klines('HK.00700', { type: '1MIN', count: 5 }), /subscribe KL_1MIN/);
@@ -150,7 +151,7 @@ describe('subscriptions, push registration and Get* calls', () => {
       expect(book.asks[i]!.price).toBeGreaterThan(book.asks[i - 1]!.price);
     }
 
-    const brokers = await a.c.request(3014, { security: TENCENT });
+    const brokers = await a.c.request(PROTO_ID.Qot_GetBroker, { security: TENCENT });
     expect(brokers.brokerAskList!.length).toBeGreaterThan(0);
     expect(brokers.brokerBidList!.length).toBeGreaterThan(0);
     for (const b of [...brokers.brokerAskList!, ...brokers.brokerBidList!]) {
@@ -158,36 +159,36 @@ describe('subscriptions, push registration and Get* calls', () => {
       expect(b.pos).toBeGreaterThanOrEqual(1);
     }
     // Broker queues exist only for HK securities.
-    await expectOpenDError(a.c.request(3014, { security: APPLE }), /only for HK securities/);
+    await expectOpenDError(a.c.request(PROTO_ID.Qot_GetBroker, { security: APPLE }), /only for HK securities/);
   });
 
   it('registers pushes with RegQotPush only for items subscribed on the connection, with the cached first push', async () => {
     const a = await client(sim);
     await expectOpenDError(
-      a.c.request(3002, { securityList: [TENCENT], subTypeList: [ST.BASIC], isRegOrUnReg: true }),
+      a.c.request(PROTO_ID.Qot_RegQotPush, { securityList: [TENCENT], subTypeList: [ST.BASIC], isRegOrUnReg: true }),
       /not subscribed on this connection/,
     );
     await a.q.subscribe(['HK.00700'], ['BASIC'], { push: false });
     sim.advance(1_000);
     await barrier(a.c);
-    expect(pushesOf(a.c, 3005)).toHaveLength(0);
+    expect(pushesOf(a.c, PROTO_ID.Qot_UpdateBasicQot)).toHaveLength(0);
 
-    await a.c.request(3002, { securityList: [TENCENT], subTypeList: [ST.BASIC], isRegOrUnReg: true, isFirstPush: true });
+    await a.c.request(PROTO_ID.Qot_RegQotPush, { securityList: [TENCENT], subTypeList: [ST.BASIC], isRegOrUnReg: true, isFirstPush: true });
     await barrier(a.c);
-    const first = pushesOf(a.c, 3005);
+    const first = pushesOf(a.c, PROTO_ID.Qot_UpdateBasicQot);
     expect(first).toHaveLength(1); // the cached latest value, before any new trade
     expect((first[0]!.s2c as { basicQotList: Qot_Common.BasicQot[] }).basicQotList[0]!.security.code).toBe('00700');
 
     sim.advance(2_000);
     await barrier(a.c);
-    expect(pushesOf(a.c, 3005).length).toBeGreaterThan(1);
+    expect(pushesOf(a.c, PROTO_ID.Qot_UpdateBasicQot).length).toBeGreaterThan(1);
 
     // De-registration stops the pushes but keeps the subscription.
-    await a.c.request(3002, { securityList: [TENCENT], subTypeList: [ST.BASIC], isRegOrUnReg: false });
-    const before = pushesOf(a.c, 3005).length;
+    await a.c.request(PROTO_ID.Qot_RegQotPush, { securityList: [TENCENT], subTypeList: [ST.BASIC], isRegOrUnReg: false });
+    const before = pushesOf(a.c, PROTO_ID.Qot_UpdateBasicQot).length;
     sim.advance(2_000);
     await barrier(a.c);
-    expect(pushesOf(a.c, 3005)).toHaveLength(before);
+    expect(pushesOf(a.c, PROTO_ID.Qot_UpdateBasicQot)).toHaveLength(before);
     expect((await a.q.basicQuotes('HK.00700'))[0]!.codeKey).toBe('HK.00700');
   });
 
@@ -205,29 +206,29 @@ describe('subscriptions, push registration and Get* calls', () => {
     await Promise.all([barrier(registered.c), barrier(subscribedOnly.c), barrier(bystander.c)]);
 
     const got = new Set(registered.c.recorded.map((p) => p.protoId));
-    expect([...got].sort()).toEqual([3005, 3007, 3009, 3011, 3013, 3015]);
+    expect([...got].sort()).toEqual([PROTO_ID.Qot_UpdateBasicQot, PROTO_ID.Qot_UpdateKL, PROTO_ID.Qot_UpdateRT, PROTO_ID.Qot_UpdateTicker, PROTO_ID.Qot_UpdateOrderBook, PROTO_ID.Qot_UpdateBroker]);
     expect(subscribedOnly.c.recorded).toHaveLength(0);
     expect(bystander.c.recorded).toHaveLength(0);
 
     const one = <T>(id: number) => pushesOf(registered.c, id).at(-1)!.s2c as T;
-    const basic = one<{ basicQotList: Qot_Common.BasicQot[] }>(3005).basicQotList[0]!;
+    const basic = one<{ basicQotList: Qot_Common.BasicQot[] }>(PROTO_ID.Qot_UpdateBasicQot).basicQotList[0]!;
     expect(basic.security).toEqual(TENCENT);
     expect(basic.curPrice).toBeGreaterThan(0);
-    const kl = one<{ klType: number; rehabType: number; security: Qot_Common.Security; klList: Qot_Common.KLine[] }>(3007);
+    const kl = one<{ klType: number; rehabType: number; security: Qot_Common.Security; klList: Qot_Common.KLine[] }>(PROTO_ID.Qot_UpdateKL);
     expect(kl.klType).toBe(Qot_Common.KLType['1MIN']);
     expect(kl.rehabType).toBe(Qot_Common.RehabType.FORWARD);
     expect(kl.security).toEqual(TENCENT);
     expect(kl.klList[0]!.closePrice).toBeGreaterThan(0);
-    const rt = one<{ security: Qot_Common.Security; rtList: Qot_Common.TimeShare[] }>(3009);
+    const rt = one<{ security: Qot_Common.Security; rtList: Qot_Common.TimeShare[] }>(PROTO_ID.Qot_UpdateRT);
     expect(rt.security).toEqual(TENCENT);
     expect(rt.rtList[0]!.price).toBeGreaterThan(0);
-    const tk = one<{ security: Qot_Common.Security; tickerList: Qot_Common.Ticker[] }>(3011);
+    const tk = one<{ security: Qot_Common.Security; tickerList: Qot_Common.Ticker[] }>(PROTO_ID.Qot_UpdateTicker);
     expect(tk.security).toEqual(TENCENT);
     expect(tk.tickerList[0]!.volume).toBeGreaterThan(0n);
-    const ob = one<{ security: Qot_Common.Security; orderBookAskList: Qot_Common.OrderBook[]; orderBookBidList: Qot_Common.OrderBook[] }>(3013);
+    const ob = one<{ security: Qot_Common.Security; orderBookAskList: Qot_Common.OrderBook[]; orderBookBidList: Qot_Common.OrderBook[] }>(PROTO_ID.Qot_UpdateOrderBook);
     expect(ob.security).toEqual(TENCENT);
     expect(ob.orderBookAskList[0]!.price).toBeGreaterThan(ob.orderBookBidList[0]!.price);
-    const br = one<{ security: Qot_Common.Security; brokerAskList: Qot_Common.Broker[] }>(3015);
+    const br = one<{ security: Qot_Common.Security; brokerAskList: Qot_Common.Broker[] }>(PROTO_ID.Qot_UpdateBroker);
     expect(br.security).toEqual(TENCENT);
     expect(br.brokerAskList.length).toBeGreaterThan(0);
 
@@ -243,7 +244,7 @@ describe('subscriptions, push registration and Get* calls', () => {
     await a.q.subscribe(['US.AAPL'], ['BASIC', 'TICKER'], { push: true, firstPush: false });
     sim.advance(60_000);
     await barrier(a.c);
-    expect(pushesOf(a.c, 3005).length).toBeGreaterThan(0);
+    expect(pushesOf(a.c, PROTO_ID.Qot_UpdateBasicQot).length).toBeGreaterThan(0);
 
     // QuoteApi.unsubscribe sends isRegOrUnRegPush = false: the subscription goes, and with it the pushes.
     await a.q.unsubscribe(['US.AAPL'], ['BASIC', 'TICKER']);
@@ -278,12 +279,12 @@ describe('queries that need no subscription', () => {
 
     const universe = [TENCENT, APPLE, { market: HK, code: '09988' }, { market: US, code: 'MSFT' }];
     const list400 = Array.from({ length: 400 }, (_, i) => universe[i % universe.length]!);
-    const ok = await c.request(3203, { securityList: list400 });
+    const ok = await c.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: list400 });
     expect(ok.snapshotList).toHaveLength(400);
     expect(ok.snapshotList!.map((x) => x.basic.security.code).slice(0, 4)).toEqual(['00700', 'AAPL', '09988', 'MSFT']);
 
-    await expectOpenDError(c.request(3203, { securityList: [...list400, APPLE] }), /at most 400 securities.*401/);
-    await expectOpenDError(c.request(3203, { securityList: [{ market: HK, code: '99999' }] }), /Unknown stock HK\.99999/);
+    await expectOpenDError(c.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: [...list400, APPLE] }), /at most 400 securities.*401/);
+    await expectOpenDError(c.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: [{ market: HK, code: '99999' }] }), /Unknown stock HK\.99999/);
   });
 
   it('pages RequestHistoryKL with nextReqKey: the pages concatenate to the whole range without gaps or duplicates', async () => {
@@ -325,7 +326,7 @@ describe('queries that need no subscription', () => {
       { code: 'US.AAPL', name: 'Apple Inc.', lotSize: 1, type: 'EQTY', listTime: '1980-12-12', delisted: false },
       { code: 'HK.800000', name: 'Hang Seng Index', lotSize: 1, type: 'INDEX', listTime: '1969-11-24', delisted: false },
     ]);
-    const hk = await c.request(3202, { market: HK, secType: Qot_Common.SecurityType.EQTY });
+    const hk = await c.request(PROTO_ID.Qot_GetStaticInfo, { market: HK, secType: Qot_Common.SecurityType.EQTY });
     expect(hk.staticInfoList!.map((s) => s.basic.security.code).sort()).toEqual(['00005', '00700', '00939', '03690', '09988']);
     await expectOpenDError(q.staticInfo(['US.ZZZZ']), /Unknown stock US\.ZZZZ/);
   });
@@ -339,26 +340,26 @@ describe('queries that need no subscription', () => {
   });
 
   it('answers GetPlateSet and GetPlateSecurity', async () => {
-    const industry = await c.request(3204, { market: HK, plateSetType: Qot_Common.PlateSetType.INDUSTRY });
+    const industry = await c.request(PROTO_ID.Qot_GetPlateSet, { market: HK, plateSetType: Qot_Common.PlateSetType.INDUSTRY });
     expect(industry.plateInfoList!.map((p) => `${p.plate.code}:${p.name}`).sort()).toEqual([
       'BK1001:Internet Services',
       'BK1002:Banks',
       'BK1003:Index Funds',
     ]);
-    const all = await c.request(3204, { market: HK, plateSetType: Qot_Common.PlateSetType.ALL });
+    const all = await c.request(PROTO_ID.Qot_GetPlateSet, { market: HK, plateSetType: Qot_Common.PlateSetType.ALL });
     expect(all.plateInfoList).toHaveLength(5);
 
-    const members = await c.request(3205, { plate: { market: HK, code: 'BK1001' } });
+    const members = await c.request(PROTO_ID.Qot_GetPlateSecurity, { plate: { market: HK, code: 'BK1001' } });
     expect(members.staticInfoList!.map((s) => `${s.basic.security.code} ${s.basic.name}`)).toEqual([
       '00700 Tencent Holdings',
       '03690 Meituan',
       '09988 Alibaba Group',
     ]);
-    await expectOpenDError(c.request(3205, { plate: { market: HK, code: 'BK9999' } }), /unknown plate HK\.BK9999/);
+    await expectOpenDError(c.request(PROTO_ID.Qot_GetPlateSecurity, { plate: { market: HK, code: 'BK9999' } }), /unknown plate HK\.BK9999/);
   });
 
   it('answers GetGlobalState with the login state, market states, virtual server time and this connection', async () => {
-    const g = await c.request(1002, { userID: 0n });
+    const g = await c.request(PROTO_ID.GetGlobalState, { userID: 0n });
     expect(g.qotLogined).toBe(true);
     expect(g.trdLogined).toBe(true);
     expect(g.programStatus?.type).toBe(Common.ProgramStatusType.READY);
@@ -370,7 +371,7 @@ describe('queries that need no subscription', () => {
   });
 
   it('answers GetUserInfo with the configured quotas', async () => {
-    const u = await c.request(1005, {});
+    const u = await c.request(PROTO_ID.GetUserInfo, {});
     expect(u.subQuota).toBe(300);
     expect(u.historyKLQuota).toBe(50);
     expect(u.userID).toBe(c.info.loginUserId);
@@ -379,7 +380,7 @@ describe('queries that need no subscription', () => {
 
   it('answers KeepAlive with the virtual server time', async () => {
     sim.advance(1_000);
-    const k = await c.request(1004, { time: BigInt(Math.floor(Date.now() / 1000)) });
+    const k = await c.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) });
     expect(k.time).toBe(BigInt(Math.floor(sim.clock.now() / 1000)));
     expect(sim.core.connections.get(c.info.connId)!.keepAlives).toBeGreaterThanOrEqual(1);
   });
@@ -390,7 +391,7 @@ describe('history K-line quota (RequestHistoryKLQuota)', () => {
     const sim = await startTestSimulator({ historyKLQuota: 2 });
     try {
       const { c, q } = await client(sim);
-      const quota = () => c.request(3104, { bGetDetail: true });
+      const quota = () => c.request(PROTO_ID.Qot_RequestHistoryKLQuota, { bGetDetail: true });
       expect(await quota()).toMatchObject({ usedQuota: 0, remainQuota: 2 });
 
       const range = { from: '2025-01-06', to: '2025-01-10' };
@@ -429,16 +430,16 @@ describe('subscription quota', () => {
     const { c, q } = await client(sim);
     await q.subscribe(['HK.00700'], ['BASIC', 'TICKER', 'ORDER_BOOK'], { push: false });
     await expectOpenDError(q.subscribe(['US.AAPL'], ['BASIC', 'TICKER', 'ORDER_BOOK'], { push: false }), /subscription quota exceeded: 3 of 5 used, this request needs 3 more/);
-    const info = await c.request(3003, {});
+    const info = await c.request(PROTO_ID.Qot_GetSubInfo, {});
     expect(info).toMatchObject({ totalUsedQuota: 3, remainQuota: 2 });
     expect(codesOf(info.connSubInfoList![0]!, ST.BASIC)).toEqual(['00700']);
     // Exactly filling the quota is fine; an item held already costs nothing more.
     await q.subscribe(['US.AAPL'], ['BASIC', 'TICKER'], { push: false });
     await q.subscribe(['HK.00700'], ['BASIC'], { push: false });
-    expect(await c.request(3003, {})).toMatchObject({ totalUsedQuota: 5, remainQuota: 0 });
+    expect(await c.request(PROTO_ID.Qot_GetSubInfo, {})).toMatchObject({ totalUsedQuota: 5, remainQuota: 0 });
     await expectOpenDError(q.subscribe(['US.MSFT'], ['BASIC'], { push: false }), /subscription quota exceeded/);
     // GetUserInfo reports the same quota.
-    expect((await c.request(1005, {})).subQuota).toBe(5);
+    expect((await c.request(PROTO_ID.GetUserInfo, {})).subQuota).toBe(5);
   });
 
   it('refuses to unsubscribe within a minute of subscribing, and allows it once the virtual clock has moved 60 s', async () => {
@@ -451,14 +452,14 @@ describe('subscription quota', () => {
     await expectOpenDError(q.unsubscribeAll(), /only 1 minute after subscribing/);
     sim.advance(1_000);
     await q.unsubscribe(['HK.00700'], ['BASIC']);
-    expect(await c.request(3003, {})).toMatchObject({ totalUsedQuota: 0, remainQuota: 10 });
+    expect(await c.request(PROTO_ID.Qot_GetSubInfo, {})).toMatchObject({ totalUsedQuota: 0, remainQuota: 10 });
 
     // unsubscribeAll follows the same rule.
     await q.subscribe(['US.AAPL', 'US.MSFT'], ['BASIC', 'TICKER'], { push: false });
     await expectOpenDError(q.unsubscribeAll(), /1 minute/);
     sim.advance(60_000);
     await q.unsubscribeAll();
-    expect(await c.request(3003, {})).toMatchObject({ totalUsedQuota: 0, remainQuota: 10 });
+    expect(await c.request(PROTO_ID.Qot_GetSubInfo, {})).toMatchObject({ totalUsedQuota: 0, remainQuota: 10 });
   });
 
   it("keeps a closed connection's young subscriptions on the quota until their minute is up, then returns it", async () => {

@@ -14,6 +14,7 @@ import { headerOf, TradeApi, type AccountRef } from '../../proto/api/trading.js'
 import { OpenDClient } from '../../proto/client.js';
 import { freePort } from '../support/processes.js';
 import { ACC, closeAll, connectClient, expectOpenDError, SIM_START, startTestSimulator } from './sim-helpers.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const DAY = 24 * 3600 * 1000;
 let dir: string;
@@ -47,8 +48,8 @@ const HISTORY = { from: '2025-01-01 00:00:00', to: '2025-02-01 00:00:00' };
  */
 async function accountView(c: OpenDClient, t: TradeApi, acc: AccountRef, real: boolean) {
   const header = headerOf(acc);
-  const positions = (await c.request(2102, { header })).positionList ?? [];
-  const funds = (await c.request(2101, { header })).funds;
+  const positions = (await c.request(PROTO_ID.Trd_GetPositionList, { header })).positionList ?? [];
+  const funds = (await c.request(PROTO_ID.Trd_GetFunds, { header })).funds;
   return {
     orders: await t.orders(acc),
     history: await t.historyOrders(acc, HISTORY),

@@ -15,7 +15,7 @@ import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import type * as Trd_UpdateOrder from '../../proto/generated/Trd_UpdateOrder.js';
 import type * as Trd_UpdateOrderFill from '../../proto/generated/Trd_UpdateOrderFill.js';
-import { requestCodec } from '../../proto/registry.js';
+import { requestCodec, PROTO_ID } from '../../proto/registry.js';
 import {
   ACC,
   barrier,
@@ -56,14 +56,14 @@ function top(sim: Simulator, key: string) {
 const restingBuy = { code: 'HK.00700', side: 'BUY', qty: 100, price: 300 } as const;
 
 function orderPushes(c: RecordingClient): Order[] {
-  return pushesOf(c, 2208).map((p) => {
+  return pushesOf(c, PROTO_ID.Trd_UpdateOrder).map((p) => {
     const s2c = p.s2c as Trd_UpdateOrder.S2C;
     return toOrder(s2c.header, s2c.order);
   });
 }
 
 function fillPushes(c: RecordingClient): Trd_UpdateOrderFill.S2C[] {
-  return pushesOf(c, 2218).map((p) => p.s2c as Trd_UpdateOrderFill.S2C);
+  return pushesOf(c, PROTO_ID.Trd_UpdateOrderFill).map((p) => p.s2c as Trd_UpdateOrderFill.S2C);
 }
 
 function placeC2S(acc: AccountRef, f: { code: string; secMarket: number; qty: number; price: number; side?: number; packetID?: { connID: bigint; serialNo: number } }) {
@@ -232,7 +232,7 @@ describe('encryption', () => {
     sim.advance(1_000); // also keeps PlaceOrder ≥ 20 ms apart across the three cases
     const { orderId } = await t.placeOrder(ACC.SIM_HK, { ...restingBuy, remark: `over ${name}` });
     await barrier(c);
-    expect(pushesOf(c, 3005).length).toBeGreaterThan(0);
+    expect(pushesOf(c, PROTO_ID.Qot_UpdateBasicQot).length).toBeGreaterThan(0);
     const mine = orderPushes(c).filter((o) => o.orderId === orderId);
     expect(mine.map((o) => o.status)).toEqual(['SUBMITTING', 'SUBMITTED']);
     expect(mine[1]!.remark).toBe(`over ${name}`);
@@ -397,7 +397,7 @@ describe('order lifecycle', () => {
     sim.advance(5_000);
     await barrier(c);
     expect(orderPushes(c).at(-1)).toMatchObject({ orderId, status: 'FILLED_ALL' });
-    expect(pushesOf(c, 2218)).toHaveLength(0);
+    expect(pushesOf(c, PROTO_ID.Trd_UpdateOrderFill)).toHaveLength(0);
     await expectOpenDError(t.fills(ACC.SIM_HK), /simulated trading does not support fill queries/);
     await expectOpenDError(t.historyFills(ACC.SIM_HK, { from: '2025-01-01', to: '2025-01-31' }), /does not support fill queries/);
   });
@@ -471,18 +471,18 @@ describe('wire order of the PlaceOrder reply and its pushes', () => {
     const raw = await RawClient.open(sim.host, sim.port);
     try {
       await raw.initConnect();
-      raw.send(2008, { accIDList: [ACC.SIM_HK.accId] });
+      raw.send(PROTO_ID.Trd_SubAccPush, { accIDList: [ACC.SIM_HK.accId] });
       await raw.waitForFrames(2);
       const book = top(sim, 'HK.00700');
       expect(book.askVol).toBeGreaterThanOrEqual(100);
       const serialNo = raw.nextSerial();
-      raw.send(2202, placeC2S(ACC.SIM_HK, { code: '00700', secMarket: TrdSecMarket.HK, qty: 100, price: book.ask, packetID: { connID: raw.connId, serialNo } }), serialNo);
+      raw.send(PROTO_ID.Trd_PlaceOrder, placeC2S(ACC.SIM_HK, { code: '00700', secMarket: TrdSecMarket.HK, qty: 100, price: book.ask, packetID: { connID: raw.connId, serialNo } }), serialNo);
       const frames = (await raw.waitForFrames(6)).slice(2);
       expect(frames).toHaveLength(4);
-      const reply = frames.find((f) => f.protoId === 2202)!;
+      const reply = frames.find((f) => f.protoId === PROTO_ID.Trd_PlaceOrder)!;
       expect(reply.serialNo).toBe(serialNo);
       expect(reply.rsp!.retType).toBe(0);
-      const statuses = frames.filter((f) => f.protoId === 2208).map((f) => f.rsp!.s2c.order.orderStatus);
+      const statuses = frames.filter((f) => f.protoId === PROTO_ID.Trd_UpdateOrder).map((f) => f.rsp!.s2c.order.orderStatus);
       expect(statuses).toEqual([OrderStatus.SUBMITTING, OrderStatus.SUBMITTED, OrderStatus.FILLED_ALL]);
       return frames.map((f) => f.protoId);
     } finally {
@@ -494,7 +494,7 @@ describe('wire order of the PlaceOrder reply and its pushes', () => {
     const sim = await startTestSimulator();
     try {
       sim.advance(1_000);
-      expect(await placeMarketable(sim)).toEqual([2202, 2208, 2208, 2208]);
+      expect(await placeMarketable(sim)).toEqual([PROTO_ID.Trd_PlaceOrder, PROTO_ID.Trd_UpdateOrder, PROTO_ID.Trd_UpdateOrder, PROTO_ID.Trd_UpdateOrder]);
     } finally {
       await sim.close();
     }
@@ -509,10 +509,10 @@ describe('wire order of the PlaceOrder reply and its pushes', () => {
       const good = placeC2S(ACC.SIM_US, { code: 'AAPL', secMarket: TrdSecMarket.US, qty: 1, price: 100, packetID: { connID: raw.connId, serialNo: 11 } });
       // One TCP write carrying four requests.
       const frames = [
-        encodeFrame({ protoId: 2202, serialNo: 10 }, requestCodec(2202).encode({ c2s: bad }).finish()),
-        encodeFrame({ protoId: 1004, serialNo: 20 }, requestCodec(1004).encode({ c2s: { time: 0n } }).finish()),
-        encodeFrame({ protoId: 2202, serialNo: 11 }, requestCodec(2202).encode({ c2s: good }).finish()),
-        encodeFrame({ protoId: 1002, serialNo: 21 }, requestCodec(1002).encode({ c2s: { userID: 0n } }).finish()),
+        encodeFrame({ protoId: PROTO_ID.Trd_PlaceOrder, serialNo: 10 }, requestCodec(PROTO_ID.Trd_PlaceOrder).encode({ c2s: bad }).finish()),
+        encodeFrame({ protoId: PROTO_ID.KeepAlive, serialNo: 20 }, requestCodec(PROTO_ID.KeepAlive).encode({ c2s: { time: 0n } }).finish()),
+        encodeFrame({ protoId: PROTO_ID.Trd_PlaceOrder, serialNo: 11 }, requestCodec(PROTO_ID.Trd_PlaceOrder).encode({ c2s: good }).finish()),
+        encodeFrame({ protoId: PROTO_ID.GetGlobalState, serialNo: 21 }, requestCodec(PROTO_ID.GetGlobalState).encode({ c2s: { userID: 0n } }).finish()),
       ];
       raw.write(Buffer.concat(frames));
       const replies = (await raw.waitForFrames(5)).slice(1);
@@ -533,7 +533,7 @@ describe('wire order of the PlaceOrder reply and its pushes', () => {
     const sim = await startTestSimulator({ pushBeforeReply: true });
     try {
       sim.advance(1_000);
-      expect(await placeMarketable(sim)).toEqual([2208, 2208, 2208, 2202]);
+      expect(await placeMarketable(sim)).toEqual([PROTO_ID.Trd_UpdateOrder, PROTO_ID.Trd_UpdateOrder, PROTO_ID.Trd_UpdateOrder, PROTO_ID.Trd_PlaceOrder]);
     } finally {
       await sim.close();
     }
@@ -544,7 +544,7 @@ describe('wire order of the PlaceOrder reply and its pushes', () => {
 
 describe('packetID replay protection', () => {
   const place = (c: OpenDClient, serialNo: number, connID = c.info.connId) =>
-    c.request(2202, placeC2S(ACC.SIM_HK, { code: '00700', secMarket: TrdSecMarket.HK, qty: 100, price: 300, packetID: { connID, serialNo } }));
+    c.request(PROTO_ID.Trd_PlaceOrder, placeC2S(ACC.SIM_HK, { code: '00700', secMarket: TrdSecMarket.HK, qty: 100, price: 300, packetID: { connID, serialNo } }));
 
   it('rejects a trade write whose packetID serial does not increase on the connection', async () => {
     const sim = await startTestSimulator();
@@ -575,7 +575,7 @@ describe('packetID replay protection', () => {
       await place(c, 50);
       sim.advance(100);
       const replay = await c
-        .request(2202, placeC2S(ACC.SIM_HK, { code: '00700', secMarket: TrdSecMarket.HK, qty: 100, price: 300, packetID: { connID: c.info.connId, serialNo: 50 } }), { timeoutMs: 300 })
+        .request(PROTO_ID.Trd_PlaceOrder, placeC2S(ACC.SIM_HK, { code: '00700', secMarket: TrdSecMarket.HK, qty: 100, price: 300, packetID: { connID: c.info.connId, serialNo: 50 } }), { timeoutMs: 300 })
         .catch((e: unknown) => e);
       expect(replay).toBeInstanceOf(RequestTimeoutError);
       // The connection is fine and the order exists once.
@@ -597,32 +597,32 @@ describe('login challenge', () => {
       const watcher = await client(sim, { recvNotify: true });
       const quiet = await client(sim);
       await Promise.all([barrier(watcher.c), barrier(quiet.c)]);
-      const notices = () => pushesOf(watcher.c, 1003).map((p) => p.s2c as Notify.S2C);
+      const notices = () => pushesOf(watcher.c, PROTO_ID.Notify).map((p) => p.s2c as Notify.S2C);
       expect(notices()).toEqual([{ type: Notify.NotifyType.GTW_EVENT, event: { eventType: Notify.GtwEventType.NEED_PHONE_VERIFY_CODE, desc: expect.stringMatching(/Verification \(1006\)/) } }]);
       expect(quiet.c.recorded).toHaveLength(0); // no recvNotify, no Notify
 
-      const state = await quiet.c.request(1002, { userID: 0n });
+      const state = await quiet.c.request(PROTO_ID.GetGlobalState, { userID: 0n });
       expect(state.programStatus?.type).toBe(Common.ProgramStatusType.NEED_PHONE_VERIFY_CODE);
       expect(state.qotLogined).toBe(false);
       await expectOpenDError(quiet.q.snapshot('HK.00700'), /OpenD is not logged in \(program status NEED_PHONE_VERIFY_CODE\)/);
       await expectOpenDError(quiet.t.accounts(), /OpenD is not logged in/);
 
-      await expectOpenDError(quiet.c.request(1006, { type: 1, op: 2, code: '246810' }), /pending verification is by phone; type must be 2/);
-      await quiet.c.request(1006, { type: 2, op: 1 }); // ask for a code
-      await expectOpenDError(quiet.c.request(1006, { type: 2, op: 1 }), /at most once per 60 s/);
-      await expectOpenDError(quiet.c.request(1006, { type: 2, op: 2, code: '000000' }), /verification code is wrong/);
+      await expectOpenDError(quiet.c.request(PROTO_ID.Verification, { type: 1, op: 2, code: '246810' }), /pending verification is by phone; type must be 2/);
+      await quiet.c.request(PROTO_ID.Verification, { type: 2, op: 1 }); // ask for a code
+      await expectOpenDError(quiet.c.request(PROTO_ID.Verification, { type: 2, op: 1 }), /at most once per 60 s/);
+      await expectOpenDError(quiet.c.request(PROTO_ID.Verification, { type: 2, op: 2, code: '000000' }), /verification code is wrong/);
       await expectOpenDError(quiet.q.snapshot('HK.00700'), /not logged in/);
 
-      await quiet.c.request(1006, { type: 2, op: 2, code: '246810' });
+      await quiet.c.request(PROTO_ID.Verification, { type: 2, op: 2, code: '246810' });
       await barrier(watcher.c);
       expect(notices().slice(1)).toEqual([
         { type: Notify.NotifyType.PROGRAM_STATUS, programStatus: { programStatus: { type: Common.ProgramStatusType.READY } } },
         { type: Notify.NotifyType.CONN_STATUS, connectStatus: { qotLogined: true, trdLogined: true } },
       ]);
-      expect((await quiet.c.request(1002, { userID: 0n })).programStatus?.type).toBe(Common.ProgramStatusType.READY);
+      expect((await quiet.c.request(PROTO_ID.GetGlobalState, { userID: 0n })).programStatus?.type).toBe(Common.ProgramStatusType.READY);
       expect((await quiet.q.snapshot('HK.00700'))[0]!.code).toBe('HK.00700');
       expect(await quiet.t.accounts()).toHaveLength(4);
-      await expectOpenDError(quiet.c.request(1006, { type: 2, op: 2, code: '246810' }), /no verification is pending/);
+      await expectOpenDError(quiet.c.request(PROTO_ID.Verification, { type: 2, op: 2, code: '246810' }), /no verification is pending/);
       // A connection made after the login gets no challenge.
       const late = await client(sim, { recvNotify: true });
       await barrier(late.c);

@@ -12,6 +12,7 @@ import * as InitWebSocket from '../../proto/generated/InitWebSocket.js';
 import * as GetGlobalState from '../../proto/generated/GetGlobalState.js';
 import { freePort } from '../support/processes.js';
 import { startTestSimulator } from './sim-helpers.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 const SIGN = Buffer.from('ft-v1.0\0', 'latin1');
 
@@ -146,7 +147,7 @@ describe('WebSocket bridge', () => {
       clientFrame(2, initMessage(7n)),
       // GetGlobalState, fragmented: a first frame without FIN and a continuation with it.
       ...(() => {
-        const msg = ftMessage(1002, 8n, GetGlobalState.Request.encode({ c2s: { userID: 0n } }).finish());
+        const msg = ftMessage(PROTO_ID.GetGlobalState, 8n, GetGlobalState.Request.encode({ c2s: { userID: 0n } }).finish());
         return [clientFrame(2, msg.subarray(0, 10), { fin: false }), clientFrame(0, msg.subarray(10))];
       })(),
       clientFrame(9, Buffer.from('are you there')),
@@ -182,7 +183,7 @@ describe('WebSocket bridge', () => {
     ws.send(initMessage(1n));
     await new Promise((r) => ws.once('message', r));
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
-    ws.send(ftMessage(1002, 2n, Buffer.alloc(SIM_MAX_BODY_BYTES + 1)));
+    ws.send(ftMessage(PROTO_ID.GetGlobalState, 2n, Buffer.alloc(SIM_MAX_BODY_BYTES + 1)));
     expect(await closed).toBe(1009);
   });
 
@@ -190,7 +191,7 @@ describe('WebSocket bridge', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}`);
     await new Promise((r, j) => ws.once('open', r).once('error', j));
     const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
-    ws.send(ftMessage(1002, 2n, Buffer.alloc(SIM_PRE_INIT_MAX_BODY_BYTES + 1)));
+    ws.send(ftMessage(PROTO_ID.GetGlobalState, 2n, Buffer.alloc(SIM_PRE_INIT_MAX_BODY_BYTES + 1)));
     const { code, reason } = await closed;
     expect(code).toBe(1009);
     expect(reason).toMatch(/before Init/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../proto/backoff.js';
 import { PushQueue } from '../../proto/push-queue.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 describe('reconnect backoff', () => {
   const noJitter = () => 0;
@@ -35,28 +36,28 @@ describe('push queue', () => {
 
   it('delivers buffered pushes in order, then waits for the next one', async () => {
     const q = new PushQueue<{ protoId: number; n: number }>(null, Infinity, () => {});
-    q.offer(ev(3005, 1));
-    q.offer(ev(2208, 2));
-    expect((await q.next()).value).toEqual(ev(3005, 1));
-    expect((await q.next()).value).toEqual(ev(2208, 2));
+    q.offer(ev(PROTO_ID.Qot_UpdateBasicQot, 1));
+    q.offer(ev(PROTO_ID.Trd_UpdateOrder, 2));
+    expect((await q.next()).value).toEqual(ev(PROTO_ID.Qot_UpdateBasicQot, 1));
+    expect((await q.next()).value).toEqual(ev(PROTO_ID.Trd_UpdateOrder, 2));
     const pending = q.next();
-    q.offer(ev(3005, 3));
-    expect((await pending).value).toEqual(ev(3005, 3));
+    q.offer(ev(PROTO_ID.Qot_UpdateBasicQot, 3));
+    expect((await pending).value).toEqual(ev(PROTO_ID.Qot_UpdateBasicQot, 3));
   });
 
   it('keeps only the protoIDs it was asked for', async () => {
-    const q = new PushQueue<{ protoId: number; n: number }>(new Set([2208]), Infinity, () => {});
-    q.offer(ev(3005, 1));
-    q.offer(ev(2208, 2));
-    expect((await q.next()).value).toEqual(ev(2208, 2));
+    const q = new PushQueue<{ protoId: number; n: number }>(new Set([PROTO_ID.Trd_UpdateOrder]), Infinity, () => {});
+    q.offer(ev(PROTO_ID.Qot_UpdateBasicQot, 1));
+    q.offer(ev(PROTO_ID.Trd_UpdateOrder, 2));
+    expect((await q.next()).value).toEqual(ev(PROTO_ID.Trd_UpdateOrder, 2));
   });
 
   it('drops the oldest push beyond its bound and counts it', async () => {
     const q = new PushQueue<{ protoId: number; n: number }>(null, 2, () => {});
-    for (let n = 1; n <= 4; n++) q.offer(ev(3005, n));
+    for (let n = 1; n <= 4; n++) q.offer(ev(PROTO_ID.Qot_UpdateBasicQot, n));
     expect(q.dropped).toBe(2);
-    expect((await q.next()).value).toEqual(ev(3005, 3));
-    expect((await q.next()).value).toEqual(ev(3005, 4));
+    expect((await q.next()).value).toEqual(ev(PROTO_ID.Qot_UpdateBasicQot, 3));
+    expect((await q.next()).value).toEqual(ev(PROTO_ID.Qot_UpdateBasicQot, 4));
   });
 
   it('ends waiting consumers when the client closes, and unregisters itself when the consumer stops early', async () => {
@@ -65,13 +66,13 @@ describe('push queue', () => {
     const waiting = q.next();
     q.end();
     expect(await waiting).toEqual({ value: undefined, done: true });
-    q.offer(ev(3005, 1));
+    q.offer(ev(PROTO_ID.Qot_UpdateBasicQot, 1));
     expect(await q.next()).toEqual({ value: undefined, done: true });
 
     const r = new PushQueue<{ protoId: number; n: number }>(null, Infinity, () => unregistered++);
-    r.offer(ev(3005, 1));
+    r.offer(ev(PROTO_ID.Qot_UpdateBasicQot, 1));
     for await (const p of r) {
-      expect(p).toEqual(ev(3005, 1));
+      expect(p).toEqual(ev(PROTO_ID.Qot_UpdateBasicQot, 1));
       break; // calls return()
     }
     expect(unregistered).toBe(1);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createPacketCipher, PacketEncAlgo } from '../../proto/crypto.js';
 import { BadHeaderFlagError, BodyHashMismatchError, BodyTooLargeError, FrameError } from '../../proto/errors.js';
 import { decodeHeader, encodeFrame, FrameDecoder, HEADER_SIZE, sha1, type Frame } from '../../proto/frame.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
@@ -33,15 +34,15 @@ describe('frame header', () => {
   });
 
   it('writes the JSON format byte and version byte', () => {
-    const f = encodeFrame({ protoId: 1001, serialNo: 1, protoFmtType: 1, protoVer: 0 }, Buffer.from('{}'));
+    const f = encodeFrame({ protoId: PROTO_ID.InitConnect, serialNo: 1, protoFmtType: 1, protoVer: 0 }, Buffer.from('{}'));
     expect(f[6]).toBe(1);
-    expect(decodeHeader(f)).toMatchObject({ protoId: 1001, protoFmtType: 1, protoVer: 0, serialNo: 1, bodyLen: 2 });
+    expect(decodeHeader(f)).toMatchObject({ protoId: PROTO_ID.InitConnect, protoFmtType: 1, protoVer: 0, serialNo: 1, bodyLen: 2 });
   });
 
   it('hashes the plaintext while bodyLen counts the encrypted bytes', () => {
     const cipher = createPacketCipher(PacketEncAlgo.AES_CBC, '0123456789abcdef', 'fedcba9876543210')!;
     const plain = Buffer.from('GetGlobalState body');
-    const f = encodeFrame({ protoId: 1002, serialNo: 7 }, plain, (b) => cipher.encrypt(b));
+    const f = encodeFrame({ protoId: PROTO_ID.GetGlobalState, serialNo: 7 }, plain, (b) => cipher.encrypt(b));
     const h = decodeHeader(f);
     expect(h.bodyLen).toBe(32);
     expect(h.bodyLen).not.toBe(plain.length);
@@ -55,10 +56,10 @@ describe('frame header', () => {
 
 describe('FrameDecoder', () => {
   const frames = [
-    encodeFrame({ protoId: 1001, serialNo: 1 }, Buffer.from('a')),
-    encodeFrame({ protoId: 3005, serialNo: 0 }, randomBytes(300)),
-    encodeFrame({ protoId: 1004, serialNo: 2 }, Buffer.alloc(0)),
-    encodeFrame({ protoId: 2208, serialNo: 3 }, randomBytes(70)),
+    encodeFrame({ protoId: PROTO_ID.InitConnect, serialNo: 1 }, Buffer.from('a')),
+    encodeFrame({ protoId: PROTO_ID.Qot_UpdateBasicQot, serialNo: 0 }, randomBytes(300)),
+    encodeFrame({ protoId: PROTO_ID.KeepAlive, serialNo: 2 }, Buffer.alloc(0)),
+    encodeFrame({ protoId: PROTO_ID.Trd_UpdateOrder, serialNo: 3 }, randomBytes(70)),
   ];
   const stream = Buffer.concat(frames);
   const simplify = (fs: Frame[]) => fs.map((f) => ({ id: f.protoId, serial: f.serialNo, body: f.body.toString('hex') }));
@@ -79,7 +80,7 @@ describe('FrameDecoder', () => {
 
   it('assembles a 4 MiB body that arrives in 1,000-byte chunks, followed by another frame', () => {
     const big = randomBytes(4 * 1024 * 1024);
-    const stream2 = Buffer.concat([encodeFrame({ protoId: 3202, serialNo: 9 }, big), frames[0]!]);
+    const stream2 = Buffer.concat([encodeFrame({ protoId: PROTO_ID.Qot_GetStaticInfo, serialNo: 9 }, big), frames[0]!]);
     const d = new FrameDecoder();
     const got: Frame[] = [];
     for (let off = 0; off < stream2.length; off += 1000) {
@@ -126,14 +127,14 @@ describe('FrameDecoder', () => {
 
   it('hands frames over one at a time so that a frame can switch on decryption for the next one in the same chunk', () => {
     const cipher = createPacketCipher(PacketEncAlgo.AES_CBC, '0123456789abcdef', 'fedcba9876543210')!;
-    const reply = encodeFrame({ protoId: 1001, serialNo: 1 }, Buffer.from('init reply'));
-    const notify = encodeFrame({ protoId: 1003, serialNo: 2 }, Buffer.from('encrypted notify'), (b) => cipher.encrypt(b));
+    const reply = encodeFrame({ protoId: PROTO_ID.InitConnect, serialNo: 1 }, Buffer.from('init reply'));
+    const notify = encodeFrame({ protoId: PROTO_ID.Notify, serialNo: 2 }, Buffer.from('encrypted notify'), (b) => cipher.encrypt(b));
     let aes = false;
     const d = new FrameDecoder({ decrypt: (_h, wire) => (aes ? cipher.decrypt(wire) : wire) });
     const seen: string[] = [];
     d.push(Buffer.concat([reply, notify]), (f) => {
       seen.push(f.body.toString());
-      if (f.protoId === 1001) aes = true;
+      if (f.protoId === PROTO_ID.InitConnect) aes = true;
     });
     expect(seen).toEqual(['init reply', 'encrypted notify']);
   });

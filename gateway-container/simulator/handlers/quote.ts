@@ -7,6 +7,7 @@ import type { MarketEngine, MarketUpdate } from '../market/engine.js';
 import type { SimConnection } from '../connection.js';
 import { SimError, type OpenDSimulator } from '../server.js';
 import { SubscriptionBook, type SubItem } from '../subscriptions.js';
+import { PROTO_ID } from '../../../proto/registry.js';
 
 const ST = Qot_Common.SubType;
 const KL = Qot_Common.KLType;
@@ -100,34 +101,34 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     switch (subType) {
       case ST.BASIC: {
         const b = d.basic();
-        if (b) sim.push(conn, 3005, { basicQotList: [b] });
+        if (b) sim.push(conn, PROTO_ID.Qot_UpdateBasicQot, { basicQotList: [b] });
         return;
       }
       case ST.ORDER_BOOK: {
         const ob = d.book();
-        if (ob) sim.push(conn, 3013, { security, name, orderBookAskList: ob.asks, orderBookBidList: ob.bids });
+        if (ob) sim.push(conn, PROTO_ID.Qot_UpdateOrderBook, { security, name, orderBookAskList: ob.asks, orderBookBidList: ob.bids });
         return;
       }
       case ST.TICKER: {
         const t = d.lastTickers();
-        if (t.length) sim.push(conn, 3011, { security, name, tickerList: t });
+        if (t.length) sim.push(conn, PROTO_ID.Qot_UpdateTicker, { security, name, tickerList: t });
         return;
       }
       case ST.RT: {
         const rt = d.lastRt();
-        if (rt.length) sim.push(conn, 3009, { security, name, rtList: rt });
+        if (rt.length) sim.push(conn, PROTO_ID.Qot_UpdateRT, { security, name, rtList: rt });
         return;
       }
       case ST.BROKER:
         // Broker queues exist for HK securities only (Futu: Qot_UpdateBroker is HK market data).
-        if (d.isHk) sim.push(conn, 3015, { security, name, ...brokers(d.key) });
+        if (d.isHk) sim.push(conn, PROTO_ID.Qot_UpdateBroker, { security, name, ...brokers(d.key) });
         return;
       default: {
         const kl = KLTYPE_OF_SUBTYPE.get(subType);
         if (kl === undefined) return;
         const bars = d.lastKLines(kl);
         const rehab = conn.pushReg.get(`${d.key}#${subType}`)?.rehabTypes[0] ?? Qot_Common.RehabType.FORWARD;
-        if (bars.length) sim.push(conn, 3007, { rehabType: rehab, klType: kl, security, name, klList: bars });
+        if (bars.length) sim.push(conn, PROTO_ID.Qot_UpdateKL, { rehabType: rehab, klType: kl, security, name, klList: bars });
       }
     }
   };
@@ -149,7 +150,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { brokerAskList: mk(1, ob?.asks ?? []), brokerBidList: mk(2, ob?.bids ?? []) };
   };
 
-  sim.handle(3001, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_Sub, ({ conn }, c2s) => {
     sync();
     if (c2s.isUnsubAll) {
       subs.unsubscribeAll(conn.id);
@@ -173,7 +174,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return {};
   });
 
-  sim.handle(3002, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_RegQotPush, ({ conn }, c2s) => {
     sync();
     const list = items(c2s);
     for (const it of list) if (!subs.isHeldBy(conn.id, it.key, it.subType)) throw new SimError(`${it.key} subType ${it.subType} is not subscribed on this connection; subscribe first`);
@@ -197,7 +198,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { subInfoList: [...byType].map(([subType, securityList]) => ({ subType, securityList })), usedQuota: its.length, isOwnConnData: own };
   };
 
-  sim.handle(3003, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetSubInfo, ({ conn }, c2s) => {
     const ids = c2s.isReqAllConn ? [...new Set([conn.id, ...subs.connections()])] : [conn.id];
     return {
       connSubInfoList: ids.map((id) => connSubInfo(id, id === conn.id)),
@@ -206,7 +207,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     };
   });
 
-  sim.handle(3004, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetBasicQot, ({ conn }, c2s) => {
     sync();
     const list = (c2s.securityList ?? []) as Qot_Common.Security[];
     return {
@@ -218,7 +219,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     };
   });
 
-  sim.handle(3006, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetKL, ({ conn }, c2s) => {
     sync();
     const key = known(c2s.security);
     const subType = SUBTYPE_OF_KLTYPE.get(c2s.klType);
@@ -228,14 +229,14 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { security: c2s.security, name: market.security(key)!.name, klList: market.klines(key, c2s.klType, c2s.reqNum) ?? [] };
   });
 
-  sim.handle(3008, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetRT, ({ conn }, c2s) => {
     sync();
     const key = known(c2s.security);
     needSub(conn, key, ST.RT, 'time-share');
     return { security: c2s.security, name: market.security(key)!.name, rtList: market.timeShare(key) ?? [] };
   });
 
-  sim.handle(3010, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetTicker, ({ conn }, c2s) => {
     sync();
     const key = known(c2s.security);
     needSub(conn, key, ST.TICKER, 'tickers');
@@ -243,7 +244,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { security: c2s.security, name: market.security(key)!.name, tickerList: market.tickers(key, n) ?? [] };
   });
 
-  sim.handle(3012, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetOrderBook, ({ conn }, c2s) => {
     sync();
     const key = known(c2s.security);
     needSub(conn, key, ST.ORDER_BOOK, 'the order book');
@@ -252,7 +253,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { security: c2s.security, name: market.security(key)!.name, orderBookAskList: ob?.asks ?? [], orderBookBidList: ob?.bids ?? [], svrRecvTimeBidTimestamp: t, svrRecvTimeAskTimestamp: t };
   });
 
-  sim.handle(3014, ({ conn }, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetBroker, ({ conn }, c2s) => {
     sync();
     const key = known(c2s.security);
     if (market.security(key)!.market !== 'HK') throw new SimError(`broker queues exist only for HK securities, not ${key}`);
@@ -260,7 +261,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { security: c2s.security, name: market.security(key)!.name, ...brokers(key) };
   });
 
-  sim.handle(3203, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetSecuritySnapshot, (_ctx, c2s) => {
     sync();
     const list = (c2s.securityList ?? []) as Qot_Common.Security[];
     if (list.length === 0) throw new SimError('securityList is empty');
@@ -268,7 +269,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return { snapshotList: list.map((s) => market.snapshotFields(known(s))!) };
   });
 
-  sim.handle(3103, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_RequestHistoryKL, (_ctx, c2s) => {
     sync();
     const key = known(c2s.security);
     if (!SUBTYPE_OF_KLTYPE.has(c2s.klType)) throw new SimError(`unknown klType ${c2s.klType}`);
@@ -300,7 +301,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     };
   });
 
-  sim.handle(3104, (_ctx, c2s) => ({
+  sim.handle(PROTO_ID.Qot_RequestHistoryKLQuota, (_ctx, c2s) => ({
     usedQuota: historyPulls.size,
     remainQuota: Math.max(0, historyQuota - historyPulls.size),
     detailList: c2s.bGetDetail
@@ -311,12 +312,12 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
       : [],
   }));
 
-  sim.handle(3105, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_RequestRehab, (_ctx, c2s) => {
     known(c2s.security);
     return { rehabList: [] };
   });
 
-  sim.handle(3202, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetStaticInfo, (_ctx, c2s) => {
     const list = (c2s.securityList ?? []) as Qot_Common.Security[];
     if (list.length > 0) return { staticInfoList: list.map((s) => market.staticInfo(known(s))!) };
     const prefix = c2s.market === undefined ? undefined : prefixOf(c2s.market);
@@ -328,7 +329,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     };
   });
 
-  sim.handle(3223, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetMarketState, (_ctx, c2s) => {
     sync();
     const list = (c2s.securityList ?? []) as Qot_Common.Security[];
     if (list.length > 400) throw new SimError(`at most 400 securities per request, got ${list.length}`);
@@ -341,12 +342,12 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     };
   });
 
-  sim.handle(3204, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetPlateSet, (_ctx, c2s) => {
     const prefix = prefixOf(c2s.market);
     return { plateInfoList: market.plates({ market: prefix, setType: c2s.plateSetType === 0 ? undefined : c2s.plateSetType }).map((p) => p.info) };
   });
 
-  sim.handle(3205, (_ctx, c2s) => {
+  sim.handle(PROTO_ID.Qot_GetPlateSecurity, (_ctx, c2s) => {
     const key = securityKey(c2s.plate);
     const list = market.plateSecurities(key);
     if (!list) throw new SimError(`unknown plate ${key}`);

@@ -6,6 +6,7 @@ import type * as GetUserInfo from '../../../proto/generated/GetUserInfo.js';
 import type * as Verification from '../../../proto/generated/Verification.js';
 import type { OpenDSimulator } from '../server.js';
 import { savePictureChallenge } from '../picture-challenge.js';
+import { PROTO_ID } from '../../../proto/registry.js';
 
 export interface SystemDeps {
   marketState(market: 'HK' | 'US' | 'SH' | 'SZ'): number;
@@ -24,13 +25,13 @@ export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): v
   };
   savePicture();
 
-  sim.handle(1004, ({ conn }) => {
+  sim.handle(PROTO_ID.KeepAlive, ({ conn }) => {
     conn.lastKeepAliveAt = Date.now();
     conn.keepAlives++;
     return { time: BigInt(Math.floor(sim.now() / 1000)) };
   });
 
-  sim.handle(1002, ({ conn }): GetGlobalState.S2C => {
+  sim.handle(PROTO_ID.GetGlobalState, ({ conn }): GetGlobalState.S2C => {
     const logged = sim.ready;
     const t = sim.now();
     return {
@@ -52,7 +53,7 @@ export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): v
     };
   });
 
-  sim.handle(1005, (): GetUserInfo.S2C => ({
+  sim.handle(PROTO_ID.GetUserInfo, (): GetUserInfo.S2C => ({
     nickName: 'simulator',
     apiLevel: 'LV1',
     hkQotRight: 3, // LV2
@@ -66,12 +67,12 @@ export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): v
     userAttribution: sim.opts.userAttribution,
   }));
 
-  sim.handle(1006, (_ctx, c2s: Verification.C2S): Verification.S2C => {
+  sim.handle(PROTO_ID.Verification, (_ctx, c2s: Verification.C2S): Verification.S2C => {
     sim.verify(c2s.type, c2s.op, c2s.code);
     // Op 1 asks for a new code: OpenD then saves a new picture (the simulator's shows the same code again).
     if (c2s.type === 1 && c2s.op === 1) savePicture();
     return {};
   });
 
-  sim.handle(1007, () => ({ qotPushStatisticsList: [], reqReplyStatisticsList: [], placeOrderStatisticsList: [] }));
+  sim.handle(PROTO_ID.GetDelayStatistics, () => ({ qotPushStatisticsList: [], reqReplyStatisticsList: [], placeOrderStatisticsList: [] }));
 }
