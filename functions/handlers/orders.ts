@@ -12,6 +12,7 @@ import { clientOrderIdFromRemark } from '../../proto/events.js';
 import { parseSecurity } from '../../proto/securities.js';
 import type { AccountRef, Order } from '../../proto/api/trading.js';
 import type { OpenDSession } from '../lib/opend-connection.js';
+import { isTerminalStatus } from '../lib/model.js';
 
 async function accountOf(req: HttpRequest): Promise<{ s: OpenDSession; acc: AccountRef }> {
   const accId = parseAccId(req.path['accId']);
@@ -105,7 +106,7 @@ export const handler = withInvocation(httpHandler({
     const { s, acc } = await accountOf(req);
     const o = await findOrder(s, acc, orderId);
     if (!o) throw notFound(`order ${orderId} is not an order of account ${acc.accId} today`, { orderId: orderId.toString() });
-    if (['FILLED_ALL', 'CANCELLED_ALL', 'CANCELLED_PART', 'FAILED', 'DELETED', 'SUBMIT_FAILED'].includes(o.status)) {
+    if (isTerminalStatus(o.status)) {
       throw new ApiError(409, 'CONFLICT', `order ${orderId} is already ${o.status} and cannot be cancelled`, { status: o.status });
     }
     await modifyLimit(acc);

@@ -2,6 +2,7 @@
  * Orders and fills as they are stored in DynamoDB and sent on the bus: enums as names, 64-bit IDs as decimal
  * strings.
  */
+import { isTerminalOrderStatus } from '../../proto/order-status.js';
 
 export type TrdEnv = 'REAL' | 'SIMULATE';
 
@@ -73,19 +74,9 @@ export const ORDER_STATUS = {
 
 export type OrderStatus = keyof typeof ORDER_STATUS;
 
-const TERMINAL_STATUSES: ReadonlySet<string> = new Set<OrderStatus>([
-  'SUBMIT_FAILED',
-  'FILLED_ALL',
-  'CANCELLED_PART',
-  'CANCELLED_ALL',
-  'FAILED',
-  'DELETED',
-  'FILL_CANCELLED',
-]);
-
-/** An order in one of these states never changes again (except that a fill can still be cancelled). */
+/** An order in a terminal state never changes again (except that a fill can still be cancelled); one list, in proto/. */
 export function isTerminalStatus(status: string): boolean {
-  return TERMINAL_STATUSES.has(status);
+  return isTerminalOrderStatus(status);
 }
 
 /**

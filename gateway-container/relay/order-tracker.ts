@@ -6,9 +6,10 @@
 // killed is published again after a restart). Memory is bounded: terminal orders and fills are forgotten once
 // they are older than the reconciliation window (no listing can return them again).
 import type { FillDetail, OrderDetail } from '../../proto/events.js';
+import { TERMINAL_ORDER_STATUSES } from '../../proto/order-status.js';
 
-/** Futu order statuses after which an order never changes again. */
-export const TERMINAL_STATUSES = new Set(['SUBMIT_FAILED', 'FILLED_ALL', 'CANCELLED_PART', 'CANCELLED_ALL', 'FAILED', 'DELETED', 'FILL_CANCELLED', 'DISABLED']);
+/** Futu order statuses after which an order never changes again (the shared list; DISABLED is not one). */
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(TERMINAL_ORDER_STATUSES);
 
 export interface OrderState {
   status: string;

@@ -2,6 +2,7 @@
 // the order / fill list queries. Records are plain mutable data owned by the engine; everything here is
 // pure, so the state file can rebuild the same records and the queries give the same answers after a restart.
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
+import { TERMINAL_ORDER_STATUS_VALUES } from '../../../proto/order-status.js';
 import type { SecurityFacts } from '../market-view.js';
 import type { AccountState } from './accounts.js';
 import { TradingError } from './errors.js';
@@ -54,15 +55,7 @@ export interface FillRecord {
 /** Statuses in which an order works in the market (matches and reserves cash / position). */
 export const WORKING: ReadonlySet<number> = new Set([OrderStatus.SUBMITTED, OrderStatus.FILLED_PART]);
 /** Statuses from which nothing changes any more (DELETE of CANCELLED_ALL / FAILED is the only exception). */
-export const FINAL: ReadonlySet<number> = new Set([
-  OrderStatus.FILLED_ALL,
-  OrderStatus.CANCELLED_PART,
-  OrderStatus.CANCELLED_ALL,
-  OrderStatus.FAILED,
-  OrderStatus.SUBMIT_FAILED,
-  OrderStatus.DELETED,
-  OrderStatus.FILL_CANCELLED,
-]);
+export const FINAL: ReadonlySet<number> = TERMINAL_ORDER_STATUS_VALUES;
 
 export const isBuy = (side: number): boolean => side === TrdSide.BUY || side === TrdSide.BUY_BACK;
 
