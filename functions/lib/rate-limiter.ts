@@ -9,6 +9,8 @@
  * 15 / 30 s becomes 13, refreshed queries 10 / 30 s become 9.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { futuLimit } from '../../proto/futu-limits.js';
+import { PROTO_ID } from '../../proto/registry.js';
 
 export interface RateLimitRule {
   /** At most this many acquisitions in any window of `windowMs`. */
@@ -26,17 +28,26 @@ export interface RateLimiter {
   acquire(bucket: string, rule: RateLimitRule): Promise<RateLimitDecision>;
 }
 
-/** Futu OpenAPI's limits (per account for trading, per connection/user for quotes), see docs/opend-protocol.md §7. */
+/** The count, window and gap of one protocol's limit in Futu's table (proto/futu-limits.ts). */
+function ruleOf(protoId: number): RateLimitRule {
+  const { limit, windowMs, minGapMs } = futuLimit(protoId);
+  return minGapMs === undefined ? { limit, windowMs } : { limit, windowMs, minGapMs };
+}
+
+/**
+ * The limits the functions enforce, by bucket name, read from Futu's one table (per account for trading, per
+ * OpenD login for quotes; the scope is in the table and in the bucket key the caller picks).
+ */
 export const FUTU_LIMITS = {
-  PlaceOrder: { limit: 15, windowMs: 30_000, minGapMs: 20 },
-  ModifyOrder: { limit: 20, windowMs: 30_000, minGapMs: 20 },
-  UnlockTrade: { limit: 10, windowMs: 30_000 },
-  /** Order/fill/position/funds queries with refreshCache = true. */
-  RefreshQuery: { limit: 10, windowMs: 30_000 },
-  /** Trd_GetHistoryOrderList (2221): 10 per 30 s per account, whatever its arguments. */
-  HistoryOrders: { limit: 10, windowMs: 30_000 },
-  Snapshot: { limit: 60, windowMs: 30_000 },
-  HistoryKLine: { limit: 60, windowMs: 30_000 },
+  PlaceOrder: ruleOf(PROTO_ID.Trd_PlaceOrder),
+  ModifyOrder: ruleOf(PROTO_ID.Trd_ModifyOrder),
+  UnlockTrade: ruleOf(PROTO_ID.Trd_UnlockTrade),
+  /** Order/fill/position/funds queries with refreshCache = true (all four share Futu's figure). */
+  RefreshQuery: ruleOf(PROTO_ID.Trd_GetOrderList),
+  /** Trd_GetHistoryOrderList: per account, whatever its arguments. */
+  HistoryOrders: ruleOf(PROTO_ID.Trd_GetHistoryOrderList),
+  Snapshot: ruleOf(PROTO_ID.Qot_GetSecuritySnapshot),
+  HistoryKLine: ruleOf(PROTO_ID.Qot_RequestHistoryKL),
 } as const satisfies Record<string, RateLimitRule>;
 
 export type FutuLimitName = keyof typeof FUTU_LIMITS;
