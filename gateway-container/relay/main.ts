@@ -10,45 +10,21 @@
 //   RELAY_UNLOCK_BACKOFF_MS (5000): first delay between unlock attempts, doubling
 //   RELAY_HISTORY_AFTER_GAP_S (300): an outage longer than this also reads OpenD's history order/fill lists
 //   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createLogger } from '../../proto/log.js';
-import { parseSecurity } from '../../proto/securities.js';
-import * as Qot_Common from '../../proto/generated/Qot_Common.js';
+import { parseSubscriptionsJson } from '../subscription-schema.js';
+import { readSecretFile } from '../secret-file.js';
 import { emfLine, startHealthServer } from './http.js';
 import { defaultCheckpointPath } from './checkpoint.js';
 import { Relay, type SubscriptionSpec } from './relay.js';
+import { relayEventBridgeClient } from './publisher.js';
 
 const log = createLogger('relay');
 
 function fail(msg: string): never {
   log.error(msg);
   process.exit(2);
-}
-
-export function parseSubscriptions(raw: string | undefined): SubscriptionSpec[] {
-  if (!raw || raw.trim() === '') return [];
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch (err) {
-    throw new Error(`RELAY_SUBSCRIPTIONS is not JSON: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(v)) throw new Error('RELAY_SUBSCRIPTIONS must be a JSON array like [{"codes":["HK.00700"],"types":["BASIC","TICKER"]}]');
-  return v.map((s, i) => {
-    const codes = (s as { codes?: unknown }).codes;
-    const types = (s as { types?: unknown }).types;
-    if (!Array.isArray(codes) || !Array.isArray(types)) throw new Error(`RELAY_SUBSCRIPTIONS[${i}] needs "codes" and "types" arrays`);
-    codes.forEach((c, j) => parseSecurity(c, `RELAY_SUBSCRIPTIONS[${i}].codes[${j}]`));
-    for (const t of types) {
-      if (typeof t !== 'string' || !(t in Qot_Common.SubType) || t === 'NONE') {
-        throw new Error(`RELAY_SUBSCRIPTIONS[${i}]: unknown type ${JSON.stringify(t)}; allowed: ${Object.keys(Qot_Common.SubType).filter((k) => k !== 'NONE').join(', ')}`);
-      }
-    }
-    return { codes: codes as string[], types: types as SubscriptionSpec['types'] };
-  });
 }
 
 /** A positive integer environment variable, or its default; anything else is a configuration error. */
@@ -61,18 +37,11 @@ export function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number, min =
 
 async function main(): Promise<void> {
   const env = process.env;
-  const readSecret = (name: string): string | undefined => {
-    const path = env[name];
-    if (!path) return undefined;
-    try {
-      return readFileSync(path, 'utf8').trim();
-    } catch (err) {
-      fail(`${name} points to ${path}, which cannot be read: ${(err as Error).message}`);
-    }
-  };
+  const readSecret = (name: string): string | undefined => readSecretFile(env[name], `${name}:`, fail);
   let subscriptions: SubscriptionSpec[];
   try {
-    subscriptions = parseSubscriptions(env['RELAY_SUBSCRIPTIONS']);
+    // The same schema the CDK app checks the configured `subscriptions` with.
+    subscriptions = parseSubscriptionsJson(env['RELAY_SUBSCRIPTIONS'], 'RELAY_SUBSCRIPTIONS');
   } catch (err) {
     fail((err as Error).message);
   }
@@ -94,7 +63,7 @@ async function main(): Promise<void> {
     openD: { host: env['OPEND_HOST'] ?? '127.0.0.1', port: Number(env['OPEND_PORT'] ?? 11111), rsaPrivateKey: readSecret('OPEND_RSA_KEY_FILE') },
     subscriptions,
     tradePasswordMd5,
-    eventBridge: new EventBridgeClient({}),
+    eventBridge: relayEventBridgeClient(),
     eventBusName: env['EVENT_BUS_NAME'] ?? 'default',
     source: env['EVENT_SOURCE'] ?? 'opend',
     unlock: { maxAttempts: numbers.unlockMax, backoffMs: numbers.unlockBackoff },
