@@ -2,6 +2,8 @@
 import type { Logger } from '../../proto/client.js';
 import { SimClock } from './clock.js';
 import { registerQuoteHandlers, type QuoteOptions, type QuoteService } from './handlers/quote.js';
+import { registerReferenceHandlers, type ReferenceService } from './handlers/reference.js';
+import { loadReferenceData } from './market/reference-data.js';
 import { registerSystemHandlers } from './handlers/system.js';
 import { registerTradeHandlers } from './handlers/trade.js';
 import { MarketEngine, type SessionMode } from './market/engine.js';
@@ -17,6 +19,8 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
   /** Virtual clock; default real time. Pass { manual: true } for tests that move time by hand. */
   clock?: SimClock | { speed?: number; manual?: boolean; start?: number };
   universePath?: string;
+  /** Reference data (suspensions, code changes, IPOs, system watchlists); default reference.json next to the simulator. */
+  referencePath?: string;
   sessions?: SessionMode;
   /** Virtual ms between simulated trades of one security (default 1000). */
   tickIntervalMs?: number;
@@ -44,6 +48,7 @@ export interface Simulator {
   trading: TradingEngine;
   clock: SimClock;
   quotes: QuoteService;
+  reference: ReferenceService;
   host: string;
   port: number;
   /** Port of the WebSocket listener, when enabled. */
@@ -86,6 +91,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     opendStateDir: options.opendStateDir,
   });
   registerTradeHandlers(core, trading);
+  const reference = registerReferenceHandlers(core, market, loadReferenceData((k) => market.security(k) !== undefined, options.referencePath), { tickIntervalMs: options.tickIntervalMs });
   const { host, port } = await core.listen();
   const ws = options.websocket ? await startWebSocketBridge(core, { host: options.websocket.host ?? host, port: options.websocket.port, keyMd5: options.websocket.keyMd5 }) : undefined;
   if (!clock.manual) market.start(options.driveIntervalMs ?? 200);
@@ -95,6 +101,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     trading,
     clock,
     quotes,
+    reference,
     host,
     port,
     websocketPort: ws?.port,
@@ -105,6 +112,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     async close() {
       market.stop();
+      reference.dispose();
       trading.dispose();
       state?.close();
       await ws?.close();

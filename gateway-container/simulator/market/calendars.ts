@@ -6,6 +6,7 @@
 // a "day" is that value divided by DAY_MS.
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import type { SecurityMarket } from '../market-view.js';
+import { earlyCloseMinute, isHoliday } from './holidays.js';
 export const DAY_MS = 86_400_000;
 export const MINUTE_MS = 60_000;
 
@@ -35,7 +36,7 @@ const CN_CALENDAR: MarketCalendar = {
   ],
 };
 
-/** No exchange holidays are modelled: every weekday is a trading day. */
+/** Weekday sessions; holidays and shortened days (holidays.ts) are applied by the functions below. */
 export const MARKET_CALENDARS: Record<SecurityMarket, MarketCalendar> = {
   HK: {
     timeZone: 'Asia/Hong_Kong',
@@ -149,10 +150,23 @@ export function isWeekday(day: number): boolean {
   return w !== 0 && w !== 6;
 }
 
-/** Continuous-trading sessions of a local day as UTC [start, end) pairs; none on weekends. */
+/** A weekday that is not one of the exchange's holidays (holidays.ts). */
+export function isTradingDay(market: SecurityMarket, day: number): boolean {
+  return isWeekday(day) && !isHoliday(market, day);
+}
+
+/** The day's continuous-trading sessions in local minutes: none on a non-trading day, fewer on a shortened day. */
+export function sessionMinutesOfDay(market: SecurityMarket, day: number): readonly (readonly [number, number])[] {
+  if (!isTradingDay(market, day)) return [];
+  const sessions = MARKET_CALENDARS[market].sessions;
+  const close = earlyCloseMinute(market, day);
+  if (close === undefined) return sessions;
+  return sessions.filter(([a]) => a < close).map(([a, b]) => [a, Math.min(b, close)] as const);
+}
+
+/** Continuous-trading sessions of a local day as UTC [start, end) pairs; none on weekends and holidays. */
 export function sessionsOfDay(market: SecurityMarket, day: number): [number, number][] {
-  if (!isWeekday(day)) return [];
-  return MARKET_CALENDARS[market].sessions.map(([a, b]) => [
+  return sessionMinutesOfDay(market, day).map(([a, b]) => [
     fromLocalMs(market, day * DAY_MS + a * MINUTE_MS),
     fromLocalMs(market, day * DAY_MS + b * MINUTE_MS),
   ]);
@@ -161,28 +175,30 @@ export function sessionsOfDay(market: SecurityMarket, day: number): [number, num
 export function isInSession(market: SecurityMarket, t: number): boolean {
   const local = toLocalMs(market, t);
   const day = Math.floor(local / DAY_MS);
-  if (!isWeekday(day)) return false;
   const minute = (local - day * DAY_MS) / MINUTE_MS;
-  return MARKET_CALENDARS[market].sessions.some(([a, b]) => minute >= a && minute < b);
+  return sessionMinutesOfDay(market, day).some(([a, b]) => minute >= a && minute < b);
 }
 
 /** `t` if the market is in continuous trading at `t`, else the start of the next session. */
 export function nextSessionInstant(market: SecurityMarket, t: number): number {
   const first = localDay(market, t);
-  for (let day = first; day < first + 8; day++) {
+  // Three weeks covers the longest closure (a Golden Week or Spring Festival plus both weekends).
+  for (let day = first; day < first + 21; day++) {
     for (const [a, b] of sessionsOfDay(market, day)) {
       if (t < b) return Math.max(a, t);
     }
   }
-  throw new Error(`no ${market} session within a week of ${new Date(t).toISOString()}`); // unreachable: weeks have weekdays
+  throw new Error(`no ${market} session within three weeks of ${new Date(t).toISOString()}`); // unreachable: no closure is that long
 }
 
-/** Qot_Common.QotMarketState of an exchange at instant `t` (weekends closed, no holidays). */
+/** Qot_Common.QotMarketState of an exchange at instant `t` (closed on weekends, holidays and after an early close). */
 export function marketStateAt(market: SecurityMarket, t: number): number {
   const local = toLocalMs(market, t);
   const day = Math.floor(local / DAY_MS);
-  if (!isWeekday(day)) return S.CLOSED;
+  if (!isTradingDay(market, day)) return S.CLOSED;
   const minute = (local - day * DAY_MS) / MINUTE_MS;
+  const early = earlyCloseMinute(market, day);
+  if (early !== undefined && minute >= early) return S.CLOSED;
   let state: number = S.CLOSED;
   for (const [from, s] of MARKET_CALENDARS[market].states) if (minute >= from) state = s;
   return state;

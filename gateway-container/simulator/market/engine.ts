@@ -37,7 +37,7 @@ import {
   formatLocalMs,
   fromLocalMs,
   isInSession,
-  isWeekday,
+  isTradingDay,
   localDay,
   marketStateAt,
   nextSessionInstant,
@@ -351,8 +351,8 @@ export class MarketEngine implements MarketView {
     const liveFromDay = this.sessionMode === 'exchange' && closedForToday ? startDay + 1 : startDay;
     const listDay = parseDay(sec.listDate)!;
     let lastHistoryDay: number | undefined;
-    for (let d = liveFromDay - 1; d >= Math.max(listDay, liveFromDay - 7); d--) {
-      if (isWeekday(d)) {
+    for (let d = liveFromDay - 1; d >= Math.max(listDay, liveFromDay - 21); d--) {
+      if (isTradingDay(market, d)) {
         lastHistoryDay = d;
         break;
       }

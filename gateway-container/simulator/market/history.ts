@@ -20,7 +20,7 @@ import {
 } from './model.js';
 import { aggregate, periodOf } from './periods.js';
 import { hash32, Rng } from './rng.js';
-import { DAY_MS, MARKET_CALENDARS, MINUTE_MS, isWeekday, parseDay, sessionMinutes } from './calendars.js';
+import { DAY_MS, MARKET_CALENDARS, MINUTE_MS, isTradingDay, parseDay, sessionMinutes } from './calendars.js';
 
 export class MarketHistory {
   private readonly minuteCache = new Map<string, Bar[]>();
@@ -37,7 +37,7 @@ export class MarketHistory {
     const listDay = parseDay(sec.listDate)!;
     const firstDay = Math.max(listDay, s.liveFromDay - HISTORY_CALENDAR_DAYS);
     const dayNumbers: number[] = [];
-    for (let d = firstDay; d < s.liveFromDay; d++) if (isWeekday(d)) dayNumbers.push(d);
+    for (let d = firstDay; d < s.liveFromDay; d++) if (isTradingDay(market, d)) dayNumbers.push(d);
     const n = dayNumbers.length;
     const sigmaDay = sec.annualVolatility / Math.sqrt(TRADING_DAYS_PER_YEAR);
     const minutesPerDay = sessionMinutes(market);

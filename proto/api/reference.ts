@@ -1,0 +1,191 @@
+// The typed reference-data layer over OpenDClient: trading days, suspensions, code changes, IPOs, capital flow
+// and distribution, plates (sets, members, a security's plates), the HK broker queue and the user's watchlists.
+// Codes in as "HK.00700", dates as "yyyy-MM-dd", enum names (not numbers) in and out; bad input is a
+// ValidationError naming the field and what is allowed, raised before anything is sent.
+import type { OpenDClient } from '../client.js';
+import { enumName, enumValue } from '../enums.js';
+import { ValidationError } from '../errors.js';
+import * as Qot_Common from '../generated/Qot_Common.js';
+import { CodeChangeType, TimeFilterType } from '../generated/Qot_GetCodeChange.js';
+import type * as Qot_GetIpoList from '../generated/Qot_GetIpoList.js';
+import { GroupType } from '../generated/Qot_GetUserSecurityGroup.js';
+import { ModifyUserSecurityOp } from '../generated/Qot_ModifyUserSecurity.js';
+import { PROTO_ID } from '../registry.js';
+import { parseSecurity, parseSecurityList, securityKey, toQotSecurity } from '../securities.js';
+
+export type TradeDateMarketName = 'HK' | 'US' | 'CN' | 'NT' | 'ST';
+export type CodeChangeTypeName = Exclude<keyof typeof CodeChangeType, 'UNKOWN'>;
+export type CapitalFlowPeriod = 'INTRADAY' | 'DAY' | 'WEEK' | 'MONTH';
+export type PlateSetName = 'ALL' | 'INDUSTRY' | 'REGION' | 'CONCEPT';
+
+export interface CapitalFlowPoint {
+  time: string;
+  inFlow: number;
+  mainInFlow?: number;
+  superInFlow?: number;
+  bigInFlow?: number;
+  midInFlow?: number;
+  smallInFlow?: number;
+}
+
+export interface Ipo {
+  code: string;
+  name: string;
+  listDate?: string;
+  hk?: Qot_GetIpoList.HKIpoExData;
+  us?: Qot_GetIpoList.USIpoExData;
+  cn?: Qot_GetIpoList.CNIpoExData;
+}
+
+export interface BrokerEntry {
+  id: bigint;
+  name: string;
+  position: number;
+  volume?: bigint;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+function date(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
+    throw new ValidationError(field, `expected a date "yyyy-MM-dd", got ${JSON.stringify(v)?.slice(0, 40)}`);
+  }
+  return v;
+}
+function range(from: unknown, to: unknown): { from: string; to: string } {
+  const r = { from: date(from, 'from'), to: date(to, 'to') };
+  if (r.to < r.from) throw new ValidationError('to', `${r.to} is before from (${r.from})`);
+  return r;
+}
+const QOT_MARKETS = { HK: Qot_Common.QotMarket.HK_SECURITY, US: Qot_Common.QotMarket.US_SECURITY, SH: Qot_Common.QotMarket.CNSH_SECURITY, SZ: Qot_Common.QotMarket.CNSZ_SECURITY } as const;
+function qotMarket(v: unknown, field = 'market'): number {
+  const m = typeof v === 'string' ? QOT_MARKETS[v.toUpperCase() as keyof typeof QOT_MARKETS] : undefined;
+  if (m === undefined) throw new ValidationError(field, `expected one of ${Object.keys(QOT_MARKETS).join(', ')}, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return m;
+}
+
+export class ReferenceApi {
+  constructor(private readonly client: OpenDClient) {}
+
+  /**
+   * Trading days (3219) of a market — HK, US, CN (A shares), NT / ST (Stock Connect, both sides open) — or of
+   * one security's market (pass { code }). `type` is WHOLE or MORNING (a half day).
+   */
+  async tradingDays(where: { market: TradeDateMarketName } | { code: string }, from: string, to: string): Promise<{ date: string; type: string }[]> {
+    const r = range(from, to);
+    const c2s = 'code' in where
+      ? { market: Qot_Common.TradeDateMarket.UNKNOWN, security: toQotSecurity(parseSecurity(where.code)), beginTime: r.from, endTime: r.to }
+      : { market: enumValue(Qot_Common.TradeDateMarket, where.market, 'market', ['HK', 'US', 'CN', 'NT', 'ST']), beginTime: r.from, endTime: r.to };
+    const s2c = await this.client.request(PROTO_ID.Qot_RequestTradeDate, c2s);
+    return (s2c.tradeDateList ?? []).map((d) => ({ date: d.time, type: enumName(Qot_Common.TradeDateType, d.tradeDateType ?? 0) }));
+  }
+
+  /** Suspension days (3201) of each security in [from, to]. */
+  async suspensions(codes: string[] | string, from: string, to: string): Promise<{ code: string; dates: string[] }[]> {
+    const refs = parseSecurityList(codes, 'codes', 400);
+    const r = range(from, to);
+    const s2c = await this.client.request(PROTO_ID.Qot_GetSuspend, { securityList: refs.map(toQotSecurity), beginTime: r.from, endTime: r.to });
+    return (s2c.SecuritySuspendList ?? []).map((s) => ({ code: securityKey(s.security), dates: (s.suspendList ?? []).map((d) => d.time) }));
+  }
+
+  /** Code changes (3216): every given filter must match; `dates` filters on the public, effective or end date. */
+  async codeChanges(opts: { codes?: string[]; types?: CodeChangeTypeName[]; dates?: { of: 'PUBLIC' | 'EFFECTIVE' | 'END'; from?: string; to?: string } } = {}) {
+    const c2s = {
+      securityList: opts.codes?.length ? parseSecurityList(opts.codes).map(toQotSecurity) : [],
+      typeList: (opts.types ?? []).map((t, i) => enumValue(CodeChangeType, t, `types[${i}]`)),
+      timeFilterList: opts.dates
+        ? [{ type: enumValue(TimeFilterType, opts.dates.of, 'dates.of', ['PUBLIC', 'EFFECTIVE', 'END']), beginTime: opts.dates.from === undefined ? undefined : date(opts.dates.from, 'dates.from'), endTime: opts.dates.to === undefined ? undefined : date(opts.dates.to, 'dates.to') }]
+        : [],
+    };
+    const s2c = await this.client.request(PROTO_ID.Qot_GetCodeChange, c2s);
+    return (s2c.codeChangeList ?? []).map((c) => ({
+      type: enumName(CodeChangeType, c.type),
+      code: securityKey(c.security),
+      relatedCode: securityKey(c.relatedSecurity),
+      publicDate: c.publicTime,
+      effectiveDate: c.effectiveTime,
+      endDate: c.endTime,
+    }));
+  }
+
+  /** Upcoming IPOs (3217) of one market: HK, US, SH or SZ. */
+  async ipos(market: 'HK' | 'US' | 'SH' | 'SZ'): Promise<Ipo[]> {
+    const s2c = await this.client.request(PROTO_ID.Qot_GetIpoList, { market: qotMarket(market) });
+    return (s2c.ipoList ?? []).map((i) => ({ code: securityKey(i.basic.security), name: i.basic.name, listDate: i.basic.listTime, hk: i.hkExData, us: i.usExData, cn: i.cnExData }));
+  }
+
+  /** Capital flow (3211): INTRADAY (cumulative by minute, the latest day) or net per DAY / WEEK / MONTH. */
+  async capitalFlow(code: string, opts: { period?: CapitalFlowPeriod; from?: string; to?: string } = {}): Promise<{ points: CapitalFlowPoint[]; lastValidTime?: string }> {
+    const periodType = enumValue(Qot_Common.PeriodType, opts.period ?? 'INTRADAY', 'period', ['INTRADAY', 'DAY', 'WEEK', 'MONTH']);
+    const beginTime = opts.from === undefined ? undefined : date(opts.from, 'from');
+    const endTime = opts.to === undefined ? undefined : date(opts.to, 'to');
+    const s2c = await this.client.request(PROTO_ID.Qot_GetCapitalFlow, { security: toQotSecurity(parseSecurity(code)), periodType, beginTime, endTime });
+    return {
+      points: (s2c.flowItemList ?? []).map((p) => ({ time: p.time ?? '', inFlow: p.inFlow, mainInFlow: p.mainInFlow, superInFlow: p.superInFlow, bigInFlow: p.bigInFlow, midInFlow: p.midInFlow, smallInFlow: p.smlInFlow })),
+      lastValidTime: s2c.lastValidTime,
+    };
+  }
+
+  /** Capital distribution (3212): turnover in and out by order size on the latest trading day. */
+  async capitalDistribution(code: string) {
+    const s = await this.client.request(PROTO_ID.Qot_GetCapitalDistribution, { security: toQotSecurity(parseSecurity(code)) });
+    return {
+      in: { super: s.capitalInSuper ?? 0, big: s.capitalInBig, mid: s.capitalInMid, small: s.capitalInSmall },
+      out: { super: s.capitalOutSuper ?? 0, big: s.capitalOutBig, mid: s.capitalOutMid, small: s.capitalOutSmall },
+      updateTime: s.updateTime,
+    };
+  }
+
+  /** Plate sets (3204) of a market. */
+  async plates(market: 'HK' | 'US' | 'SH' | 'SZ', set: PlateSetName = 'ALL'): Promise<{ code: string; name: string; type: string }[]> {
+    const s2c = await this.client.request(PROTO_ID.Qot_GetPlateSet, { market: qotMarket(market), plateSetType: enumValue(Qot_Common.PlateSetType, set, 'set', ['ALL', 'INDUSTRY', 'REGION', 'CONCEPT']) });
+    return (s2c.plateInfoList ?? []).map((p) => ({ code: securityKey(p.plate), name: p.name, type: enumName(Qot_Common.PlateSetType, p.plateType ?? 0) }));
+  }
+
+  /** The securities of one plate (3205), e.g. "HK.BK1001". */
+  async plateMembers(plate: string): Promise<{ code: string; name: string; lotSize: number; type: string }[]> {
+    // Plate codes are not security codes: Futu's look like "HK.BK1001" or "SH.LIST3000005".
+    const m = typeof plate === 'string' ? /^(HK|US|SH|SZ)\.([A-Z0-9]{2,16})$/.exec(plate.toUpperCase()) : null;
+    if (!m) throw new ValidationError('plate', `expected a plate code like "HK.BK1001", got ${JSON.stringify(plate)?.slice(0, 40)}`);
+    const s2c = await this.client.request(PROTO_ID.Qot_GetPlateSecurity, { plate: { market: qotMarket(m[1]), code: m[2]! } });
+    return (s2c.staticInfoList ?? []).map((s) => ({ code: securityKey(s.basic.security), name: s.basic.name, lotSize: s.basic.lotSize, type: enumName(Qot_Common.SecurityType, s.basic.secType) }));
+  }
+
+  /** The plates each security belongs to (3207; at most 200 codes). */
+  async ownerPlates(codes: string[] | string): Promise<{ code: string; plates: { code: string; name: string; type: string }[] }[]> {
+    const refs = parseSecurityList(codes, 'codes', 200);
+    const s2c = await this.client.request(PROTO_ID.Qot_GetOwnerPlate, { securityList: refs.map(toQotSecurity) });
+    return (s2c.ownerPlateList ?? []).map((o) => ({
+      code: securityKey(o.security),
+      plates: (o.plateInfoList ?? []).map((p) => ({ code: securityKey(p.plate), name: p.name, type: enumName(Qot_Common.PlateSetType, p.plateType ?? 0) })),
+    }));
+  }
+
+  /** HK broker queue (3014); needs a BROKER subscription for the code on this connection. */
+  async brokerQueue(code: string): Promise<{ code: string; bids: BrokerEntry[]; asks: BrokerEntry[] }> {
+    const ref = parseSecurity(code);
+    if (ref.prefix !== 'HK') throw new ValidationError('code', `broker queues exist only for HK securities, got ${ref.key}`);
+    const s2c = await this.client.request(PROTO_ID.Qot_GetBroker, { security: toQotSecurity(ref) });
+    const map = (l: Qot_Common.Broker[] | undefined) => (l ?? []).map((b) => ({ id: b.id, name: b.name, position: b.pos, volume: b.volume }));
+    return { code: ref.key, bids: map(s2c.brokerBidList), asks: map(s2c.brokerAskList) };
+  }
+
+  /** Watchlist groups (3222): CUSTOM, SYSTEM or ALL. */
+  async watchlistGroups(type: 'CUSTOM' | 'SYSTEM' | 'ALL' = 'ALL'): Promise<{ name: string; type: string }[]> {
+    const s2c = await this.client.request(PROTO_ID.Qot_GetUserSecurityGroup, { groupType: enumValue(GroupType, type, 'type', ['CUSTOM', 'SYSTEM', 'ALL']) });
+    return (s2c.groupList ?? []).map((g) => ({ name: g.groupName, type: enumName(GroupType, g.groupType) }));
+  }
+
+  /** The securities of one watchlist group (3213). */
+  async watchlist(group: string): Promise<{ code: string; name: string }[]> {
+    if (typeof group !== 'string' || group.trim() === '') throw new ValidationError('group', 'expected a group name');
+    const s2c = await this.client.request(PROTO_ID.Qot_GetUserSecurity, { groupName: group });
+    return (s2c.staticInfoList ?? []).map((s) => ({ code: securityKey(s.basic.security), name: s.basic.name }));
+  }
+
+  /** Changes a custom watchlist group (3214): ADD to it, MOVE_OUT of it, or DEL from the whole watchlist. */
+  async modifyWatchlist(group: string, op: 'ADD' | 'DEL' | 'MOVE_OUT', codes: string[] | string): Promise<void> {
+    if (typeof group !== 'string' || group.trim() === '') throw new ValidationError('group', 'expected a group name');
+    const refs = parseSecurityList(codes);
+    await this.client.request(PROTO_ID.Qot_ModifyUserSecurity, { groupName: group, op: enumValue(ModifyUserSecurityOp, op, 'op', ['ADD', 'DEL', 'MOVE_OUT']), securityList: refs.map(toQotSecurity) });
+  }
+}

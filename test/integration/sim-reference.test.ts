@@ -1,0 +1,158 @@
+// The simulator's reference-data protocols over real TCP with the real OpenDClient and the typed ReferenceApi:
+// trading days from the exchange calendars (holidays and half days), suspensions, code changes, IPOs, capital
+// flow and distribution from the simulator's own trades, plates, the broker queue and watchlists.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Simulator } from '../../gateway-container/simulator/index.js';
+import { QuoteApi } from '../../proto/api/quotes.js';
+import { ReferenceApi } from '../../proto/api/reference.js';
+import { ValidationError } from '../../proto/errors.js';
+import * as Qot_Common from '../../proto/generated/Qot_Common.js';
+import { PROTO_ID } from '../../proto/registry.js';
+import { closeAll, connectClient, expectOpenDError, startTestSimulator, type RecordingClient } from './sim-helpers.js';
+
+const open: RecordingClient[] = [];
+async function api(sim: Simulator): Promise<{ c: RecordingClient; r: ReferenceApi; q: QuoteApi }> {
+  const c = await connectClient(sim);
+  open.push(c);
+  return { c, r: new ReferenceApi(c), q: new QuoteApi(c) };
+}
+afterEach(async () => {
+  await closeAll(...open.splice(0));
+});
+
+describe('reference data over TCP', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startTestSimulator();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('lists HK trading days without the Lunar New Year holidays and marks the eve a morning-only half day', async () => {
+    const { r } = await api(sim);
+    const days = await r.tradingDays({ market: 'HK' }, '2026-02-13', '2026-02-24');
+    expect(days).toEqual([
+      { date: '2026-02-13', type: 'WHOLE' },
+      { date: '2026-02-16', type: 'MORNING' },
+      { date: '2026-02-20', type: 'WHOLE' },
+      { date: '2026-02-23', type: 'WHOLE' },
+      { date: '2026-02-24', type: 'WHOLE' },
+    ]);
+  });
+
+  it('follows each market: US Thanksgiving, the A-share Golden Week, and Stock Connect only when both sides trade', async () => {
+    const { r } = await api(sim);
+    expect((await r.tradingDays({ market: 'US' }, '2026-11-25', '2026-11-30')).map((d) => d.date)).toEqual(['2026-11-25', '2026-11-27', '2026-11-30']);
+    expect((await r.tradingDays({ code: 'SH.600519' }, '2026-09-30', '2026-10-09')).map((d) => d.date)).toEqual(['2026-09-30', '2026-10-08', '2026-10-09']);
+    // 2026-10-19 is an HK holiday (the day after Chung Yeung), 2026-10-07 an A-share one.
+    const nt = (await r.tradingDays({ market: 'NT' }, '2026-10-05', '2026-10-20')).map((d) => d.date);
+    expect(nt).toEqual(['2026-10-08', '2026-10-09', '2026-10-12', '2026-10-13', '2026-10-14', '2026-10-15', '2026-10-16', '2026-10-20']);
+  });
+
+  it('refuses malformed dates before sending and unknown markets with the allowed values', async () => {
+    const { c, r } = await api(sim);
+    await expect(r.tradingDays({ market: 'HK' }, '2026-13-01', '2026-12-31')).rejects.toThrow(ValidationError);
+    await expect(r.tradingDays({ market: 'HK' }, '2026-12-31', '2026-01-01')).rejects.toThrow(/before from/);
+    await expectOpenDError(c.request(PROTO_ID.Qot_RequestTradeDate, { market: 99, beginTime: '2026-01-01', endTime: '2026-01-31' }), /allowed TradeDateMarket values: HK \(1\)/);
+    await expectOpenDError(c.request(PROTO_ID.Qot_RequestTradeDate, { market: 1, beginTime: '2026/01/01', endTime: '2026-01-31' }), /beginTime must be a date "yyyy-MM-dd"/);
+  });
+
+  it('reports suspension days inside the range and refuses securities outside the universe', async () => {
+    const { r } = await api(sim);
+    expect(await r.suspensions(['HK.03690', 'HK.00700'], '2026-03-01', '2026-03-16')).toEqual([
+      { code: 'HK.03690', dates: ['2026-03-16'] },
+      { code: 'HK.00700', dates: [] },
+    ]);
+    await expectOpenDError(r.suspensions('HK.01234', '2026-01-01', '2026-12-31'), /Unknown stock HK.01234/);
+  });
+
+  it('filters code changes by security, type and effective date, as every given filter must match', async () => {
+    const { r } = await api(sim);
+    const all = await r.codeChanges();
+    expect(all.map((c) => c.code).sort()).toEqual(['HK.00939', 'HK.02800', 'HK.03690']);
+    expect(await r.codeChanges({ types: ['SPLIT'] })).toEqual([
+      { type: 'SPLIT', code: 'HK.02800', relatedCode: 'HK.02850', publicDate: '2026-11-20', effectiveDate: '2026-12-14', endDate: '2027-01-04' },
+    ]);
+    expect((await r.codeChanges({ dates: { of: 'EFFECTIVE', from: '2026-01-01', to: '2026-11-30' } })).map((c) => c.code)).toEqual(['HK.00939']);
+    expect((await r.codeChanges({ codes: ['HK.08690'] })).map((c) => c.type)).toEqual(['GEM_TO_MAIN']);
+    expect(await r.codeChanges({ codes: ['HK.00939'], types: ['SPLIT'] })).toEqual([]);
+  });
+
+  it('lists upcoming IPOs of one market with that market figures', async () => {
+    const { r } = await api(sim);
+    const hk = await r.ipos('HK');
+    expect(hk.map((i) => i.code)).toEqual(['HK.02658', 'HK.06810']);
+    expect(hk[0]!.hk).toMatchObject({ lotSize: 200, ipoPriceMin: 18.2, ipoPriceMax: 21.6 });
+    const us = await r.ipos('US');
+    expect(us).toHaveLength(1);
+    expect(us[0]!.us?.issueSize).toBe(25_000_000n);
+    expect((await r.ipos('SH'))[0]!.cn).toMatchObject({ applyCode: '732399', issueSize: 40_000_000n });
+    expect(await r.ipos('SZ')).toEqual([]);
+  });
+
+  it('names plates, their members, a security’s plates and the HK broker queue', async () => {
+    const { r, q } = await api(sim);
+    const plates = await r.plates('HK', 'CONCEPT');
+    expect(plates.map((p) => p.code)).toEqual(['HK.BK1910', 'HK.BK1911']);
+    expect((await r.plateMembers('HK.BK1002')).map((m) => m.code).sort()).toEqual(['HK.00005', 'HK.00939']);
+    const [owner] = await r.ownerPlates('HK.00700');
+    expect(owner!.plates.map((p) => p.code).sort()).toEqual(['HK.BK1001', 'HK.BK1910', 'HK.BK1911']);
+    await q.subscribe('HK.00700', ['BROKER'], { push: false });
+    const queue = await r.brokerQueue('HK.00700');
+    expect(queue.bids.length).toBeGreaterThan(0);
+    expect(queue.asks.length).toBeGreaterThan(0);
+    await expect(r.brokerQueue('US.AAPL')).rejects.toThrow(/only for HK securities/);
+  });
+
+  it('keeps custom watchlists: ADD creates the group, MOVE_OUT leaves it, DEL removes everywhere; system groups are read-only', async () => {
+    const { r } = await api(sim);
+    expect((await r.watchlistGroups('SYSTEM')).map((g) => g.name)).toEqual(['All', 'HK', 'US', 'CN']);
+    expect((await r.watchlist('HK')).map((s) => s.code)).toEqual(['HK.00700', 'HK.09988']);
+    await r.modifyWatchlist('Tech', 'ADD', ['HK.00700', 'US.AAPL', 'US.MSFT']);
+    await r.modifyWatchlist('Banks', 'ADD', ['HK.00005', 'US.AAPL']);
+    expect(await r.watchlistGroups('CUSTOM')).toEqual([
+      { name: 'Tech', type: 'CUSTOM' },
+      { name: 'Banks', type: 'CUSTOM' },
+    ]);
+    await r.modifyWatchlist('Tech', 'MOVE_OUT', ['US.MSFT']);
+    expect((await r.watchlist('Tech')).map((s) => s.code)).toEqual(['HK.00700', 'US.AAPL']);
+    await r.modifyWatchlist('Tech', 'DEL', ['US.AAPL']);
+    expect((await r.watchlist('Tech')).map((s) => s.code)).toEqual(['HK.00700']);
+    expect((await r.watchlist('Banks')).map((s) => s.code)).toEqual(['HK.00005']);
+    await expectOpenDError(r.modifyWatchlist('HK', 'ADD', ['HK.00005']), /system group and cannot be modified/);
+    await expectOpenDError(r.watchlist('Nope'), /unknown watchlist group "Nope"/);
+    await expectOpenDError(r.modifyWatchlist('Tech', 'ADD', ['HK.01234']), /Unknown stock HK.01234/);
+    expect((await r.watchlist('Tech')).map((s) => s.code)).toEqual(['HK.00700']);
+  });
+
+  it('computes capital flow and distribution from the simulator’s own trades, consistently', async () => {
+    const { r } = await api(sim);
+    for (let i = 0; i < 10; i++) sim.advance(60_000); // ten minutes of HK continuous trading
+    const dist = await r.capitalDistribution('HK.00700');
+    const total = (a: Record<string, number>) => Object.values(a).reduce((x, y) => x + y, 0);
+    expect(total(dist.in)).toBeGreaterThan(0);
+    expect(total(dist.out)).toBeGreaterThan(0);
+    expect(dist.updateTime).toMatch(/^2025-01-15 10:/);
+    const flow = await r.capitalFlow('HK.00700');
+    expect(flow.points.length).toBeGreaterThan(1);
+    const last = flow.points.at(-1)!;
+    expect(flow.lastValidTime).toBe(last.time);
+    // The intraday series is cumulative: its last point is the day's net inflow, i.e. in minus out.
+    expect(last.inFlow).toBeCloseTo(total(dist.in) - total(dist.out), 0);
+    expect(last.mainInFlow).toBeCloseTo((dist.in.super + dist.in.big) - (dist.out.super + dist.out.big), 0);
+    const daily = await r.capitalFlow('HK.00700', { period: 'DAY', from: '2025-01-01', to: '2025-01-31' });
+    expect(daily.points).toHaveLength(1);
+    expect(daily.points[0]!.time).toBe('2025-01-15');
+    expect(daily.points[0]!.inFlow).toBeCloseTo(last.inFlow, 0);
+    await expect(r.capitalFlow('HK.00700', { period: 'YEAR' as never })).rejects.toThrow(ValidationError);
+  });
+
+  it('answers the raw protocols with the wire field names the official SDKs read', async () => {
+    const { c } = await api(sim);
+    const s = await c.request(PROTO_ID.Qot_GetSuspend, { securityList: [{ market: Qot_Common.QotMarket.CNSZ_SECURITY, code: '000001' }], beginTime: '2026-01-01', endTime: '2026-12-31' });
+    expect(s.SecuritySuspendList?.[0]?.suspendList?.map((d) => d.time)).toEqual(['2026-06-08']);
+    const g = await c.request(PROTO_ID.Qot_GetUserSecurityGroup, { groupType: 3 });
+    expect(g.groupList?.some((x) => x.groupName === 'All' && x.groupType === 2)).toBe(true);
+  });
+});
