@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     historyAfterGapS: numbers.historyGap,
     logger: log,
   });
-  const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '0.0.0.0');
+  const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '127.0.0.1');
   const emfEvery = Number(env['RELAY_EMF_INTERVAL_MS'] ?? 60_000);
   const emf = emfEvery > 0 ? setInterval(() => process.stdout.write(emfLine(relay) + '\n'), emfEvery) : null;
   emf?.unref();
