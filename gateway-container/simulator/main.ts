@@ -1,49 +1,83 @@
 // `npm run sim` — the OpenD simulator as a process. Every option is a flag or an environment variable
 // (flags win); secrets (the login code, the trade password MD5) only come from files.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureRsaKeyFile } from '../../proto/crypto.js';
 import { createLogger } from '../../proto/log.js';
+import { readSecretFile } from '../secret-file.js';
 import { startSimulator } from './index.js';
 
 interface Option {
   flag: string;
   env: string;
   help: string;
+  /** The value used when neither the flag nor the variable is given. */
   dflt?: string;
+  /** What happens without the option, for `--help`, when there is no default value to print. */
+  none?: string;
   boolean?: boolean;
 }
 
 const OPTIONS: Option[] = [
   { flag: 'host', env: 'SIM_HOST', dflt: '127.0.0.1', help: 'listen address (a non-loopback address refuses trading on unencrypted connections, as OpenD)' },
   { flag: 'port', env: 'SIM_PORT', dflt: '11111', help: 'API port' },
-  { flag: 'key', env: 'OPEND_RSA_KEY_FILE', help: 'RSA private key (PKCS#1 PEM) shared with clients; generated (mode 0600) when the file does not exist' },
+  { flag: 'key', env: 'OPEND_RSA_KEY_FILE', dflt: '.local-data/simulator-rsa.pem', help: 'RSA private key (PKCS#1 PEM) shared with clients; generated (mode 0600) when the file does not exist' },
   { flag: 'no-encryption', env: 'SIM_NO_ENCRYPTION', boolean: true, help: 'run without an RSA key (plaintext only)' },
   { flag: 'seed', env: 'SIM_SEED', dflt: '1', help: 'seed of the deterministic price process' },
   { flag: 'speed', env: 'SIM_SPEED', dflt: '1', help: 'virtual time per real time (1 = real time, 60 = a minute per second)' },
   { flag: 'sessions', env: 'SIM_SESSIONS', dflt: 'always-open', help: '"always-open" or "exchange" (real trading hours per market)' },
-  { flag: 'universe', env: 'SIM_UNIVERSE', help: 'securities JSON (default: the shipped universe.json)' },
+  { flag: 'universe', env: 'SIM_UNIVERSE', none: 'the shipped universe.json', help: 'securities JSON' },
   { flag: 'push-before-reply', env: 'SIM_PUSH_BEFORE_REPLY', boolean: true, help: 'send trade pushes before the PlaceOrder reply' },
   { flag: 'sub-quota', env: 'SIM_SUB_QUOTA', dflt: '100', help: 'subscription quota' },
   { flag: 'history-quota', env: 'SIM_HISTORY_QUOTA', dflt: '100', help: 'history K-line quota (securities per 30 days)' },
-  { flag: 'login-challenge', env: 'SIM_LOGIN_CHALLENGE', help: '"phone" or "picture": start waiting for a verification code (needs --verify-code-file)' },
-  { flag: 'verify-code-file', env: 'SIM_VERIFY_CODE_FILE', help: 'file holding the code that completes the login challenge' },
-  { flag: 'websocket-port', env: 'SIM_WEBSOCKET_PORT', help: "also serve OpenD's WebSocket protocol (the official JavaScript SDK) on this port" },
-  { flag: 'websocket-key-md5-file', env: 'SIM_WEBSOCKET_KEY_MD5_FILE', help: 'file holding the MD5 of the WebSocket key clients must present (default: any key)' },
-  { flag: 'trade-password-md5-file', env: 'SIM_TRADE_PASSWORD_MD5_FILE', help: 'file holding the MD5 of the trade password REAL accounts unlock with (default: md5 of 123456)' },
-  { flag: 'opend-state-dir', env: 'OPEND_STATE_DIR', help: "OpenD's state folder: a picture login challenge saves its PNG at F3CNN/PicVerifyCode.png there, as OpenD does" },
-  { flag: 'state-file', env: 'SIM_STATE_FILE', help: 'trading state file: restored at start (missing = first start; corrupt = error), saved atomically on every order change and on exit' },
-  { flag: 'allow-plaintext', env: 'SIM_ALLOW_PLAINTEXT', boolean: true, help: 'accept plaintext InitConnect although a key is set (refused by default)' },
+  { flag: 'login-challenge', env: 'SIM_LOGIN_CHALLENGE', none: 'no challenge, READY at start', help: '"phone" or "picture": start waiting for a verification code (needs --verify-code-file)' },
+  { flag: 'verify-code-file', env: 'SIM_VERIFY_CODE_FILE', none: 'none', help: 'file holding the code that completes the login challenge' },
+  { flag: 'websocket-port', env: 'SIM_WEBSOCKET_PORT', none: 'no WebSocket', help: "also serve OpenD's WebSocket protocol (the official JavaScript SDK) on this port" },
+  { flag: 'websocket-key-md5-file', env: 'SIM_WEBSOCKET_KEY_MD5_FILE', none: 'any key', help: 'file holding the MD5 of the WebSocket key clients must present' },
+  { flag: 'trade-password-md5-file', env: 'SIM_TRADE_PASSWORD_MD5_FILE', none: 'md5 of 123456', help: 'file holding the MD5 of the trade password REAL accounts unlock with' },
+  { flag: 'opend-state-dir', env: 'OPEND_STATE_DIR', none: 'the PNG is not saved', help: "OpenD's state folder: a picture login challenge saves its PNG at F3CNN/PicVerifyCode.png there, as OpenD does" },
+  { flag: 'state-file', env: 'SIM_STATE_FILE', none: 'state in memory only', help: 'trading state file: restored at start (missing = first start; corrupt = error), saved atomically on every order change and on exit' },
+  { flag: 'allow-plaintext', env: 'SIM_ALLOW_PLAINTEXT', boolean: true, help: 'accept plaintext InitConnect although a key is set' },
   { flag: 'max-body-bytes', env: 'SIM_MAX_BODY_BYTES', dflt: '1048576', help: 'largest request body after InitConnect (before it: 4096)' },
   { flag: 'byte-budget', env: 'SIM_BYTE_BUDGET', dflt: '16777216', help: 'bytes one connection may send per 10 s; more closes it' },
 ];
 
-function usage(): string {
-  const lines = ['Usage: npm run sim -- [options]', '', 'The OpenD simulator: a wire-compatible OpenD with a simulated market and paper trading.', '', 'Options (flag | environment variable):'];
-  for (const o of OPTIONS) lines.push(`  --${o.flag}${o.boolean ? '' : ' <value>'}`.padEnd(34) + `${o.env.padEnd(28)} ${o.help}${o.dflt ? ` (default ${o.dflt})` : ''}`);
-  lines.push('  --help'.padEnd(34) + ''.padEnd(28) + ' this text');
+/**
+ * `--help`: three aligned columns (flag, environment variable, description with the default), the description
+ * wrapped under itself so no row runs into the next; `width` is the terminal's, 120 when not a terminal.
+ */
+export function usage(width = process.stdout.columns ?? 120): string {
+  const rows: [string, string, string][] = OPTIONS.map((o) => [
+    `--${o.flag}${o.boolean ? '' : ' <value>'}`,
+    o.env,
+    `${o.help} (default: ${o.dflt ?? o.none ?? (o.boolean ? 'off' : 'none')})`,
+  ]);
+  rows.push(['--help, -h', '', 'print this text and exit']);
+  const flagWidth = Math.max(...rows.map((r) => r[0].length));
+  const envWidth = Math.max(...rows.map((r) => r[1].length));
+  const indent = 2 + flagWidth + 2 + envWidth + 2;
+  const lines = ['Usage: npm run sim -- [options]', '', 'The OpenD simulator: a wire-compatible OpenD with a simulated market and paper trading.', ''];
+  lines.push(`  ${'Option'.padEnd(flagWidth)}  ${'Environment variable'.padEnd(envWidth)}  Description`);
+  for (const [flag, env, help] of rows) {
+    const wrapped = wrap(help, Math.max(30, width - indent));
+    lines.push(`  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  ${wrapped[0]}`);
+    for (const more of wrapped.slice(1)) lines.push(' '.repeat(indent) + more);
+  }
+  lines.push('', 'A flag wins over its variable. Secrets (codes, MD5s) are read from files only.');
   return lines.join('\n');
+}
+
+/** Words into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Record<string, string | boolean | undefined> {
@@ -63,15 +97,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Record<string
     }
   }
   return out;
-}
-
-function readSecretFile(path: string | undefined, what: string): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new Error(`${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 function number(v: unknown, name: string): number {
@@ -96,7 +121,7 @@ async function main(): Promise<void> {
   let keyPem: string | undefined;
   let keyFile: string | undefined;
   if (!o['no-encryption']) {
-    keyFile = resolve(String(o['key'] ?? '.local-data/simulator-rsa.pem'));
+    keyFile = resolve(String(o['key']));
     const key = ensureRsaKeyFile(keyFile);
     if (key.created) log.info('generated a new RSA key for the simulator', { keyFile });
     keyPem = key.pem;
