@@ -2,7 +2,8 @@
 // the HTTP handlers under faults (see plan.ts / driver.ts), settles, checks (verify.ts) and ends with
 //   soak: N orders, D duplicates, L lost updates, M mismatches, P stuck records
 // Exit code 0 only when D, L, M and P are all zero and every planned order was driven. Bounded by --minutes:
-// 60 % of it to drive, the rest to settle and check; a watchdog ends the run (and every child) past the bound.
+// 60 % of it to drive (callers may finish until 75 %), settling until 92 %, then the settlement function (when
+// the tree has one) and the checks; a watchdog ends the run (and every child) a minute past the bound.
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { drive, FaultRunner, type CallerRecord, type DriveStats } from './driver.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
-import { eventRules, loadConfig } from '../../cdk/definitions.js';
+import { eventRules } from '../../cdk/definitions.js';
 import { SimClock, startSimulator, type Simulator, type SimulatorOptions } from '../../gateway-container/simulator/index.js';
 import { freePort } from '../support/processes.js';
 import { SIM_START, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
@@ -179,7 +179,7 @@ export async function startWorld(plan: SoakPlan, seed: number, log: (s: string) 
     const bus = await startLocalEventBridge({ host: '127.0.0.1', maxStoredEvents: 1000 });
     cleanups.push(['local EventBridge', () => bus.close()]);
     const world = { deliveries: 0 } as World;
-    for (const [name, rule] of Object.entries(eventRules(loadConfig({})))) {
+    for (const [name, rule] of Object.entries(eventRules({ priceAlerts: [] }))) {
       if (rule.target.kind !== 'function') continue;
       bus.addRule({
         name,
