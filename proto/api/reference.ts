@@ -7,6 +7,7 @@ import { enumName, enumValue } from '../enums.js';
 import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
 import { CodeChangeType, TimeFilterType } from '../generated/Qot_GetCodeChange.js';
+import { SortDir, StockField } from '../generated/Qot_StockFilter.js';
 import type * as Qot_GetIpoList from '../generated/Qot_GetIpoList.js';
 import { GroupType } from '../generated/Qot_GetUserSecurityGroup.js';
 import { ModifyUserSecurityOp } from '../generated/Qot_ModifyUserSecurity.js';
@@ -35,6 +36,16 @@ export interface Ipo {
   hk?: Qot_GetIpoList.HKIpoExData;
   us?: Qot_GetIpoList.USIpoExData;
   cn?: Qot_GetIpoList.CNIpoExData;
+}
+
+export type ScreenFieldName = Exclude<keyof typeof StockField, 'UNKNOWN'>;
+
+/** One screening condition: a closed range (a missing bound is unbounded); without min and max the field is only returned. */
+export interface ScreenFilter {
+  field: ScreenFieldName;
+  min?: number;
+  max?: number;
+  sort?: 'ASCEND' | 'DESCEND';
 }
 
 export interface BrokerEntry {
@@ -158,6 +169,45 @@ export class ReferenceApi {
       code: securityKey(o.security),
       plates: (o.plateInfoList ?? []).map((p) => ({ code: securityKey(p.plate), name: p.name, type: enumName(Qot_Common.PlateSetType, p.plateType ?? 0) })),
     }));
+  }
+
+  /**
+   * Stock filter (3215): stocks of a market (SH or SZ both mean all A shares), optionally of one plate, matching
+   * every filter; each row carries the value of every filter's field. Paged: begin (0-based) and num (1..200).
+   */
+  async screen(market: 'HK' | 'US' | 'SH' | 'SZ', opts: { plate?: string; filters?: ScreenFilter[]; begin?: number; num?: number } = {}) {
+    const begin = opts.begin ?? 0;
+    const num = opts.num ?? 200;
+    if (!Number.isInteger(begin) || begin < 0) throw new ValidationError('begin', `expected a whole number ≥ 0, got ${begin}`);
+    if (!Number.isInteger(num) || num < 1 || num > 200) throw new ValidationError('num', `expected 1..200, got ${num}`);
+    let plate: { market: number; code: string } | undefined;
+    if (opts.plate !== undefined) {
+      const m = /^(HK|US|SH|SZ)\.([A-Z0-9]{2,16})$/.exec(String(opts.plate).toUpperCase());
+      if (!m) throw new ValidationError('plate', `expected a plate code like "HK.BK1001", got ${JSON.stringify(opts.plate)?.slice(0, 40)}`);
+      plate = { market: qotMarket(m[1]), code: m[2]! };
+    }
+    const filters = opts.filters ?? [];
+    const baseFilterList = filters.map((f, i) => {
+      const ranged = f.min !== undefined || f.max !== undefined;
+      for (const k of ['min', 'max'] as const) if (f[k] !== undefined && !Number.isFinite(f[k])) throw new ValidationError(`filters[${i}].${k}`, `expected a finite number, got ${f[k]}`);
+      return {
+        fieldName: enumValue(StockField, f.field, `filters[${i}].field`),
+        filterMin: f.min,
+        filterMax: f.max,
+        isNoFilter: !ranged,
+        sortDir: f.sort === undefined ? SortDir.NO : enumValue(SortDir, f.sort, `filters[${i}].sort`, ['ASCEND', 'DESCEND']),
+      };
+    });
+    const s2c = await this.client.request(PROTO_ID.Qot_StockFilter, { begin, num, market: qotMarket(market), plate, baseFilterList });
+    return {
+      total: s2c.allCount,
+      lastPage: s2c.lastPage,
+      rows: (s2c.dataList ?? []).map((d) => ({
+        code: securityKey(d.security),
+        name: d.name,
+        values: Object.fromEntries((d.baseDataList ?? []).map((b) => [enumName(StockField, b.fieldName), b.value])) as Partial<Record<ScreenFieldName, number>>,
+      })),
+    };
   }
 
   /** HK broker queue (3014); needs a BROKER subscription for the code on this connection. */

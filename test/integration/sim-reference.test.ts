@@ -8,6 +8,7 @@ import { ReferenceApi } from '../../proto/api/reference.js';
 import { ValidationError } from '../../proto/errors.js';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import { loadUniverse } from '../../gateway-container/simulator/market/universe.js';
 import { closeAll, connectClient, expectOpenDError, startTestSimulator, type RecordingClient } from './sim-helpers.js';
 
 const open: RecordingClient[] = [];
@@ -154,5 +155,48 @@ describe('reference data over TCP', () => {
     expect(s.SecuritySuspendList?.[0]?.suspendList?.map((d) => d.time)).toEqual(['2026-06-08']);
     const g = await c.request(PROTO_ID.Qot_GetUserSecurityGroup, { groupType: 3 });
     expect(g.groupList?.some((x) => x.groupName === 'All' && x.groupType === 2)).toBe(true);
+  });
+
+  describe('stock filter (3215)', () => {
+    const universe = loadUniverse();
+    const hkStocks = universe.securities.filter((s) => s.market === 'HK' && s.secTypeName === 'EQTY');
+
+    it('screens only the market’s stocks on closed ranges, truncating shares to whole numbers', async () => {
+      const { r } = await api(sim);
+      const all = await r.screen('HK', { filters: [{ field: 'TOTAL_SHARE' }] });
+      expect(all.rows.map((x) => x.code).sort()).toEqual(hkStocks.map((s) => s.key).sort());
+      expect(all.rows.every((x) => x.values.TOTAL_SHARE === universe.securities.find((s) => s.key === x.code)!.equity!.issuedShares)).toBe(true);
+      const big = await r.screen('HK', { filters: [{ field: 'TOTAL_SHARE', min: 10_000_000_000 }] });
+      expect(big.rows.map((x) => x.code).sort()).toEqual(hkStocks.filter((s) => s.equity!.issuedShares >= 10_000_000_000).map((s) => s.key).sort());
+      // Both bounds are inclusive: a range of exactly one row's value keeps that row.
+      const one = all.rows[0]!;
+      const exact = await r.screen('HK', { filters: [{ field: 'TOTAL_SHARE', min: one.values.TOTAL_SHARE, max: one.values.TOTAL_SHARE }] });
+      expect(exact.rows.map((x) => x.code)).toContain(one.code);
+    });
+
+    it('sorts by the filter with a direction and pages with allCount and lastPage', async () => {
+      const { r } = await api(sim);
+      const full = await r.screen('HK', { filters: [{ field: 'CUR_PRICE', sort: 'DESCEND' }] });
+      const prices = full.rows.map((x) => x.values.CUR_PRICE!);
+      expect(prices).toEqual([...prices].sort((a, b) => b - a));
+      const pages = [];
+      for (let begin = 0; ; begin += 2) {
+        const p = await r.screen('HK', { filters: [{ field: 'CUR_PRICE', sort: 'DESCEND' }], begin, num: 2 });
+        expect(p.total).toBe(full.total);
+        pages.push(...p.rows.map((x) => x.code));
+        if (p.lastPage) break;
+        expect(begin).toBeLessThan(full.total);
+      }
+      expect(pages).toEqual(full.rows.map((x) => x.code));
+    });
+
+    it('narrows to a plate, treats SH and SZ as one A-share market, and refuses what it does not simulate', async () => {
+      const { c, r } = await api(sim);
+      expect((await r.screen('HK', { plate: 'HK.BK1002' })).rows.map((x) => x.code)).toEqual(['HK.00005', 'HK.00939']);
+      expect((await r.screen('SZ')).rows.map((x) => x.code)).toEqual(['SH.600519', 'SH.601398', 'SZ.000001']);
+      await expectOpenDError(r.screen('HK', { filters: [{ field: 'VOLUME_RATIO', min: 1 }] }), /not simulated; supported: CUR_PRICE/);
+      await expectOpenDError(c.request(PROTO_ID.Qot_StockFilter, { begin: 0, num: 201, market: 1 }), /num must be 1..200/);
+      await expect(r.screen('HK', { num: 0 })).rejects.toThrow(ValidationError);
+    });
   });
 });
