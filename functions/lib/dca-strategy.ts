@@ -1,10 +1,13 @@
 // A dollar-cost-averaging strategy: on each scheduled run, buy a fixed quantity (or as many whole lots as a
 // budget buys) of one security, with a limit at the ask. The clientOrderId is derived from the run's date,
 // so a re-delivered schedule invocation can never buy twice on the same day.
+// A strategy is a caller like any HTTP client: before it places, `guard` runs the same authorization and
+// pre-trade risk checks as POST /v1/accounts/{accId}/orders (see functions/handlers/strategy-dca.ts), and a
+// refusal ends the run as 'refused' with nothing sent to OpenD.
 import type { AccountRef } from '../../proto/api/trading.js';
 import { parseSecurity, type SecurityRef } from '../../proto/securities.js';
 import { snapToTick } from '../../proto/ticks.js';
-import { invalid } from './api-error.js';
+import { ApiError, invalid } from './api-error.js';
 import type { AccountDirectory } from './accounts.js';
 import type { OpenDSession } from './opend-connection.js';
 import { checkMarketRules, type OrderRequest } from './order-input.js';
@@ -26,7 +29,7 @@ export interface DcaInput {
 }
 
 export interface DcaResult {
-  action: 'placed' | 'planned' | 'skipped';
+  action: 'placed' | 'planned' | 'skipped' | 'refused';
   reason?: string;
   accId?: string;
   security: string;
@@ -34,7 +37,12 @@ export interface DcaResult {
   limitPrice?: number;
   clientOrderId?: string;
   response?: PlacementResponse;
+  /** When refused: the API error code (FORBIDDEN, RISK_REJECTED) and its details. */
+  error?: { code: string; details?: unknown };
 }
+
+/** Throws an ApiError (403 FORBIDDEN, 422 RISK_REJECTED, 429) when the strategy may not place `order` on `acc`. */
+export type PlacementGuard = (acc: AccountRef, order: OrderRequest) => Promise<void>;
 
 export function parseDcaInput(raw: unknown): DcaInput & { ref: SecurityRef } {
   if (typeof raw !== 'object' || raw === null) throw invalid('input', 'must be an object like {"security":"HK.02800","quantity":500}');
@@ -47,7 +55,10 @@ export function parseDcaInput(raw: unknown): DcaInput & { ref: SecurityRef } {
   return { ...i, ref };
 }
 
-export async function runDca(input: unknown, deps: PlaceOrderDeps & { directory: AccountDirectory; session: OpenDSession }): Promise<DcaResult> {
+export async function runDca(
+  input: unknown,
+  deps: PlaceOrderDeps & { directory: AccountDirectory; session: OpenDSession; guard: PlacementGuard },
+): Promise<DcaResult> {
   const i = parseDcaInput(input);
   const s = deps.session;
   const env = i.trdEnv ?? 'SIMULATE';
@@ -70,6 +81,15 @@ export async function runDca(input: unknown, deps: PlaceOrderDeps & { directory:
   checkMarketRules(order, rules);
   const base = { accId: acc.accId.toString(), security: i.ref.key, qty, limitPrice, clientOrderId };
   if (i.dryRun !== false) return { action: 'planned', ...base };
+  // Only a real run is checked: the daily-notional check reserves the order's notional, which a plan must not.
+  try {
+    await deps.guard(acc, order);
+  } catch (err) {
+    // A refusal is final for this run; anything else (rate limit, lost connection) fails the invocation so the
+    // scheduler's retry tries again under the same clientOrderId.
+    if (!(err instanceof ApiError) || (err.code !== 'FORBIDDEN' && err.code !== 'RISK_REJECTED')) throw err;
+    return { action: 'refused', reason: err.message, error: { code: err.code, details: err.details }, ...base };
+  }
   const response = await placeOrderIdempotently(deps, acc, order);
   return { action: response.status === 201 ? 'placed' : 'skipped', reason: response.status === 201 ? undefined : `placement answered ${response.status}`, ...base, response };
 }
