@@ -18,6 +18,8 @@ import {
   type OpenDCloudConfig,
 } from '../definitions.js';
 import { SECURITY_ENV } from '../../functions/lib/security-config.js';
+import { QUOTE_RESERVE_ENV } from '../../functions/lib/quote-subscriptions.js';
+import { quoteSubscriptionReserve } from '../quote-reserve.js';
 import { tableActionsFor } from '../table-permissions.js';
 import type { Data } from './data.js';
 import type { Events } from './events.js';
@@ -37,8 +39,11 @@ export interface FunctionsProps {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** The functions behind HTTP routes: they authorize callers and check risk limits, so they get that configuration. */
-const HTTP_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(ROUTES));
+/**
+ * The functions that authorize callers and check risk limits, so they get that configuration: those behind HTTP
+ * routes, and the scheduled strategy, which places orders under its own identity (functions/handlers/strategy-dca.ts).
+ */
+const GUARDED_FUNCTIONS: ReadonlySet<string> = new Set([...Object.values(ROUTES), 'strategyDca' satisfies FunctionId]);
 
 /** What callers + riskLimits may take of Lambda's 4 KB environment, leaving room for the other variables. */
 export const SECURITY_ENV_MAX_CHARS = 3_000;
@@ -124,7 +129,7 @@ export class Functions extends Construct {
     // Exactly the actions the function's code performs (cdk/table-permissions.ts), not a read/write bundle.
     const tableEnv = grantTableActions(data, fn, tableActionsFor(functionId, definition.tables));
     for (const [name, value] of Object.entries(tableEnv)) fn.addEnvironment(name, value);
-    if (HTTP_FUNCTIONS.has(functionId)) {
+    if (GUARDED_FUNCTIONS.has(functionId)) {
       // Not secret (principal ARN patterns and limits); validated again by the function at cold start.
       const callers = JSON.stringify(config.callers);
       const riskLimits = JSON.stringify(config.riskLimits);
@@ -137,6 +142,10 @@ export class Functions extends Construct {
       }
       fn.addEnvironment(SECURITY_ENV.callers, callers);
       fn.addEnvironment(SECURITY_ENV.riskLimits, riskLimits);
+    }
+    if (functionId === 'quotes') {
+      // Keep the relay's configured subscriptions (plus a margin) free of the API's own (cdk/quote-reserve.ts).
+      fn.addEnvironment(QUOTE_RESERVE_ENV, String(quoteSubscriptionReserve(config.subscriptions)));
     }
     if (definition.needsOpenD) data.rsaKeySecret.grantRead(fn);
 

@@ -153,6 +153,9 @@ export class Gateway extends Construct {
       [GATEWAY_ENV.eventSource]: EVENT_SOURCE,
       [GATEWAY_ENV.metricsNamespace]: METRICS.namespace,
       [GATEWAY_ENV.stateDir]: GATEWAY.stateDirs[config.brand],
+      // Explicitly on the EFS state volume (mounted at the state dir below), so the relay's record of what the bus
+      // accepted survives a task replacement instead of depending on the relay's HOME-based default.
+      [RELAY_CHECKPOINT_ENV]: relayCheckpointPath(config.brand),
       // Staged secrets and the rendered config: a scratch volume, the root filesystem being read-only.
       OPEND_RUNTIME_DIR: RUNTIME_DIR,
       // The relay's health server answers the container health check only, from inside the task.
@@ -273,6 +276,14 @@ export const RUNTIME_DIR = '/run/opend';
 
 /** The writable scratch volumes of the read-only container: volume name → path. */
 export const SCRATCH_VOLUMES: Readonly<Record<string, string>> = { tmp: '/tmp', runtime: RUNTIME_DIR };
+
+/** Read by gateway-container/relay/main.ts: where the relay keeps its checkpoint of what the bus accepted. */
+export const RELAY_CHECKPOINT_ENV = 'RELAY_CHECKPOINT_FILE';
+
+/** The checkpoint file on the EFS state volume (OpenD's state dir, mounted from EFS), under the relay's own file name. */
+export function relayCheckpointPath(brand: OpenDCloudConfig['brand']): string {
+  return `${GATEWAY.stateDirs[brand]}/opend-cloud-relay-checkpoint.json`;
+}
 
 /**
  * Every Linux capability dropped: OpenD and the relay bind unprivileged ports and need none. Fargate does not

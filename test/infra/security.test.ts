@@ -136,8 +136,8 @@ describe('least-privilege DynamoDB access', () => {
 });
 
 describe('callers and risk limits reach the HTTP functions', () => {
-  it('sets the validated JSON on every function behind a route, and on no other', () => {
-    const http = new Set<string>(Object.values(ROUTES));
+  it('sets the validated JSON on every function behind a route and on the order-placing strategy, and on no other', () => {
+    const http = new Set<string>([...Object.values(ROUTES), 'strategyDca']);
     for (const id of FUNCTION_IDS) {
       const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions.functions[id])]!;
       const vars = fn['Properties']['Environment']['Variables'] as Record<string, string>;
