@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Order, TrdEnvName, TrdMarketName } from '../../proto/api/trading.js';
 import type { Logger } from '../../proto/client.js';
 import { orderDetailFromOrder } from '../../proto/events.js';
+import { marketPrefixTimeZone } from '../../proto/market-time-zones.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { METRICS_NAMESPACE } from './event-validation.js';
 import { isTerminalStatus, ORDER_STATUS, type OrderRecord } from './model.js';
@@ -26,18 +27,6 @@ import { TABLES } from './tables.js';
 /** Statuses an order can still leave: everything OpenD's enum has that is not terminal. */
 export const NON_TERMINAL_STATUSES: readonly string[] = Object.keys(ORDER_STATUS).filter((s) => !isTerminalStatus(s));
 
-/** Time zone of each security market's trading day (the zone OpenD writes the order's createTime in). */
-const MARKET_TIME_ZONES: Readonly<Record<string, string>> = {
-  HK: 'Asia/Hong_Kong',
-  US: 'America/New_York',
-  SH: 'Asia/Shanghai',
-  SZ: 'Asia/Shanghai',
-  SG: 'Asia/Singapore',
-  JP: 'Asia/Tokyo',
-  AU: 'Australia/Sydney',
-  MY: 'Asia/Kuala_Lumpur',
-  CA: 'America/Toronto',
-};
 const TRD_MARKETS: readonly TrdMarketName[] = (Object.keys(Trd_Common.TrdMarket) as TrdMarketName[]).filter((m) => m !== 'UNKNOWN');
 const DATE = /^(\d{4}-\d{2}-\d{2}) /;
 const MAX_INDEX_PAGES = 100;
@@ -115,7 +104,8 @@ export async function settleOrders(input: SettlementInput, deps: SettlementDeps)
   const result: SettledOrder[] = [];
   for (const o of all) {
     const day = tradeDateOf(o);
-    const tz = MARKET_TIME_ZONES[o.market];
+    // The zone OpenD writes the order's createTime in, i.e. the one its trading day is counted in.
+    const tz = marketPrefixTimeZone(o.market);
     if (day === undefined || tz === undefined) {
       // Without a trading date or a known market there is no day to ask OpenD about.
       deps.log.warn('settlement: order has no usable createTime / market; left as it is', { accId: o.accId, orderId: o.orderId, createTime: o.createTime, market: o.market });
