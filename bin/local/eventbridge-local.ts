@@ -1,6 +1,6 @@
 // A local EventBridge: the PutEvents API (AWS JSON 1.1 over HTTP, as the real @aws-sdk/client-eventbridge
 // speaks it) plus rule matching with the EventBridge pattern operators. Rules come from the CDK app's
-// definitions in the local stack. Optional fault injection (failed entries, throttled calls) exercises
+// definitions in the local stack. Optional fault injection (failed entries, throttled or refused calls) exercises
 // the relay's retry paths; it is off unless a test turns it on.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,6 +35,14 @@ export interface FaultOptions {
   throttleRate?: number;
   /** Deterministic fault sequence. */
   seed?: number;
+  /**
+   * Answer entries with this per-entry ErrorCode (e.g. a non-retryable one such as AccessDeniedException or
+   * MalformedDetail), only those whose DetailType is in `entryErrorDetailTypes` when that is given.
+   */
+  entryErrorCode?: string;
+  entryErrorDetailTypes?: readonly string[];
+  /** Answer every call with this error, as EventBridge does (e.g. { type: 'ResourceNotFoundException', status: 400 }). */
+  callError?: { type: string; status: number; message?: string };
 }
 
 export interface CallRecord {
@@ -129,6 +137,11 @@ export async function startLocalEventBridge(opts: { port?: number; host?: string
       return reply(res, 400, { __type: 'ValidationException', message: `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}` });
     }
     if (bytes > MAX_BYTES) return reply(res, 400, { __type: 'ValidationException', message: `Total size of the entries in the request is over the limit (${bytes} > ${MAX_BYTES} bytes)` });
+    if (faults.callError) {
+      calls.push({ entries: entries.length, bytes, failedEntries: entries.length, throttled: false });
+      const { type, status, message } = faults.callError;
+      return reply(res, status, { __type: type, message: message ?? `${type} (local fault injection)` });
+    }
     if (faults.throttleRate && rnd() < faults.throttleRate) {
       calls.push({ entries: entries.length, bytes, failedEntries: 0, throttled: true });
       return reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded (local fault injection)' });
@@ -148,6 +161,11 @@ export async function startLocalEventBridge(opts: { port?: number; host?: string
       } catch {
         failed++;
         results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
+        continue;
+      }
+      if (faults.entryErrorCode && (!faults.entryErrorDetailTypes || faults.entryErrorDetailTypes.includes(e['DetailType'] as string))) {
+        failed++;
+        results.push({ ErrorCode: faults.entryErrorCode, ErrorMessage: `${faults.entryErrorCode} (local fault injection)` });
         continue;
       }
       if (faults.entryFailureRate && rnd() < faults.entryFailureRate) {

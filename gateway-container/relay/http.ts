@@ -44,6 +44,7 @@ export function metricsOf(relay: Relay) {
     batches: p.batches,
     retries: p.retries,
     failedEntries: p.failedEntries,
+    rejectedEntries: p.rejectedEntries,
     throttledCalls: p.throttledCalls,
     coalesced: p.coalesced,
     dropped: p.dropped,

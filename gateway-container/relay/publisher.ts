@@ -1,12 +1,49 @@
 // Batches events into PutEvents calls (≤ 10 entries, ≤ 256 KB), retries partial failures and throttling
 // with backoff and jitter, and bounds its queue: trade and gateway events are never dropped, quote events
 // coalesce per security and kind under pressure (every coalesced or dropped event is counted).
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+//
+// Retries happen in one layer only, here: the EventBridge client must make one attempt per call
+// (relayEventBridgeClient sets maxAttempts: 1); SDK retries underneath would multiply the attempts and hide
+// the delays from the publisher's backoff and ordering.
+//
+// Errors retrying cannot fix (EventBridge's non-retryable PutEvents codes: a missing permission, a bus that does
+// not exist, an entry it calls invalid) are counted (metrics.rejectedEntries, also in failedEntries) and logged
+// as errors. A trade or gateway event refused that way is kept, not dropped — it is the record of an order — and
+// offered again only every `rejectedRetryMs` (default 5 min), so that an operator who fixes the policy or the bus
+// sees the events flow without a restart, while a broken setup is not hammered. A quote event refused that way
+// is dropped (counted): it is worthless by the time the setup is fixed.
+import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
+
+/**
+ * Per-entry ErrorCodes that EventBridge documents as non-retryable (PutEventsResultEntry; the retryable ones are
+ * InternalFailure and ThrottlingException).
+ */
+export const NON_RETRYABLE_ENTRY_CODES: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'InvalidAccountIdException',
+  'InvalidArgument',
+  'MalformedDetail',
+  'RedactionFailure',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
+]);
+
+/**
+ * Whole-call errors of PutEvents that a retry cannot fix: no permission (AccessDeniedException), a request
+ * EventBridge calls invalid (ValidationException), a bus that does not exist (ResourceNotFoundException).
+ * Everything else (throttling, InternalException, 5xx, network errors) is retried.
+ */
+export const NON_RETRYABLE_CALL_ERRORS: ReadonlySet<string> = new Set(['AccessDeniedException', 'ValidationException', 'ResourceNotFoundException']);
+
+/** The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. */
+export function relayEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
+  return new EventBridgeClient({ ...config, maxAttempts: 1 });
+}
 
 export interface PublishInput {
   detailType: string;
@@ -37,6 +74,8 @@ export interface PublisherOptions {
   maxInFlight?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** A trade or gateway event refused with a non-retryable error is offered again after this long (default 5 min). */
+  rejectedRetryMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -60,6 +99,8 @@ export interface PublisherMetrics {
   batches: number;
   retries: number;
   failedEntries: number;
+  /** Entries refused with a non-retryable error (also counted in failedEntries). */
+  rejectedEntries: number;
   throttledCalls: number;
   coalesced: number;
   dropped: number;
@@ -90,11 +131,11 @@ export class EventPublisher {
   private closed = false;
   private drainWaiters: (() => void)[] = [];
   private readonly latencies: number[] = [];
-  readonly metrics: PublisherMetrics = { eventsIn: 0, eventsOut: 0, batches: 0, retries: 0, failedEntries: 0, throttledCalls: 0, coalesced: 0, dropped: 0, queueDepth: 0, inFlight: 0 };
+  readonly metrics: PublisherMetrics = { eventsIn: 0, eventsOut: 0, batches: 0, retries: 0, failedEntries: 0, rejectedEntries: 0, throttledCalls: 0, coalesced: 0, dropped: 0, queueDepth: 0, inFlight: 0 };
   private readonly o: Required<Omit<PublisherOptions, 'client' | 'logger'>> & Pick<PublisherOptions, 'client' | 'logger'>;
 
   constructor(opts: PublisherOptions) {
-    this.o = { lingerMs: 20, highWaterMark: 5_000, maxQueued: 20_000, maxInFlight: 4, retryBaseMs: 100, retryMaxMs: 10_000, now: Date.now, ...opts };
+    this.o = { lingerMs: 20, highWaterMark: 5_000, maxQueued: 20_000, maxInFlight: 4, retryBaseMs: 100, retryMaxMs: 10_000, rejectedRetryMs: 300_000, now: Date.now, ...opts };
   }
 
   /** Enqueues one event. Never throws for trade events; quote events may be coalesced or dropped (counted). */
@@ -225,16 +266,33 @@ export class EventPublisher {
     return Math.round(base / 2 + Math.random() * (base / 2));
   }
 
-  private requeue(items: Pending[]): void {
+  private requeue(items: Pending[], delayMs?: number): void {
     const now = this.o.now();
     for (const p of items) {
       p.attempts++;
-      p.notBefore = now + this.backoff(p.attempts);
+      p.notBefore = now + (delayMs ?? this.backoff(p.attempts));
       this.metrics.retries++;
     }
     // Retries go first so that an order's events keep their relative order as far as possible.
     this.queue.unshift(...items);
     this.metrics.queueDepth = this.queue.length;
+  }
+
+  /** Entries refused for a reason a retry cannot fix: trade/gateway events wait `rejectedRetryMs`, quotes are dropped. */
+  private rejected(items: Pending[], codes: string[]): void {
+    this.metrics.rejectedEntries += items.length;
+    const kept = items.filter((p) => p.critical);
+    const dropped = items.length - kept.length;
+    this.metrics.dropped += dropped;
+    this.o.logger.error('EventBridge refused events with an error retrying cannot fix (check the relay role\'s events:PutEvents permission and the bus)', {
+      errorCodes: codes,
+      refused: items.length,
+      keptForRetry: kept.length,
+      retryInMs: this.o.rejectedRetryMs,
+      droppedQuoteEvents: dropped,
+      detailTypes: [...new Set(items.map((p) => p.entry.DetailType))],
+    });
+    if (kept.length > 0) this.requeue(kept, this.o.rejectedRetryMs);
   }
 
   private async send(batch: Pending[]): Promise<void> {
@@ -252,6 +310,11 @@ export class EventPublisher {
       out = await this.o.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name !== undefined && NON_RETRYABLE_CALL_ERRORS.has(e.name)) {
+        this.metrics.failedEntries += batch.length;
+        this.rejected(batch, [e.name]);
+        return;
+      }
       const throttled = e.name === 'ThrottlingException' || e.$metadata?.httpStatusCode === 429;
       if (throttled) this.metrics.throttledCalls++;
       this.o.logger.warn('PutEvents call failed; retrying the batch', { error: e.message ?? String(err), throttled, entries: batch.length });
@@ -259,10 +322,15 @@ export class EventPublisher {
       return;
     }
     const failed: Pending[] = [];
+    const refused: Pending[] = [];
+    const refusedCodes = new Set<string>();
     const results = out.Entries ?? [];
     batch.forEach((p, i) => {
       const r = results[i];
-      if (!r || r.ErrorCode) {
+      if (r?.ErrorCode && NON_RETRYABLE_ENTRY_CODES.has(r.ErrorCode)) {
+        refused.push(p);
+        refusedCodes.add(r.ErrorCode);
+      } else if (!r || r.ErrorCode) {
         failed.push(p);
       } else {
         this.metrics.eventsOut++;
@@ -274,6 +342,10 @@ export class EventPublisher {
         }
       }
     });
+    if (refused.length > 0) {
+      this.metrics.failedEntries += refused.length;
+      this.rejected(refused, [...refusedCodes]);
+    }
     if (failed.length > 0) {
       this.metrics.failedEntries += failed.length;
       const codes = [...new Set(failed.map((_, i) => results[batch.indexOf(failed[i]!)]?.ErrorCode ?? 'missing result'))];

@@ -10,6 +10,14 @@
 // - With a checkpoint file, what the bus accepted is kept on disk (checkpoint.ts); after a restart or an outage
 //   of any length reconciliation reads the history lists from the checkpoint's horizon on, so trade events that
 //   were queued in memory when the process died are published again.
+// - EventBridge retries live in the publisher alone; `eventBridge` must be a one-attempt client
+//   (relayEventBridgeClient). When EventBridge refuses events for a reason a retry cannot fix (AccessDenied,
+//   NotAuthorizedForSource/DetailType, a missing bus, an entry it calls invalid), an operator wants three
+//   things: to be told loudly (an error log line and the PutEventsFailedEntries metric, whose alarm fires), to
+//   lose no trade event (they stay queued and in the checkpoint's "not yet accepted" set, so even a restart
+//   re-publishes them), and to have them flow on their own once the role or bus is fixed. So refused trade and
+//   gateway events are offered again every 5 minutes (publisher.rejectedRetryMs), not in a tight loop, and
+//   refused quote events are dropped and counted, since a quote is stale long before anyone fixes IAM.
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OpenDClient, type Logger, type PushEvent, type ReconnectPolicy } from '../../proto/client.js';
 import { QuoteApi, type SubTypeName } from '../../proto/api/quotes.js';
@@ -45,7 +53,7 @@ export interface RelayOptions {
   eventBridge: EventBridgeClient;
   eventBusName: string;
   source?: string;
-  publisher?: { lingerMs?: number; highWaterMark?: number; maxQueued?: number; maxInFlight?: number; retryBaseMs?: number; retryMaxMs?: number };
+  publisher?: { lingerMs?: number; highWaterMark?: number; maxQueued?: number; maxInFlight?: number; retryBaseMs?: number; retryMaxMs?: number; rejectedRetryMs?: number };
   /** Delay before retrying a session setup that failed while connected (default 2 s). */
   setupRetryMs?: number;
   /** Rejected unlocks before giving up (default 3) and the first backoff (default 5 s, doubling, ≤ 5 min). */
