@@ -3,7 +3,7 @@
 // PutEvents endpoint, and stops cleanly on SIGTERM with no process left.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -24,11 +24,15 @@ it('runs the real simulator and relay under the entrypoint, becomes ready, and s
   const [apiPort, healthPort] = [await freePort(), await freePort()];
   const runDir = mkdtempSync(join(tmpdir(), 'gw-run-'));
   cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
+  // The relay keeps its checkpoint under $HOME (as OpenD keeps its files there): a HOME of its own keeps the
+  // test from writing into the real ~/.com.futunn.FutuOpenD/.
+  const home = mkdtempSync(join(tmpdir(), 'gw-home-'));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway-container/entrypoint.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '/tmp',
+      HOME: home,
       OPEND_MODE: 'simulator',
       OPEND_API_IP: '127.0.0.1',
       OPEND_API_PORT: String(apiPort),
@@ -78,4 +82,5 @@ it('runs the real simulator and relay under the entrypoint, becomes ready, and s
   proc.kill('SIGTERM');
   expect(await exited).toBe(0);
   await until(() => kids.every((k) => !alive(k)), 10_000, 'every child to exit');
+  expect(existsSync(join(home, '.com.futunn.FutuOpenD', 'opend-cloud-relay-checkpoint.json'))).toBe(true);
 });

@@ -158,16 +158,18 @@ describe('relay events', () => {
     bus.setFaults({ throttleRate: 1 });
     for (let i = 0; i < 150_000; i++) relay.publisher.publish({ detailType: 'Order Update', detail: { i } });
     // Every failed call re-queues its batch and looks for the next due entry across the whole queue.
-    await until(() => relay.publisher.metrics.throttledCalls >= 20, 10_000, 'retries during the outage');
+    // Generous bounds: this checks that delivery resumes and nothing is dropped, not how fast (a loaded machine
+    // once needed more than 20 s for the 2,000 deliveries).
+    await until(() => relay.publisher.metrics.throttledCalls >= 20, 60_000, 'retries during the outage');
     bus.setFaults({});
-    await until(() => relay.publisher.metrics.eventsOut >= 2_000, 20_000, 'deliveries after the outage');
+    await until(() => relay.publisher.metrics.eventsOut >= 2_000, 120_000, 'deliveries after the outage');
     const m = relay.publisher.metrics;
     expect(m.dropped).toBe(0);
     // Up to four batches of ten can be in flight, counted in neither.
     expect(m.eventsOut + m.queueDepth).toBeGreaterThanOrEqual(150_000 - 4 * 10);
     expect(m.eventsOut + m.queueDepth).toBeLessThanOrEqual(150_000);
     await relay.publisher.close(0);
-  });
+  }, 240_000);
 
   it('loses nothing when the local endpoint fails or throttles 35 % of entries and calls (fault injection)', async () => {
     const { sim, bus, relay } = await setup({}, { subscriptions: [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC', 'TICKER'] }] });
