@@ -9,12 +9,13 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { config as fileConfig } from './config.js';
 import { CONFIG_KEYS, loadConfig } from './definitions.js';
 import { FEATURE_FLAGS, OpenDCloudStack } from './stack.js';
 
 const app = new App({ context: FEATURE_FLAGS });
 const context = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key) as unknown]));
-const config = loadConfig(context);
+const config = loadConfig(context, fileConfig);
 
 const account = process.env['CDK_DEPLOY_ACCOUNT'];
 const region = process.env['CDK_DEPLOY_REGION'];

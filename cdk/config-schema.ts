@@ -9,8 +9,7 @@
  * Imports nothing from aws-cdk-lib: the local stack loads the same configuration.
  */
 import { z } from 'zod';
-import type { ScheduleDefinition } from './definitions.js';
-import { config as fileConfig } from './config.js';
+import { MARKETS, type ScheduleDefinition } from './config-types.js';
 import { DEFAULT_CALLERS, DEFAULT_RISK_LIMITS, parseCallers, parseRiskLimits, SecurityConfigError } from '../functions/lib/security-config.js';
 import { FARGATE_CPUS, fargateSizeProblem } from './fargate-sizes.js';
 import { scheduleExpressionProblem } from './schedule-expression.js';
@@ -25,9 +24,7 @@ export type Brand = (typeof BRANDS)[number];
 export const OPEND_MODES = ['opend', 'simulator'] as const;
 export type OpenDMode = (typeof OPEND_MODES)[number];
 
-/** Futu's market prefixes, as in `"HK.00700"`. */
-export const MARKETS = ['HK', 'US', 'SH', 'SZ', 'SG', 'JP', 'AU', 'MY', 'CA'] as const;
-export type Market = (typeof MARKETS)[number];
+export { MARKETS, type Market } from './config-types.js';
 
 /** CloudWatch Logs' allowed retention periods, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -204,15 +201,14 @@ export const DEFAULT_CONFIG: OpenDCloudConfig = CONFIG_SCHEMA.parse({});
 export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA.shape) as (keyof OpenDCloudConfig)[];
 
 /**
- * The deployment's configuration: defaults, then `file` (normally `cdk/config.ts`), then `context` (CDK context,
+ * The deployment's configuration: defaults, then `file` (the `config` of `cdk/config.ts`, which the CDK app and the
+ * local stack pass in, so this file does not import the file that imports its types; omitted, there is no file
+ * layer), then `context` (CDK context,
  * e.g. `cdk deploy -c openDMode=simulator -c markets=HK`). A key set in a later layer replaces the whole value.
  * Context values may be strings: numbers, booleans and JSON (arrays, objects) are parsed; `markets` also takes
  * `HK,US`. When `file` sets `stackName` but not `tablePrefix`, the prefix follows the stack name.
  */
-export function loadConfig(
-  context: Readonly<Record<string, unknown>> = {},
-  file: OpenDCloudConfigInput = fileConfig,
-): OpenDCloudConfig {
+export function loadConfig(context: Readonly<Record<string, unknown>> = {}, file: OpenDCloudConfigInput = {}): OpenDCloudConfig {
   const fromFile = validate(file, 'cdk/config.ts');
   const fromContext = validate(parseContext(context), 'context');
   const merged = { ...DEFAULT_CONFIG, ...fromFile, ...fromContext };

@@ -7,6 +7,8 @@
  * (`OpenDCloudConfig`, `loadConfig`) lives in `config-schema.ts` and is re-exported from here.
  */
 import type { TableId } from '../functions/lib/tables.js';
+import { SECRET_PLACEHOLDER } from '../gateway-container/secret-placeholder.js';
+import type { ScheduleDefinition as ScheduleFields } from './config-types.js';
 
 export * from './config-schema.js';
 import type { Market, OpenDCloudConfig, PriceAlert } from './config-schema.js';
@@ -291,19 +293,8 @@ export const MARKET_TIME_ZONES: Readonly<Record<Market, string>> = {
   CA: 'America/Toronto',
 };
 
-export interface ScheduleDefinition {
-  readonly function: FunctionId;
-  readonly description: string;
-  /** The market the schedule trades in; schedules for markets not in `config.markets` are not deployed. */
-  readonly market: Market;
-  /** EventBridge Scheduler syntax: `cron(min hour day-of-month month day-of-week year)` or `rate(…)`. */
-  readonly expression: string;
-  /** IANA name; defaults to the market's (`MARKET_TIME_ZONES`). */
-  readonly timeZone: string;
-  /** The event the function receives. */
-  readonly input: Readonly<Record<string, unknown>>;
-  readonly enabled: boolean;
-}
+/** A schedule of one of this app's functions (the fields are in config-types.ts, shared with the configuration). */
+export type ScheduleDefinition = ScheduleFields<FunctionId>;
 
 export const SCHEDULES = {
   dcaHk: {
@@ -469,7 +460,7 @@ export { TABLE_ENV } from '../functions/lib/tables.js';
  * Value of a secret (or JSON field of one) the user has not filled in yet. Deployed secrets start with it so
  * the stack deploys before the user has credentials; the gateway treats it as "not configured".
  */
-export const SECRET_PLACEHOLDER = 'REPLACE_ME';
+export { SECRET_PLACEHOLDER };
 
 export function isSecretPlaceholder(value: string | undefined): boolean {
   return value === undefined || value.trim() === '' || value.trim() === SECRET_PLACEHOLDER;

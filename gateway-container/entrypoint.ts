@@ -38,6 +38,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../proto/client.js';
 import { createLogger } from '../proto/log.js';
+import { sleep } from '../proto/timers.js';
 import { openDConfigFileName, readSettingsFromEnv, renderOpenDConfig, SettingsError, type GatewaySettings } from './opend-config.js';
 import { prepareGatewayRsaKey } from './rsa-key.js';
 import { ensurePrivateDir, stageSecretsFromEnv, writePrivateFile } from './secret-staging.js';
@@ -272,9 +273,6 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** Child JSON log lines pass through (scrubbed); anything else is wrapped into one JSON object per line. */
 function forwardLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, component: string, level: 'info' | 'warn', scrub: (t: string) => string): Promise<void> {

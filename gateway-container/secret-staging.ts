@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RsaKeyFormatError, toPkcs1Pem } from '../proto/rsa-key.js';
 import { SECRET_VALUE_VARS, SettingsError } from './opend-config.js';
+import { SECRET_PLACEHOLDER } from './secret-placeholder.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -32,8 +33,8 @@ export interface StagedSecrets {
   unconfigured: string[];
 }
 
-/** The value a deployed secret starts with until the user fills it in (cdk/definitions.ts SECRET_PLACEHOLDER). */
-export const SECRET_PLACEHOLDER = 'REPLACE_ME';
+/** The value a deployed secret starts with until the user fills it in (defined once, in secret-placeholder.ts). */
+export { SECRET_PLACEHOLDER };
 
 function isPlaceholder(value: string): boolean {
   const v = value.trim();

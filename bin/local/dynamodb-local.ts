@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../../proto/timers.js';
 
 export interface DynamoDbLocalOptions {
   /** Port to listen on. When absent a free port is picked. */
@@ -159,7 +160,7 @@ class JavaProcess {
               this.outputSuffix(),
           );
         }
-        await Promise.race([sleep(Math.min(500, 50 * 2 ** attempt)), this.exited]);
+        await Promise.race([sleep(Math.min(500, 50 * 2 ** attempt), { unref: true }), this.exited]);
       }
     } finally {
       client.destroy();
@@ -199,7 +200,7 @@ class JavaProcess {
   private async terminate(): Promise<void> {
     if (!this.hasExited) {
       this.child.kill('SIGTERM');
-      const exitedInTime = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      const exitedInTime = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS, { unref: true }).then(() => false)]);
       if (!exitedInTime) {
         this.child.kill('SIGKILL');
         await this.exited;
@@ -246,7 +247,7 @@ async function stopWatchdog(watchdog: ChildProcess | undefined): Promise<void> {
   const exited = new Promise<void>((resolve) => watchdog.once('exit', () => resolve()));
   // The JVM is gone: kill the watchdog before its pipe closes, so it never signals a reused pid.
   watchdog.kill('SIGKILL');
-  await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+  await Promise.race([exited, sleep(STOP_GRACE_MS, { unref: true })]);
   watchdog.stdin?.destroy();
 }
 
@@ -310,6 +311,3 @@ function assertPortFree(port: number): Promise<void> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}

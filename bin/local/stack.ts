@@ -7,11 +7,12 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { config as fileConfig } from '../../cdk/config.js';
 import { eventRules, FUNCTIONS, loadConfig, routeList, schedules as configuredSchedules, type FunctionId } from '../../cdk/definitions.js';
 import { runtime, setRuntime } from '../../functions/lib/runtime.js';
-import { createTables } from '../../functions/lib/tables.js';
+import { createTables } from './create-tables.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
+import { relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import type { Logger } from '../../proto/client.js';
 import { ensureRsaKeyFile } from '../../proto/crypto.js';
@@ -86,7 +87,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   await checkPorts(o.ports, host);
   const keyFile = join(o.dataDir, 'opend-rsa.pem');
   const keyPem = ensureRsaKeyFile(keyFile).pem;
-  const config = loadConfig({});
+  const config = loadConfig({}, fileConfig);
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) await s().catch((err: Error) => log.warn('stop step failed', { error: err.message }));
@@ -159,7 +160,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const relay = new Relay({
       openD: { host, port: o.ports.openD, rsaPrivateKey: keyPem, clientId: 'local-relay' },
       subscriptions,
-      eventBridge: new EventBridgeClient({ endpoint: bus.endpoint }),
+      eventBridge: relayEventBridgeClient({ endpoint: bus.endpoint }),
       eventBusName: 'opend-local',
       logger: log,
     });

@@ -57,13 +57,13 @@ export class Data extends Construct {
     this.tables = tables;
 
     const how =
-      'Replace REPLACE_ME after the first deploy, then restart the gateway (aws ecs update-service --force-new-deployment, ' +
+      `Replace ${SECRET_PLACEHOLDER} after the first deploy, then restart the gateway (aws ecs update-service --force-new-deployment, ` +
       'see the stack outputs); until then the gateway treats it as unset.';
     this.rsaKeySecret = new secretsmanager.Secret(this, 'RsaPrivateKey', {
       description:
         config.openDMode === 'simulator'
           ? 'PEM of the RSA private key shared by the simulator and the Lambdas. Nothing to do: the gateway generates ' +
-            'it and stores it here on its first start (while the value is REPLACE_ME).'
+            `it and stores it here on its first start (while the value is ${SECRET_PLACEHOLDER}).`
           : 'PEM of the RSA private key shared by OpenD and its clients (PKCS#1 or PKCS#8, unencrypted, 1024 bits): ' +
             'openssl genrsa -out futu.pem 1024; aws secretsmanager put-secret-value --secret-id <arn> ' +
             '--secret-string file://futu.pem. ' + how,

@@ -4,7 +4,7 @@
  * never replaces a newer one (bus events can arrive out of order) — except a stored version more than a minute
  * in the future, which no honest writer produces and which must not freeze the entry.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** How far ahead of this store's clock a stored version may be before it counts as bogus. */
@@ -62,7 +62,7 @@ export class DynamoGatewayStateStore implements GatewayStateStore {
       );
       return 'stored';
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException') return 'stale';
+      if (isConditionalCheckFailed(err)) return 'stale';
       throw err;
     }
   }

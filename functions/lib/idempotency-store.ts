@@ -5,6 +5,7 @@
  * reconciles it against OpenD's order list instead of placing again.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
 
 export type IdempotencyState = 'PENDING' | 'PLACED' | 'REJECTED';
 
@@ -264,8 +265,4 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     if (record === undefined || record.expiresAt < Math.floor(this.now() / 1000)) return undefined;
     return record;
   }
-}
-
-function isConditionalCheckFailed(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ConditionalCheckFailedException';
 }

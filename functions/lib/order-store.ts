@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { orderVersion, type FillRecord, type OrderRecord } from './model.js';
 import { TABLES } from './tables.js';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
 
 export interface ListOptions {
   /** Page size; default 50, at most 1000. */
@@ -261,8 +262,4 @@ function assertDecimalId(field: string, value: unknown): void {
   if (typeof value !== 'string' || !DECIMAL_ID.test(value)) {
     throw new TypeError(`${field} must be a decimal ID string, got ${JSON.stringify(value)}`);
   }
-}
-
-function isConditionalCheckFailed(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ConditionalCheckFailedException';
 }

@@ -11,6 +11,8 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { futuLimit } from '../../proto/futu-limits.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
+import { sleep } from '../../proto/timers.js';
 
 export interface RateLimitRule {
   /** At most this many acquisitions in any window of `windowMs`. */
@@ -192,12 +194,4 @@ function assertRule(rule: RateLimitRule): void {
     rule.windowMs > 0 &&
     (rule.minGapMs === undefined || rule.minGapMs >= 0);
   if (!valid) throw new RangeError(`invalid rate limit rule ${JSON.stringify(rule)}`);
-}
-
-function isConditionalCheckFailed(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ConditionalCheckFailedException';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

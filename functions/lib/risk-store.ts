@@ -12,6 +12,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './dynamo-errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -87,7 +88,7 @@ export class DynamoDailyNotionalStore implements DailyNotionalStore {
         if (reasons[1]?.Code === 'ConditionalCheckFailed') return { ok: false, used: await this.used(accId) };
         throw err;
       }
-      if (name === 'ConditionalCheckFailedException') return { ok: false, used: await this.used(accId) };
+      if (isConditionalCheckFailed(err)) return { ok: false, used: await this.used(accId) };
       throw err;
     }
   }

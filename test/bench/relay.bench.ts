@@ -8,10 +8,10 @@ import { startSimulator } from '../../gateway-container/simulator/index.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { silentLogger } from '../../proto/log.js';
 import { localEventBridgeClient } from '../support/local-aws.js';
+import { sleep } from '../../proto/timers.js';
 
 const KEY = generateRsaKeyPem();
 const CODES = ['HK.00700', 'HK.09988', 'HK.03690', 'HK.00005', 'HK.00939', 'HK.02800', 'US.AAPL', 'US.MSFT', 'US.TSLA', 'US.SPY', 'SH.600519', 'SZ.000001'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function baseline(endpoint: string, seconds: number): Promise<number> {
   const client = localEventBridgeClient(endpoint);

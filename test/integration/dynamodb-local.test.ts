@@ -13,7 +13,8 @@ import {
   startDynamoDbLocal,
   type DynamoDbLocal,
 } from '../../bin/local/dynamodb-local.js';
-import { createTables, tableNames } from '../../functions/lib/tables.js';
+import { tableNames } from '../../functions/lib/tables.js';
+import { createTables } from '../../bin/local/create-tables.js';
 
 const started: DynamoDbLocal[] = [];
 const tempDirs: string[] = [];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalSecretsManager } from '../support/local-secrets-manager.js';
+import { SECRET_PLACEHOLDER } from '../../gateway-container/secret-placeholder.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRYPOINT = join(ROOT, 'gateway-container/entrypoint.ts');
@@ -323,8 +324,8 @@ describe('gateway entrypoint', () => {
     const gw = startGateway({
       OPEND_MODE: 'opend',
       OPEND_RUNTIME_DIR: join(rec, 'run'),
-      OPEND_LOGIN_SECRET: JSON.stringify({ account: 'REPLACE_ME', passwordMd5: 'REPLACE_ME' }),
-      OPEND_RSA_PRIVATE_KEY: 'REPLACE_ME',
+      OPEND_LOGIN_SECRET: JSON.stringify({ account: SECRET_PLACEHOLDER, passwordMd5: SECRET_PLACEHOLDER }),
+      OPEND_RSA_PRIVATE_KEY: SECRET_PLACEHOLDER,
       RELAY_CMD: fakeChildCmd('relay'),
       FAKE_RECORD_DIR: rec,
     });
@@ -479,11 +480,11 @@ describe('gateway entrypoint: the RSA key', () => {
     const secrets = await startLocalSecretsManager();
     cleanups.push(() => void secrets.close());
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:OpenDCloud-RsaPrivateKey-AbCdEf';
-    secrets.put(arn, 'REPLACE_ME');
+    secrets.put(arn, SECRET_PLACEHOLDER);
     const rec = tempDir();
     const gw = startGateway({
       OPEND_MODE: 'simulator',
-      OPEND_RSA_PRIVATE_KEY: 'REPLACE_ME',
+      OPEND_RSA_PRIVATE_KEY: SECRET_PLACEHOLDER,
       OPEND_RSA_KEY_SECRET_ARN: arn,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       AWS_REGION: 'us-east-1',
@@ -515,7 +516,7 @@ describe('gateway entrypoint: the RSA key', () => {
     const rec = tempDir();
     const gw = startGateway({
       OPEND_MODE: 'simulator',
-      OPEND_RSA_PRIVATE_KEY: 'REPLACE_ME',
+      OPEND_RSA_PRIVATE_KEY: SECRET_PLACEHOLDER,
       // No such secret at the endpoint: PutSecretValue answers ResourceNotFoundException.
       OPEND_RSA_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing',
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,

@@ -10,6 +10,7 @@ import type { AccountRef } from '../../proto/api/trading.js';
 import { silentLogger } from '../../proto/log.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
+import { sleep } from '../../proto/timers.js';
 
 // One paper HK account per scenario, so that Futu's per-account placement limit of one never affects another.
 const EXTRA = extraHkAccounts(4);
@@ -34,7 +35,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function placeOrderCalls(accId?: string): number {
   return placeSpy.mock.calls.filter(([c2s]) => accId === undefined || c2s.header.accID.toString() === accId).length;

@@ -18,6 +18,7 @@ import { silentLogger } from '../../proto/log.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import { sleep } from '../../proto/timers.js';
 
 const STALE_MS = 400;
 const REQUEST_TIMEOUT_MS = 1500;
@@ -57,7 +58,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ordersUrl = (accId: string) => `/v1/accounts/${accId}/orders`;
 const ref = (accId: string): AccountRef => ({ accId: BigInt(accId), env: 'SIMULATE', market: 'HK' });
 

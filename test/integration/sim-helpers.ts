@@ -91,7 +91,7 @@ export function nextEvent<T>(subscribe: (cb: (v: T) => void) => void, what: stri
   });
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../../proto/timers.js';
 
 /** Closes clients, ignoring ones already gone. */
 export async function closeAll(...clients: (OpenDClient | undefined)[]): Promise<void> {

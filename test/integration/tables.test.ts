@@ -8,7 +8,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal
 import type { OrderRecord } from '../../functions/lib/model.js';
 import { DynamoOrderStore } from '../../functions/lib/order-store.js';
 import { DynamoOpenOrders } from '../../functions/lib/settlement.js';
-import { createTables, TABLES, tableNames } from '../../functions/lib/tables.js';
+import { TABLES, tableNames } from '../../functions/lib/tables.js';
+import { createTables } from '../../bin/local/create-tables.js';
 
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;

@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../../bin/local/dynamodb-local.js';
-import { createTables, type TableNames } from '../../functions/lib/tables.js';
+import type { TableNames } from '../../functions/lib/tables.js';
+import { createTables } from '../../bin/local/create-tables.js';
 
 export interface DynamoFixture {
   ddb: DynamoDbLocal;
