@@ -92,6 +92,21 @@ export const SIM_PRE_INIT_MAX_BODY_BYTES = 4 * 1024;
 export const SIM_BYTE_BUDGET = 16 * 1024 * 1024;
 export const SIM_BYTE_BUDGET_WINDOW_MS = 10_000;
 
+/**
+ * Connection IDs are 2^20 per wall-clock millisecond of the process's start. Futu's packetID (connID + serialNo)
+ * is how OpenD refuses a replayed trade write: a serial must grow on its connection, and a packetID naming another
+ * connection is refused. A simulator restarted (from its state file) must therefore never hand out a connection ID
+ * an earlier run used, or a trade write captured before the restart would pass as new on the first connection
+ * after it. Starting from (start time in ms) × 2^20 guarantees that as long as a run opens fewer than 2^20 (about a
+ * million) connections per millisecond it lived and the wall clock does not step back; the virtual market clock is
+ * not used, since a restart may reuse the same one. IDs stay within u64 until the year 2527.
+ */
+export const CONN_IDS_PER_MS = 1n << 20n;
+
+export function firstConnId(wallClockMs: number = Date.now()): bigint {
+  return BigInt(Math.floor(wallClockMs)) * CONN_IDS_PER_MS;
+}
+
 export class OpenDSimulator {
   readonly opts: Required<Omit<SimulatorCoreOptions, 'rsaPrivateKey' | 'loginChallenge' | 'now' | 'logger'>> & SimulatorCoreOptions;
   readonly log: Logger;
@@ -101,7 +116,8 @@ export class OpenDSimulator {
   private server: Server | null = null;
   private readonly handlers = new Map<number, Handler>();
   readonly connections = new Map<bigint, SimConnection>();
-  private nextConnId = 0x1f00_0000_0000_0000n;
+  /** Seeded from the wall clock: see firstConnId. */
+  private nextConnId = firstConnId();
   private idleTimer: NodeJS.Timeout | null = null;
   programStatus: number;
   private challengeRequestedAt = -Infinity;
