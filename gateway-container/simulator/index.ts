@@ -4,6 +4,7 @@ import { SimClock } from './clock.js';
 import { registerQuoteHandlers, type QuoteOptions, type QuoteService } from './handlers/quote.js';
 import { registerReferenceHandlers, type ReferenceService } from './handlers/reference.js';
 import { registerScreenerHandler } from './handlers/screener.js';
+import { registerWarrantHandlers } from './handlers/warrants.js';
 import { loadReferenceData } from './market/reference-data.js';
 import { registerSystemHandlers } from './handlers/system.js';
 import { registerTradeHandlers } from './handlers/trade.js';
@@ -94,6 +95,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerTradeHandlers(core, trading);
   const reference = registerReferenceHandlers(core, market, loadReferenceData((k) => market.security(k) !== undefined, options.referencePath), { tickIntervalMs: options.tickIntervalMs });
   registerScreenerHandler(core, market);
+  registerWarrantHandlers(core, market);
   const { host, port } = await core.listen();
   const ws = options.websocket ? await startWebSocketBridge(core, { host: options.websocket.host ?? host, port: options.websocket.port, keyMd5: options.websocket.keyMd5 }) : undefined;
   if (!clock.manual) market.start(options.driveIntervalMs ?? 200);

@@ -210,6 +210,81 @@ export class ReferenceApi {
     };
   }
 
+  /**
+   * Warrants and CBBCs (3210), optionally of one HK stock, filtered as Futu does (every condition must hold;
+   * ranges closed), sorted by `sort` (a Qot_Common.SortField name, default CODE) and paged (num 1..200).
+   */
+  async warrants(opts: {
+    owner?: string;
+    types?: ('BUY' | 'SELL' | 'BULL' | 'BEAR')[];
+    issuers?: string[];
+    sort?: string;
+    ascend?: boolean;
+    begin?: number;
+    num?: number;
+    priceMin?: number;
+    priceMax?: number;
+    strikeMin?: number;
+    strikeMax?: number;
+    maturityFrom?: string;
+    maturityTo?: string;
+    status?: 'NORMAL' | 'SUSPEND' | 'STOP_TRADE' | 'PENDING_LISTING';
+  } = {}) {
+    const begin = opts.begin ?? 0;
+    const num = opts.num ?? 200;
+    if (!Number.isInteger(begin) || begin < 0) throw new ValidationError('begin', `expected a whole number ≥ 0, got ${begin}`);
+    if (!Number.isInteger(num) || num < 1 || num > 200) throw new ValidationError('num', `expected 1..200, got ${num}`);
+    let owner: { market: number; code: string } | undefined;
+    if (opts.owner !== undefined) {
+      const ref = parseSecurity(opts.owner, 'owner');
+      if (ref.prefix !== 'HK') throw new ValidationError('owner', `warrants and CBBCs exist only on HK stocks, got ${ref.key}`);
+      owner = toQotSecurity(ref);
+    }
+    const s2c = await this.client.request(PROTO_ID.Qot_GetWarrant, {
+      begin,
+      num,
+      sortField: enumValue(Qot_Common.SortField, opts.sort ?? 'CODE', 'sort'),
+      ascend: opts.ascend ?? true,
+      owner,
+      typeList: (opts.types ?? []).map((t, i) => enumValue(Qot_Common.WarrantType, t, `types[${i}]`, ['BUY', 'SELL', 'BULL', 'BEAR'])),
+      issuerList: (opts.issuers ?? []).map((t, i) => enumValue(Qot_Common.Issuer, t, `issuers[${i}]`)),
+      curPriceMin: opts.priceMin,
+      curPriceMax: opts.priceMax,
+      strikePriceMin: opts.strikeMin,
+      strikePriceMax: opts.strikeMax,
+      maturityTimeMin: opts.maturityFrom === undefined ? undefined : date(opts.maturityFrom, 'maturityFrom'),
+      maturityTimeMax: opts.maturityTo === undefined ? undefined : date(opts.maturityTo, 'maturityTo'),
+      status: opts.status === undefined ? undefined : enumValue(Qot_Common.WarrantStatus, opts.status, 'status'),
+    });
+    return {
+      total: s2c.allCount,
+      lastPage: s2c.lastPage,
+      rows: (s2c.warrantDataList ?? []).map((w) => ({
+        code: securityKey(w.stock),
+        owner: securityKey(w.owner),
+        name: w.name,
+        type: enumName(Qot_Common.WarrantType, w.type),
+        issuer: enumName(Qot_Common.Issuer, w.issuer),
+        status: enumName(Qot_Common.WarrantStatus, w.status),
+        strike: w.strikePrice,
+        recoveryPrice: w.recoveryPrice,
+        conversionRatio: w.conversionRatio,
+        streetRate: w.streetRate,
+        maturityDate: w.maturityTime,
+        price: w.curPrice,
+        premium: w.premium,
+        leverage: w.leverage,
+        delta: w.delta,
+      })),
+    };
+  }
+
+  /** Warrants and CBBCs on one stock (3206, ReferenceType WARRANT). */
+  async relatedWarrants(code: string): Promise<{ code: string; name: string; type: string }[]> {
+    const s2c = await this.client.request(PROTO_ID.Qot_GetReference, { security: toQotSecurity(parseSecurity(code)), referenceType: 1 });
+    return (s2c.staticInfoList ?? []).map((s) => ({ code: securityKey(s.basic.security), name: s.basic.name, type: enumName(Qot_Common.WarrantType, s.warrantExData?.type ?? 0) }));
+  }
+
   /** HK broker queue (3014); needs a BROKER subscription for the code on this connection. */
   async brokerQueue(code: string): Promise<{ code: string; bids: BrokerEntry[]; asks: BrokerEntry[] }> {
     const ref = parseSecurity(code);

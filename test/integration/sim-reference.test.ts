@@ -199,4 +199,58 @@ describe('reference data over TCP', () => {
       await expect(r.screen('HK', { num: 0 })).rejects.toThrow(ValidationError);
     });
   });
+
+  describe('warrants and CBBCs (3210) and related warrants (3206)', () => {
+    it('lists each HK stock’s calls, puts, bulls and bears with consistent terms and prices', async () => {
+      const { r } = await api(sim);
+      const all = await r.warrants({ owner: 'HK.00700' });
+      expect(all.total).toBe(8);
+      expect(all.lastPage).toBe(true);
+      expect(new Set(all.rows.map((w) => w.type))).toEqual(new Set(['BUY', 'SELL', 'BULL', 'BEAR']));
+      for (const w of all.rows) {
+        expect(w.owner).toBe('HK.00700');
+        expect(w.price).toBeGreaterThan(0);
+        expect(w.conversionRatio).toBe(100);
+        if (w.type === 'BULL') expect(w.recoveryPrice!).toBeGreaterThan(w.strike);
+        if (w.type === 'BEAR') expect(w.recoveryPrice!).toBeLessThan(w.strike);
+        if (w.type === 'BUY') expect(w.delta!).toBeGreaterThan(0);
+        if (w.type === 'SELL') expect(w.delta!).toBeLessThan(0);
+        if (w.type === 'BULL' || w.type === 'BEAR') expect(w.delta).toBeUndefined();
+      }
+      const related = await r.relatedWarrants('HK.00700');
+      expect(related.map((x) => x.code).sort()).toEqual(all.rows.map((w) => w.code).sort());
+      expect(await r.relatedWarrants('US.AAPL')).toEqual([]);
+    });
+
+    it('applies every filter as Futu does: types, issuers, closed strike ranges, and pages in sort order', async () => {
+      const { r } = await api(sim);
+      const bulls = await r.warrants({ types: ['BULL'] });
+      expect(bulls.rows.length).toBeGreaterThan(0);
+      expect(bulls.rows.every((w) => w.type === 'BULL')).toBe(true);
+      const one = bulls.rows[0]!;
+      const exact = await r.warrants({ types: ['BULL'], strikeMin: one.strike, strikeMax: one.strike });
+      expect(exact.rows.map((w) => w.code)).toContain(one.code);
+      expect(exact.rows.every((w) => w.strike === one.strike)).toBe(true);
+      const byIssuer = await r.warrants({ issuers: [one.issuer] });
+      expect(byIssuer.rows.every((w) => w.issuer === one.issuer)).toBe(true);
+      const sorted = await r.warrants({ sort: 'LEVERAGE', ascend: false });
+      const lev = sorted.rows.map((w) => w.leverage);
+      expect(lev).toEqual([...lev].sort((a, b) => b - a));
+      const paged: string[] = [];
+      for (let begin = 0; ; begin += 7) {
+        const p = await r.warrants({ sort: 'LEVERAGE', ascend: false, begin, num: 7 });
+        paged.push(...p.rows.map((w) => w.code));
+        if (p.lastPage) break;
+      }
+      expect(paged).toEqual(sorted.rows.map((w) => w.code));
+    });
+
+    it('refuses non-HK owners, unsimulated sort fields and bad paging', async () => {
+      const { c, r } = await api(sim);
+      await expect(r.warrants({ owner: 'US.AAPL' })).rejects.toThrow(/only on HK stocks/);
+      await expectOpenDError(c.request(PROTO_ID.Qot_GetWarrant, { begin: 0, num: 10, sortField: 1, ascend: true, owner: { market: 1, code: '02800' } }), /only on HK stocks, not HK.02800/);
+      await expectOpenDError(c.request(PROTO_ID.Qot_GetWarrant, { begin: 0, num: 10, sortField: 35, ascend: true }), /sortField 35 is not simulated/);
+      await expectOpenDError(c.request(PROTO_ID.Qot_GetWarrant, { begin: 0, num: 0, sortField: 1, ascend: true }), /num must be 1..200/);
+    });
+  });
 });
