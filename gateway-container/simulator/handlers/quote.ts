@@ -4,6 +4,7 @@
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import { securityKey } from '../../../proto/securities.js';
 import type { MarketEngine, MarketUpdate } from '../market/engine.js';
+import { knownSecurity } from './known-security.js';
 import type { SimConnection } from '../connection.js';
 import { SimError, type OpenDSimulator } from '../server.js';
 import { SubscriptionBook, type SubItem } from '../subscriptions.js';
@@ -45,12 +46,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
 
   const sync = () => market.advanceTo(sim.now());
 
-  const known = (sec: Qot_Common.Security | undefined, field = 'security'): string => {
-    if (!sec) throw new SimError(`${field} is required`);
-    const key = securityKey(sec);
-    if (!market.security(key)) throw new SimError(`Unknown stock ${key}: not in the simulator's universe`);
-    return key;
-  };
+  const known = (sec: Qot_Common.Security | undefined, field = 'security'): string => knownSecurity(market, sec, field);
 
   const needSub = (conn: SimConnection, key: string, subType: number, what: string) => {
     if (requireSub === 'none') return;

@@ -3,7 +3,8 @@
 // plates (3207) and the user's watchlists (3222 groups, 3213 securities of a group, 3214 modify).
 // Invariants: a request naming a security outside the universe, an unknown enum value or a malformed date is
 // refused with a message saying what is allowed; no handler changes market or trading state. Watchlists live in
-// memory per simulator (a restart starts from the system groups of reference.json again).
+// memory per simulator and, when a watchlist file is given (beside the state file), on disk after every change
+// and before the reply, so a restart keeps them.
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import { GroupType } from '../../../proto/generated/Qot_GetUserSecurityGroup.js';
 import { ModifyUserSecurityOp } from '../../../proto/generated/Qot_ModifyUserSecurity.js';
@@ -14,7 +15,9 @@ import type { SecurityMarket } from '../market-view.js';
 import { CapitalFlowBook } from '../market/capital-flow.js';
 import { DAY_MS, MARKET_CALENDARS, formatDay, fromLocalMs, isTradingDay, localDay, parseDay, sessionMinutesOfDay, weekdayOf } from '../market/calendars.js';
 import type { MarketEngine } from '../market/engine.js';
+import { knownSecurity } from './known-security.js';
 import type { CodeChange, ReferenceData } from '../market/reference-data.js';
+import { readWatchlists, writeWatchlists } from '../market/watchlist-file.js';
 import { SimError, type OpenDSimulator } from '../server.js';
 
 /** Longest date range one trading-days request may span (keeps a reply bounded). */
@@ -27,16 +30,11 @@ export interface ReferenceService {
   dispose(): void;
 }
 
-export function registerReferenceHandlers(sim: OpenDSimulator, market: MarketEngine, ref: ReferenceData, opts: { tickIntervalMs?: number } = {}): ReferenceService {
+export function registerReferenceHandlers(sim: OpenDSimulator, market: MarketEngine, ref: ReferenceData, opts: { tickIntervalMs?: number; watchlistFile?: string } = {}): ReferenceService {
   const flows = new CapitalFlowBook(market, opts.tickIntervalMs ?? 1000);
   const sync = () => market.advanceTo(sim.now());
 
-  const known = (sec: Qot_Common.Security | undefined, field = 'security'): string => {
-    if (!sec) throw new SimError(`${field} is required`);
-    const key = securityKey(sec);
-    if (!market.security(key)) throw new SimError(`Unknown stock ${key}: not in the simulator's universe`);
-    return key;
-  };
+  const known = (sec: Qot_Common.Security | undefined, field = 'security'): string => knownSecurity(market, sec, field);
   const day = (text: unknown, field: string): number => {
     const d = typeof text === 'string' ? parseDay(text.trim().slice(0, 10)) : undefined;
     if (d === undefined) throw new SimError(`${field} must be a date "yyyy-MM-dd", got ${JSON.stringify(text)}`);
@@ -200,6 +198,8 @@ export function registerReferenceHandlers(sim: OpenDSimulator, market: MarketEng
   // Watchlists. Futu's groups are made in the app; the simulator has no app, so ADD to a group name that is not
   // a system group creates that custom group. System groups (reference.json) are read-only, as in Futu.
   const custom = new Map<string, string[]>();
+  // Saved groups come back as saved, minus securities this universe does not have (a smaller custom universe).
+  for (const [name, keys] of (opts.watchlistFile ? readWatchlists(opts.watchlistFile) : undefined) ?? []) custom.set(name, keys.filter((k) => market.security(k)));
   const system = new Map(ref.systemWatchlists.map((g) => [g.name, g.securities]));
 
   sim.handle(PROTO_ID.Qot_GetUserSecurityGroup, (_ctx, c2s) => {
@@ -225,17 +225,28 @@ export function registerReferenceHandlers(sim: OpenDSimulator, market: MarketEng
     if (list.length === 0) throw new SimError('securityList is empty');
     const keys = list.map((s) => known(s));
     const op = c2s.op;
+    // The change is made on a copy, saved, and only then applied: a failed save changes nothing.
+    const next = new Map([...custom].map(([n, g]) => [n, [...g]]));
     if (op === ModifyUserSecurityOp.ADD) {
-      const group = custom.get(name) ?? [];
+      const group = next.get(name) ?? [];
       for (const k of keys) if (!group.includes(k)) group.push(k);
-      custom.set(name, group);
+      next.set(name, group);
     } else if (op === ModifyUserSecurityOp.MOVE_OUT || op === ModifyUserSecurityOp.DEL) {
-      const group = custom.get(name);
+      const group = next.get(name);
       if (!group) throw new SimError(`unknown watchlist group ${JSON.stringify(name)}`);
       // MOVE_OUT takes the securities out of this group; DEL removes them from the watchlist, every custom group.
-      const targets = op === ModifyUserSecurityOp.DEL ? [...custom.values()] : [group];
+      const targets = op === ModifyUserSecurityOp.DEL ? [...next.values()] : [group];
       for (const g of targets) for (const k of keys) if (g.includes(k)) g.splice(g.indexOf(k), 1);
     } else throw new SimError(`op ${op} is not one of ADD (1), DEL (2), MOVE_OUT (3)`);
+    if (opts.watchlistFile) {
+      try {
+        writeWatchlists(opts.watchlistFile, next);
+      } catch (err) {
+        throw new SimError(`saving the watchlists failed, nothing changed: ${(err as Error).message}`);
+      }
+    }
+    custom.clear();
+    for (const [n, g] of next) custom.set(n, g);
     return {};
   });
 
