@@ -6,6 +6,7 @@ import { registerReferenceHandlers, type ReferenceService } from './handlers/ref
 import { registerScreenerHandler } from './handlers/screener.js';
 import { registerWarrantHandlers } from './handlers/warrants.js';
 import { loadReferenceData } from './market/reference-data.js';
+import { watchlistPathFor } from './market/watchlist-file.js';
 import { registerSystemHandlers } from './handlers/system.js';
 import { registerTradeHandlers } from './handlers/trade.js';
 import { MarketEngine, type SessionMode } from './market/engine.js';
@@ -93,7 +94,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     opendStateDir: options.opendStateDir,
   });
   registerTradeHandlers(core, trading);
-  const reference = registerReferenceHandlers(core, market, loadReferenceData((k) => market.security(k) !== undefined, options.referencePath), { tickIntervalMs: options.tickIntervalMs });
+  const reference = registerReferenceHandlers(core, market, loadReferenceData((k) => market.security(k) !== undefined, options.referencePath), {
+    tickIntervalMs: options.tickIntervalMs,
+    // Custom watchlists persist beside the trading state file (market/watchlist-file.ts).
+    watchlistFile: options.stateFile ? watchlistPathFor(options.stateFile) : undefined,
+  });
   registerScreenerHandler(core, market);
   registerWarrantHandlers(core, market);
   const { host, port } = await core.listen();

@@ -1,6 +1,9 @@
 // The simulator's reference-data protocols over real TCP with the real OpenDClient and the typed ReferenceApi:
 // trading days from the exchange calendars (holidays and half days), suspensions, code changes, IPOs, capital
 // flow and distribution from the simulator's own trades, plates, the broker queue and watchlists.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../gateway-container/simulator/index.js';
 import { QuoteApi } from '../../proto/api/quotes.js';
@@ -252,5 +255,43 @@ describe('reference data over TCP', () => {
       await expectOpenDError(c.request(PROTO_ID.Qot_GetWarrant, { begin: 0, num: 10, sortField: 35, ascend: true }), /sortField 35 is not simulated/);
       await expectOpenDError(c.request(PROTO_ID.Qot_GetWarrant, { begin: 0, num: 0, sortField: 1, ascend: true }), /num must be 1..200/);
     });
+  });
+});
+
+describe('watchlists with a state file', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sim-watchlists-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps custom groups across a restart', async () => {
+    const stateFile = join(dir, 'state.json');
+    const first = await startTestSimulator({ stateFile });
+    try {
+      const { r } = await api(first);
+      await r.modifyWatchlist('Keep', 'ADD', ['HK.00700', 'US.TSLA']);
+      await r.modifyWatchlist('Keep', 'MOVE_OUT', ['US.TSLA']);
+      await closeAll(...open.splice(0));
+    } finally {
+      await first.close();
+    }
+    const second = await startTestSimulator({ stateFile });
+    try {
+      const { r } = await api(second);
+      expect(await r.watchlistGroups('CUSTOM')).toEqual([{ name: 'Keep', type: 'CUSTOM' }]);
+      expect((await r.watchlist('Keep')).map((x) => x.code)).toEqual(['HK.00700']);
+      await closeAll(...open.splice(0));
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses to start on a corrupted watchlist file instead of starting empty', async () => {
+    const stateFile = join(dir, 'broken.json');
+    writeFileSync(`${stateFile}.watchlists.json`, '{"format":"opend-simulator-watchlists","groups":[{"na');
+    await expect(startTestSimulator({ stateFile })).rejects.toThrow(/watchlist file .*broken\.json\.watchlists\.json is not valid JSON/);
   });
 });
