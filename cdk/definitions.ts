@@ -7,6 +7,7 @@
  * (`OpenDCloudConfig`, `loadConfig`) lives in `config-schema.ts` and is re-exported from here.
  */
 import type { TableId } from '../functions/lib/tables.js';
+import { MARKET_TIME_ZONES as SECURITY_MARKET_TIME_ZONES } from '../proto/market-time-zones.js';
 import { SECRET_PLACEHOLDER } from '../gateway-container/secret-placeholder.js';
 import type { ScheduleDefinition as ScheduleFields } from './config-types.js';
 
@@ -281,17 +282,8 @@ export function eventRules(config: Pick<OpenDCloudConfig, 'priceAlerts'>): Recor
 // ---------------------------------------------------------------------------------------------------------------
 // Schedules (EventBridge Scheduler, in the market's own time zone)
 
-export const MARKET_TIME_ZONES: Readonly<Record<Market, string>> = {
-  HK: 'Asia/Hong_Kong',
-  US: 'America/New_York',
-  SH: 'Asia/Shanghai',
-  SZ: 'Asia/Shanghai',
-  SG: 'Asia/Singapore',
-  JP: 'Asia/Tokyo',
-  AU: 'Australia/Sydney',
-  MY: 'Asia/Kuala_Lumpur',
-  CA: 'America/Toronto',
-};
+/** The market's trading-day zone (the table settlement uses too); typed so that a market without one fails tsc. */
+export const MARKET_TIME_ZONES: Readonly<Record<Market, string>> = SECURITY_MARKET_TIME_ZONES;
 
 /** A schedule of one of this app's functions (the fields are in config-types.ts, shared with the configuration). */
 export type ScheduleDefinition = ScheduleFields<FunctionId>;
