@@ -10,6 +10,7 @@ import { TERMINAL_ORDER_STATUSES } from '../../proto/order-status.js';
 
 /** Futu order statuses after which an order never changes again (the shared list; DISABLED is not one). */
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(TERMINAL_ORDER_STATUSES);
+const FILL_CANCELLED = 'FILL_CANCELLED';
 
 export interface OrderState {
   status: string;
@@ -63,7 +64,10 @@ export class OrderTracker {
     if (prev) {
       if (sameState(prev, next)) return 'duplicate';
       if (next.updateTimestamp < prev.updateTimestamp) return 'stale';
-      if (next.fillQty < prev.fillQty) return 'stale';
+      // Fills never go back, except Futu's FILL_CANCELLED: a fill rolled back after the order ended, the one
+      // update that lowers fillQty (and the last an order sees), so it must reach the bus.
+      if (next.fillQty < prev.fillQty && next.status !== FILL_CANCELLED) return 'stale';
+      if (prev.status === FILL_CANCELLED) return 'stale';
       if (TERMINAL_STATUSES.has(prev.status) && !TERMINAL_STATUSES.has(next.status)) return 'stale';
     }
     this.orders.set(key, next);
@@ -80,7 +84,8 @@ export class OrderTracker {
     const key = orderKey(o.accId, o.orderId);
     const prev = this.deliveredOrders.get(key);
     const next = stateOf(o);
-    if (prev && (TERMINAL_STATUSES.has(prev.status) || next.updateTimestamp < prev.updateTimestamp)) return;
+    if (prev && prev.status === FILL_CANCELLED) return;
+    if (prev && next.status !== FILL_CANCELLED && (TERMINAL_STATUSES.has(prev.status) || next.updateTimestamp < prev.updateTimestamp)) return;
     this.deliveredOrders.set(key, next);
   }
 
