@@ -5,6 +5,7 @@ import { registerQuoteHandlers, type QuoteOptions, type QuoteService } from './h
 import { registerReferenceHandlers, type ReferenceService } from './handlers/reference.js';
 import { registerScreenerHandler } from './handlers/screener.js';
 import { registerWarrantHandlers } from './handlers/warrants.js';
+import { registerHoldingHandlers } from './handlers/holdings.js';
 import { loadReferenceData } from './market/reference-data.js';
 import { watchlistPathFor } from './market/watchlist-file.js';
 import { registerSystemHandlers } from './handlers/system.js';
@@ -101,6 +102,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   registerScreenerHandler(core, market);
   registerWarrantHandlers(core, market);
+  registerHoldingHandlers(core, market);
   const { host, port } = await core.listen();
   const ws = options.websocket ? await startWebSocketBridge(core, { host: options.websocket.host ?? host, port: options.websocket.port, keyMd5: options.websocket.keyMd5 }) : undefined;
   if (!clock.manual) market.start(options.driveIntervalMs ?? 200);

@@ -285,6 +285,16 @@ export class ReferenceApi {
     return (s2c.staticInfoList ?? []).map((s) => ({ code: securityKey(s.basic.security), name: s.basic.name, type: enumName(Qot_Common.WarrantType, s.warrantExData?.type ?? 0) }));
   }
 
+  /** Major holders' holding changes (3208) of a stock: INSTITUTION, FUND or EXECUTIVE; optional filing-date range. */
+  async holdingChanges(code: string, holder: 'INSTITUTION' | 'FUND' | 'EXECUTIVE', range: { from?: string; to?: string } = {}) {
+    const holderCategory = ({ INSTITUTION: 1, FUND: 2, EXECUTIVE: 3 } as const)[holder];
+    if (holderCategory === undefined) throw new ValidationError('holder', `expected one of INSTITUTION, FUND, EXECUTIVE, got ${JSON.stringify(holder)?.slice(0, 40)}`);
+    const beginTime = range.from === undefined ? undefined : `${date(range.from, 'from')} 00:00:00`;
+    const endTime = range.to === undefined ? undefined : `${date(range.to, 'to')} 23:59:59`;
+    const s2c = await this.client.request(PROTO_ID.Qot_GetHoldingChangeList, { security: toQotSecurity(parseSecurity(code)), holderCategory, beginTime, endTime });
+    return (s2c.holdingChangeList ?? []).map((h) => ({ holder: h.holderName, quantity: h.holdingQty, ratio: h.holdingRatio, change: h.changeQty, changeRatio: h.changeRatio, time: h.time }));
+  }
+
   /** HK broker queue (3014); needs a BROKER subscription for the code on this connection. */
   async brokerQueue(code: string): Promise<{ code: string; bids: BrokerEntry[]; asks: BrokerEntry[] }> {
     const ref = parseSecurity(code);

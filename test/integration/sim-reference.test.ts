@@ -203,6 +203,25 @@ describe('reference data over TCP', () => {
     });
   });
 
+  it('reports major holders’ quarterly filings consistent with the issued shares, filtered by filing date', async () => {
+    const { c, r } = await api(sim);
+    const all = await r.holdingChanges('HK.00700', 'INSTITUTION');
+    expect(all.length).toBeGreaterThan(0);
+    const issued = loadUniverse().securities.find((s) => s.key === 'HK.00700')!.equity!.issuedShares;
+    for (const h of all) {
+      expect(h.ratio).toBeCloseTo((h.quantity / issued) * 100, 3);
+      expect(h.time <= '2025-01-15 00:00:00').toBe(true); // nothing filed after the simulator's today
+    }
+    const times = all.map((h) => h.time);
+    expect(times).toEqual([...times].sort().reverse());
+    const q3 = await r.holdingChanges('HK.00700', 'INSTITUTION', { from: '2024-11-01', to: '2024-11-30' });
+    expect(q3.length).toBeGreaterThan(0);
+    expect(q3.every((h) => h.time.startsWith('2024-11'))).toBe(true);
+    expect(q3).toEqual(all.filter((h) => h.time.startsWith('2024-11')));
+    await expectOpenDError(c.request(PROTO_ID.Qot_GetHoldingChangeList, { security: { market: 1, code: '00700' }, holderCategory: 9 }), /holderCategory 9 is not one of/);
+    await expectOpenDError(c.request(PROTO_ID.Qot_GetHoldingChangeList, { security: { market: 1, code: '02800' }, holderCategory: 1 }), /not a stock/);
+  });
+
   describe('warrants and CBBCs (3210) and related warrants (3206)', () => {
     it('lists each HK stock’s calls, puts, bulls and bears with consistent terms and prices', async () => {
       const { r } = await api(sim);
