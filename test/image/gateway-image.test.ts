@@ -74,6 +74,8 @@ describe('the gateway image', () => {
   beforeAll(async () => {
     const base = await run('bash', ['bin/image/base-images.sh'], { timeoutMs: 15 * 60_000 });
     timing('local base images (debootstrap + node/npm from the npm registry; ~0 when present)', base.ms);
+    // base-images.sh's own step times (debootstrap, each image), when it made something.
+    for (const line of base.output.split('\n')) if (/\] (debootstrap took|made) /.test(line)) process.stdout.write(`[image timing] ${line}\n`);
     if (base.code !== 0) throw new Error(`making the local base images failed:\n${tail(base.output)}`);
   });
 
@@ -190,6 +192,8 @@ describe('the gateway image', () => {
       expect(server.stats.resets).toBe(1);
       expect(server.stats.requests).toBeGreaterThanOrEqual(2);
       expect(build.output).toContain(`sha256 verified: ${fixture.sha256}`);
+      // The command-line folder, not the GUI build's folder that also holds an AppData.dat.
+      expect(build.output).toContain(`OpenD program folder: Futu_OpenD_${version}_Ubuntu18.04/Futu_OpenD_${version}_Ubuntu18.04 (binary FutuOpenD)`);
 
       const m = mount(FIXTURE_IMAGE);
       const opt = (p: string) => m.path(`opt/opend/${p}`);
@@ -212,6 +216,19 @@ describe('the gateway image', () => {
       const ran = await execIn(m, ['/opt/opend/FutuOpenD'], { LD_LIBRARY_PATH: '/opt/opend' });
       expect(ran.output.trim()).toBe(`stand-in OpenD ${version}: FT ${version}, GLib ok`);
       expect(ran.code).toBe(0);
+    });
+
+    it('fails the build, not the deployment, when the OpenD binary needs a library the image lacks (ldd check)', async () => {
+      const broken = makeOpenDFixture(join(work, 'fixture-missing-lib'), version, { needsMissingLib: true });
+      const server = await serveFixture(broken, { resetFirst: false });
+      cleanups.push(() => server.close());
+      const build = await buildImage(['--build-arg', `OPEND_VERSION=${version}`, '--build-arg', `OPEND_URL=${server.url}`, '--build-arg', `OPEND_SHA256=${broken.sha256}`, '-t', 'localhost/opend-gateway:image-test-bad']);
+      timing('build, OpenD binary with a missing library', build.ms);
+      expect(build.code).not.toBe(0);
+      expect(build.output).toContain('error: /opt/opend/FutuOpenD needs libraries this image lacks:');
+      expect(build.output).toMatch(/libopend-missing\.so\.1 => not found/);
+      expect(build.output).not.toMatch(/libFTstub\.so => not found|libglib-2\.0\.so\.0 => not found/);
+      expect(imageExists('localhost/opend-gateway:image-test-bad')).toBe(false);
     });
 
     it('refuses a tarball whose SHA-256 differs from OPEND_SHA256, and an empty OPEND_SHA256, with the documented messages', async () => {

@@ -3,7 +3,7 @@
 // Layout (as Futu ships the Ubuntu build; the command-line program folder is nested twice, a GUI build beside it):
 //   Futu_OpenD_<ver>_Ubuntu18.04/
 //     README.txt
-//     Futu_OpenD-GUI_<ver>_Ubuntu18.04/Futu_OpenD-GUI.AppImage      (must NOT end up in the image)
+//     Futu_OpenD-GUI_<ver>_Ubuntu18.04/Futu_OpenD-GUI.AppImage, AppData.dat   (must NOT end up in the image)
 //     Futu_OpenD_<ver>_Ubuntu18.04/
 //       FutuOpenD                 a real ELF executable (built here with gcc) that needs:
 //                                   libFTstub.so  (ours, beside it: a symlink to libFTstub.so.<ver>)
@@ -37,7 +37,11 @@ function gcc(args: string[], cwd: string): void {
   execFileSync('gcc', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 }
 
-export function makeOpenDFixture(dir: string, version: string): OpenDFixture {
+/**
+ * `needsMissingLib`: the binary also needs libopend-missing.so.1, which neither the tarball nor any Debian
+ * package provides (a stub stands in for it at link time only), so the Dockerfile's ldd check must fail.
+ */
+export function makeOpenDFixture(dir: string, version: string, opts: { needsMissingLib?: boolean } = {}): OpenDFixture {
   const name = `Futu_OpenD_${version}_Ubuntu18.04`;
   const outer = join(dir, 'tree', name);
   const prog = join(outer, name);
@@ -64,7 +68,13 @@ export function makeOpenDFixture(dir: string, version: string): OpenDFixture {
   gcc(['-shared', '-fPIC', '-Wl,-soname,libFTstub.so', '-o', join(prog, `libFTstub.so.${version}`), join(src, 'ft.c')], dir);
   symlinkSync(`libFTstub.so.${version}`, join(prog, 'libFTstub.so'));
   gcc(['-shared', '-fPIC', '-Wl,-soname,libglib-2.0.so.0', '-o', join(stub, 'libglib-2.0.so.0'), join(src, 'glibstub.c')], dir);
-  gcc(['-o', join(prog, 'FutuOpenD'), join(src, 'main.c'), `-L${prog}`, '-lFTstub', `-L${stub}`, '-l:libglib-2.0.so.0'], dir);
+  const missing: string[] = [];
+  if (opts.needsMissingLib) {
+    writeFileSync(join(src, 'missing.c'), 'int opend_missing(void) { return 0; }\n');
+    gcc(['-shared', '-fPIC', '-Wl,-soname,libopend-missing.so.1', '-o', join(stub, 'libopend-missing.so.1'), join(src, 'missing.c')], dir);
+    missing.push('-Wl,--no-as-needed', '-l:libopend-missing.so.1');
+  }
+  gcc(['-o', join(prog, 'FutuOpenD'), join(src, 'main.c'), `-L${prog}`, '-lFTstub', `-L${stub}`, '-l:libglib-2.0.so.0', ...missing], dir);
 
   const appData = randomBytes(4096);
   writeFileSync(join(prog, 'AppData.dat'), appData);
@@ -72,6 +82,8 @@ export function makeOpenDFixture(dir: string, version: string): OpenDFixture {
   writeFileSync(join(prog, 'Resources/lang/en.txt'), 'stand-in resource\n');
   writeFileSync(join(outer, 'README.txt'), 'stand-in readme\n');
   writeFileSync(join(outer, `Futu_OpenD-GUI_${version}_Ubuntu18.04`, 'Futu_OpenD-GUI.AppImage'), 'not an AppImage\n');
+  // A second AppData.dat without a command-line binary beside it: the Dockerfile must not pick this folder.
+  writeFileSync(join(outer, `Futu_OpenD-GUI_${version}_Ubuntu18.04`, 'AppData.dat'), 'the GUI build\n');
 
   const fileName = `${name}.tar.gz`;
   execFileSync('tar', ['-czf', join(dir, fileName), '-C', join(dir, 'tree'), name], { timeout: 60_000 });
