@@ -92,6 +92,15 @@ const priceAlertsSchema = z.array(priceAlertSchema, expected(`a list like ${ALER
   });
 });
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Fields of one entry of `schedules`, merged over the schedule of that name in `SCHEDULES`. */
 const scheduleOverrideSchema = strictFields(
   {
@@ -105,7 +114,8 @@ const scheduleOverrideSchema = strictFields(
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected an EventBridge Scheduler expression (${problem}), got ${show(expression)}` });
       })
       .optional(),
-    timeZone: z.string(expected('an IANA time zone like "Asia/Hong_Kong"')).optional(),
+    // Checked here: EventBridge Scheduler would only refuse an unknown zone in the middle of a deploy.
+    timeZone: z.string(expected('an IANA time zone like "Asia/Hong_Kong"')).refine(isTimeZone, expected('an IANA time zone like "Asia/Hong_Kong"')).optional(),
     input: z.record(z.string(), z.unknown(), expected('a JSON object')).optional(),
     enabled: z.boolean(expected('true or false')).optional(),
   },

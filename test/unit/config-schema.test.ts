@@ -98,6 +98,10 @@ describe('CONFIG_SCHEMA', () => {
     expect(message({ schedules: '{"dcaHk":{"enable":false}}' })).toBe(
       'context "schedules.dcaHk": unknown field(s) enable; allowed: function, description, market, expression, timeZone, input, enabled',
     );
+    expect(message({ schedules: '{"dcaHk":{"timeZone":"Asia/Hongkong_Island"}}' })).toBe(
+      'context "schedules.dcaHk.timeZone": expected an IANA time zone like "Asia/Hong_Kong", got "Asia/Hongkong_Island"',
+    );
+    expect(loadConfig({ schedules: '{"dcaHk":{"timeZone":"Asia/Singapore"}}' }, {}).schedules['dcaHk']?.timeZone).toBe('Asia/Singapore');
     expect(message({ schedules: '{"dcaHk":{"market":"UK"}}' })).toMatch(/^context "schedules.dcaHk.market": expected one of HK, US, .*, got "UK"$/);
     expect(message({}, { priceAlerts: [{ security: 'HK.00700', above: 1 }, { security: 'HK.00700', below: 1 }] })).toBe(
       'cdk/config.ts "priceAlerts[1]": a second alert for HK.00700; put both bounds in one alert',
