@@ -7,8 +7,7 @@ import { placeOrderIdempotently, type PlacementResponse } from '../../functions/
 import { stepTicks } from '../../proto/ticks.js';
 import type { FaultKind, PlannedFault, PlannedOrder, SoakPlan } from './plan.js';
 import { PENDING_STALE_MS, type World } from './world.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../proto/timers.js';
 
 /** What the caller of one clientOrderId knows at the end. */
 export type Told =

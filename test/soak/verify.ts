@@ -17,8 +17,8 @@ import { clientOrderIdFromRemark } from '../../proto/events.js';
 import { driveOne, type CallerRecord, type DriveStats } from './driver.js';
 import type { SoakPlan } from './plan.js';
 import type { World } from './world.js';
+import { sleep } from '../../proto/timers.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WIDE = { beginTime: '2000-01-01 00:00:00', endTime: '2100-01-01 00:00:00' };
 
 export interface Verdict {

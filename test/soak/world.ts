@@ -15,10 +15,10 @@ import { SimClock, startSimulator, type Simulator, type SimulatorOptions } from 
 import { freePort } from '../support/processes.js';
 import { SIM_START, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 import type { SoakPlan } from './plan.js';
+import { sleep } from '../../proto/timers.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BUS = 'opend-soak';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Longer than a PlaceOrder can take under the soak's longest stall (11 s) plus the client's 10 s timeout. */
 export const PENDING_STALE_MS = 25_000;
