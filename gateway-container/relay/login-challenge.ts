@@ -3,11 +3,14 @@
 // OpenD saves the picture to `<state folder>/F3CNN/PicVerifyCode.png` (Futu's Verification documentation) and
 // only says "NeedPicVerifyCode" in its Notify push.
 //
+// A new picture saved later (a client asked for another) is noticed by LoginPictureWatcher, and the relay publishes
+// another Login Challenge with it.
+//
 // Invariants: a Login Challenge is always published, picture or not; when the picture cannot be attached the
 // detail says where it is and why (`pictureNote`). The PNG is attached only while the event stays well under
 // EventBridge's 256 KB entry limit, base64 included (a too-large entry would be rejected, and trade and gateway
 // events are never dropped, so it would be retried forever).
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { DETAIL_TYPES, type LoginChallengeDetail } from '../../proto/events.js';
 
@@ -49,4 +52,42 @@ export function withLoginPicture<E extends PublishableEvent>(event: E, stateDir:
     picture.pictureNote = `no picture could be read at ${path} (${code}); ask for a new one with POST /v1/gateway/verification {"type":"PICTURE","action":"REQUEST"}`;
   }
   return { ...event, detail: { ...event.detail, ...picture } };
+}
+
+/** How often the picture file is checked while OpenD waits for a picture code (default of LoginPictureWatcher). */
+export const LOGIN_PICTURE_POLL_MS = 2_000;
+
+/**
+ * Notices a new picture while OpenD waits for a picture code. A client asking for a new one (Verification op 1,
+ * POST /v1/gateway/verification {"type":"PICTURE","action":"REQUEST"}) makes OpenD save a new PNG, and Futu documents
+ * no push for that, so the file itself is watched: node's stat polling (fs.watchFile, which also works on the EFS
+ * mount where inotify events from other clients never arrive), at `intervalMs`, only between start() and stop()
+ * (the relay runs it only while the program status is NEED_PIC_VERIFY_CODE), and without keeping the process alive.
+ * The picture present at start() counts as already published; a deleted file is not a new picture.
+ */
+export class LoginPictureWatcher {
+  private watched: string | undefined;
+  private readonly onChange = (curr: Stats, prev: Stats): void => {
+    if (curr.mtimeMs === 0 && curr.size === 0) return; // missing (deleted, or not written yet)
+    if (curr.mtimeMs === prev.mtimeMs && curr.ctimeMs === prev.ctimeMs && curr.size === prev.size) return;
+    this.o.onNewPicture();
+  };
+
+  constructor(private readonly o: { stateDir: string | undefined; intervalMs?: number; onNewPicture: () => void }) {}
+
+  get watching(): boolean {
+    return this.watched !== undefined;
+  }
+
+  start(): void {
+    if (this.watched !== undefined || !this.o.stateDir) return;
+    this.watched = join(this.o.stateDir, LOGIN_PICTURE_FILE);
+    watchFile(this.watched, { interval: this.o.intervalMs ?? LOGIN_PICTURE_POLL_MS, persistent: false }, this.onChange);
+  }
+
+  stop(): void {
+    if (this.watched === undefined) return;
+    unwatchFile(this.watched, this.onChange);
+    this.watched = undefined;
+  }
 }

@@ -32,7 +32,7 @@ import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { securityKey } from '../../proto/securities.js';
 import { DeliveryLedger } from './delivery-ledger.js';
-import { withLoginPicture } from './login-challenge.js';
+import { LoginPictureWatcher, withLoginPicture } from './login-challenge.js';
 import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
@@ -68,6 +68,8 @@ export interface RelayOptions {
   historyAfterGapS?: number;
   /** Without a usable checkpoint file (corrupt), reconcile this many days of history (default 7). */
   lostCheckpointLookbackDays?: number;
+  /** OpenD's state folder, where it saves the login picture (default OPEND_STATE_DIR), and how often a new one is looked for. */
+  loginPicture?: { stateDir?: string; pollMs?: number };
   logger: Logger;
 }
 
@@ -103,6 +105,8 @@ export class Relay {
   private setupRunning: Promise<void> | null = null;
   private setupTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Runs only while OpenD waits for a picture code: a new picture is published as another Login Challenge. */
+  private readonly pictureWatcher: LoginPictureWatcher;
   private lastPublishedReady: boolean | null = null;
   private lastPublishedReason: string | undefined;
   readonly unlockStep: RetryingStep;
@@ -117,6 +121,7 @@ export class Relay {
   };
 
   constructor(private readonly o: RelayOptions) {
+    this.pictureWatcher = new LoginPictureWatcher({ stateDir: this.pictureWatcherDir, intervalMs: o.loginPicture?.pollMs, onNewPicture: () => this.publishNewLoginPicture() });
     this.client = new OpenDClient({
       host: o.openD.host,
       port: o.openD.port,
@@ -196,6 +201,7 @@ export class Relay {
   /** Stops; events the bus has not accepted within `drainTimeoutMs` are left to the next relay's reconciliation. */
   async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
     this.stopped = true;
+    this.pictureWatcher.stop();
     if (this.setupTimer) clearTimeout(this.setupTimer);
     if (this.horizonTimer) clearInterval(this.horizonTimer);
     this.unlockStep.stop();
@@ -296,6 +302,10 @@ export class Relay {
    * Login state, then trade-push registration and reconciliation (order updates flow from here on), then the
    * unlock and the quote subscriptions as independent steps that retry on their own.
    */
+  private get pictureWatcherDir(): string | undefined {
+    return this.o.loginPicture?.stateDir ?? process.env['OPEND_STATE_DIR'];
+  }
+
   private async setup(): Promise<void> {
     this.metrics.setups++;
     this.sessionReady = false;
@@ -306,6 +316,7 @@ export class Relay {
     this.trdLogined = gs.trdLogined;
     if (this.programStatus !== Common.ProgramStatusType.READY) {
       this.o.logger.warn('OpenD is not ready; waiting for login verification', { programStatus: enumName(Common.ProgramStatusType, this.programStatus) });
+      this.watchLoginPicture();
       this.publishGatewayState('waiting for OpenD login');
       return; // a Notify (ProgramStatus READY) restarts setup
     }
@@ -468,7 +479,7 @@ export class Relay {
   }
 
   private onNotify(n: Notify.S2C): void {
-    const { detailType, detail } = withLoginPicture(notifyEvent(n, this.now()));
+    const { detailType, detail } = withLoginPicture(notifyEvent(n, this.now()), this.pictureWatcherDir);
     this.publisher.publish({ detailType, detail });
     if (n.type === Notify.NotifyType.PROGRAM_STATUS && n.programStatus) {
       const was = this.programStatus;
@@ -502,5 +513,19 @@ export class Relay {
         this.scheduleSetup(1_000);
       }
     }
+    this.watchLoginPicture();
+  }
+
+  /** Watches for a new login picture exactly while OpenD waits for a picture code. */
+  private watchLoginPicture(): void {
+    if (!this.stopped && this.programStatus === Common.ProgramStatusType.NEED_PIC_VERIFY_CODE) this.pictureWatcher.start();
+    else this.pictureWatcher.stop();
+  }
+
+  private publishNewLoginPicture(): void {
+    const n = { type: Notify.NotifyType.GTW_EVENT, event: { eventType: Notify.GtwEventType.NEED_PIC_VERIFY_CODE, desc: 'OpenD saved a new login picture' } } as Notify.S2C;
+    const { detailType, detail } = withLoginPicture(notifyEvent(n, this.now()), this.pictureWatcherDir);
+    this.o.logger.info('OpenD saved a new login picture; publishing it as a Login Challenge');
+    this.publisher.publish({ detailType, detail });
   }
 }

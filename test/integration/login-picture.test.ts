@@ -124,6 +124,53 @@ describe('picture login challenge', () => {
     expect(decodePng(readFileSync(path)).width).toBe(renderCode(CODE).width);
   });
 
+  it('publishes another Login Challenge with the new picture when a client asks for one, and stops watching once logged in', async () => {
+    const stateDir = tempDir();
+    const sim = await startSimulator({ port: 0, rsaPrivateKey: KEY, clock: { manual: true }, loginChallenge: { type: 'picture', code: CODE }, opendStateDir: stateDir });
+    cleanups.push(() => sim.close());
+    const bus = await startLocalEventBridge();
+    cleanups.push(() => bus.close());
+    const relay = new Relay({
+      openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+      subscriptions: [],
+      eventBridge: localEventBridgeClient(bus.endpoint),
+      eventBusName: 'opend-test',
+      logger: silentLogger,
+      publisher: { lingerMs: 5, retryBaseMs: 10, retryMaxMs: 100 },
+      setupRetryMs: 50,
+      loginPicture: { stateDir, pollMs: 50 },
+    });
+    cleanups.push(() => relay.stop());
+    await relay.start();
+    const challenges = () => bus.events.filter((e: BusEvent) => e['detail-type'] === 'Login Challenge').map((e) => e.detail as Record<string, unknown>);
+    await until(() => challenges().length >= 1, 20_000, 'the first Login Challenge event on the bus');
+    // The relay has seen OpenD wait for a picture code (its health says so) before the new picture is asked for.
+    await until(() => relay.health().programStatus === 'NEED_PIC_VERIFY_CODE', 20_000, 'the relay to know OpenD waits for a picture code');
+    const first = challenges()[0]!;
+    const count = challenges().length;
+
+    const client = await OpenDClient.connect({ host: sim.host, port: sim.port, rsaPrivateKey: KEY, clientId: 'verifier' });
+    cleanups.push(() => client.close());
+    await client.request(PROTO_ID.Verification, { type: 1, op: 1 });
+    await until(() => challenges().length > count, 20_000, 'a Login Challenge event for the new picture');
+    const renewed = challenges()[challenges().length - 1]!;
+    const file = readFileSync(join(stateDir, LOGIN_PICTURE_FILE));
+    expect(renewed).toMatchObject({ challenge: 'PICTURE', picturePath: join(stateDir, LOGIN_PICTURE_FILE), pictureBytes: file.length, description: 'OpenD saved a new login picture' });
+    expect(Buffer.from(renewed['picturePngBase64'] as string, 'base64').equals(file)).toBe(true);
+    expect(Date.parse(renewed['pictureSavedAt'] as string)).toBeGreaterThanOrEqual(Date.parse(first['pictureSavedAt'] as string));
+
+    await client.request(PROTO_ID.Verification, { type: 1, op: 2, code: CODE });
+    await until(() => relay.health().ready, 20_000, 'the relay to report OpenD ready');
+    // Logged in: a picture written now is no challenge any more, and nothing is published for it.
+    const settled = challenges().length;
+    writeFileSync(join(stateDir, LOGIN_PICTURE_FILE), file);
+    // A negative can only be observed over a window: 20 poll intervals, then whatever was queued is drained.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await relay.flush(5_000);
+    expect(challenges()).toHaveLength(settled);
+  });
+
   it('says where the picture is when it is missing or too large for an event, and leaves phone challenges alone', () => {
     const stateDir = tempDir();
     const event: PublishableEvent = { detailType: 'Login Challenge', detail: { challenge: 'PICTURE', howToAnswer: '…', gatewayTime: '2026-12-01T00:00:00.000Z' } };
