@@ -1,7 +1,7 @@
 // Scheduled strategy (EventBridge Scheduler → this function): dollar-cost averaging with a dry-run switch.
 // The strategy is a caller like any other: its identity is this function's own ARN (the Lambda context's
 // invokedFunctionArn), its rights come from the `callers` configuration exactly as an HTTP caller's do (grant
-// e.g. {"principal":"arn:aws:lambda:*:*:function:*StrategyDca*","accounts":[…],"rights":["tradeReal"]} to let it
+// e.g. {"principal":"arn:aws:lambda:*:*:function:*strategyDca*","accounts":[…],"rights":["tradeReal"]} to let it
 // buy on a REAL account; the default `*` grant allows paper accounts only), and every order it places passes the
 // same pre-trade risk limits as POST /v1/accounts/{accId}/orders.
 import middy from '@middy/core';
