@@ -1,9 +1,11 @@
 // A dollar-cost-averaging strategy: on each scheduled run, buy a fixed quantity (or as many whole lots as a
 // budget buys) of one security, with a limit at the ask. The clientOrderId is derived from the run's date,
-// so a re-delivered schedule invocation can never buy twice on the same day.
+// so a re-delivered schedule invocation can never buy twice on the same day. A run on a day the security's
+// exchange does not trade (weekend or holiday, from OpenD's trading calendar, Qot_RequestTradeDate) buys nothing.
 // A strategy is a caller like any HTTP client: before it places, `guard` runs the same authorization and
 // pre-trade risk checks as POST /v1/accounts/{accId}/orders (see functions/handlers/strategy-dca.ts), and a
 // refusal ends the run as 'refused' with nothing sent to OpenD.
+import { ReferenceApi } from '../../proto/api/reference.js';
 import type { AccountRef } from '../../proto/api/trading.js';
 import { parseSecurity, type SecurityRef } from '../../proto/securities.js';
 import { snapToTick } from '../../proto/ticks.js';
@@ -52,6 +54,7 @@ export function parseDcaInput(raw: unknown): DcaInput & { ref: SecurityRef } {
   if (i.quantity !== undefined && !(Number.isInteger(i.quantity) && i.quantity > 0)) throw invalid('quantity', 'must be a positive whole number');
   if (i.budget !== undefined && !(typeof i.budget === 'number' && i.budget > 0 && Number.isFinite(i.budget))) throw invalid('budget', 'must be a positive number');
   if (i.trdEnv !== undefined && i.trdEnv !== 'REAL' && i.trdEnv !== 'SIMULATE') throw invalid('trdEnv', 'must be REAL or SIMULATE');
+  if (i.runDate !== undefined && (typeof i.runDate !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(i.runDate))) throw invalid('runDate', 'must be an ISO date like "2025-01-15"');
   return { ...i, ref };
 }
 
@@ -67,6 +70,9 @@ export async function runDca(
     ? accounts.find((a) => a.accId.toString() === i.accId)
     : accounts.find((a) => a.env === env && a.markets.includes(i.ref.prefix === 'SH' || i.ref.prefix === 'SZ' ? 'CN' : i.ref.prefix));
   if (!acc) return { action: 'skipped', reason: `no ${env} account trades ${i.ref.prefix}`, security: i.ref.key };
+  const runDay = (i.runDate ?? new Date().toISOString()).slice(0, 10);
+  const tradingDays = await new ReferenceApi(s.client).tradingDays({ code: i.ref.key }, runDay, runDay);
+  if (tradingDays.length === 0) return { action: 'skipped', reason: `${runDay} is not a trading day for ${i.ref.key} (weekend or exchange holiday)`, accId: acc.accId.toString(), security: i.ref.key };
   const [snap] = await s.quotes.snapshot([i.ref.key]);
   if (!snap || snap.isSuspended) return { action: 'skipped', reason: `${i.ref.key} is suspended or unknown`, security: i.ref.key };
   const rules = await deps.directory.securityRules(s, i.ref);
