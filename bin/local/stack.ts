@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { config as fileConfig } from '../../cdk/config.js';
-import { eventRules, FUNCTIONS, loadConfig, routeList, schedules as configuredSchedules, type FunctionId } from '../../cdk/definitions.js';
+import { eventRules, FUNCTIONS, loadConfig, routeList, schedules as configuredSchedules, type FunctionId, type Subscription } from '../../cdk/definitions.js';
 import { runtime, setRuntime } from '../../functions/lib/runtime.js';
 import { createTables } from './create-tables.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
@@ -32,7 +32,7 @@ export interface LocalStackOptions {
   /** Told the name of each part as it starts (`npm start` prints a line per part). */
   progress?: (part: string) => void;
   /** Securities the relay subscribes to when the config has none. */
-  defaultSubscriptions?: { codes: string[]; types: string[] }[];
+  defaultSubscriptions?: Subscription[];
 }
 
 export interface RuleDelivery {
@@ -155,7 +155,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       });
     }
 
-    const subscriptions = (config.subscriptions.length ? config.subscriptions : o.defaultSubscriptions ?? [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }]) as { codes: string[]; types: never[] }[];
+    const subscriptions = (config.subscriptions.length ? config.subscriptions : o.defaultSubscriptions ?? [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }]).map((sub) => ({ codes: [...sub.codes], types: [...sub.types] }));
     o.progress?.(`relay (health on port ${o.ports.relayHealth})`);
     const relay = new Relay({
       openD: { host, port: o.ports.openD, rsaPrivateKey: keyPem, clientId: 'local-relay' },
