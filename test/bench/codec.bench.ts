@@ -97,7 +97,7 @@ if (crossDecoded.c2s.header.accID !== 281756480572583411n) throw new Error('offi
 console.log('bench:codec — encode + frame + decode round trips per second (higher is better)\n');
 console.log('message                  mode       ours/s     futu-api/s   ratio (ours ÷ futu-api)');
 const rows: { name: string; ratio: number }[] = [];
-for (const [name, protoId] of [['Qot_UpdateBasicQot push', 3005], ['Trd_PlaceOrder request', 2202]] as const) {
+for (const [name, protoId] of [['Qot_UpdateBasicQot push', PROTO_ID.Qot_UpdateBasicQot], ['Trd_PlaceOrder request', PROTO_ID.Trd_PlaceOrder]] as const) {
   const key = protoId === PROTO_ID.Qot_UpdateBasicQot ? 'push' : 'order';
   for (const mode of ['plain', 'AES-CBC'] as const) {
     const cipher = mode === 'plain' ? null : cbc;

@@ -202,7 +202,7 @@ describe('pushes', () => {
     expect(push.protoId).toBe(PROTO_ID.Qot_UpdateBasicQot);
     expect(push.s2c.basicQotList[0]!.security.code).toBe('00700');
     expect(typeof push.s2c.basicQotList[0]!.volume).toBe('bigint');
-    expect(events).toContain(3005);
+    expect(events).toContain(PROTO_ID.Qot_UpdateBasicQot);
     await it.return!();
   });
 

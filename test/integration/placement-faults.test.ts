@@ -110,7 +110,7 @@ function sessionAnswering(real: OpenDSession, retType: number, placeFirst: boole
   const trade = Object.create(real.trade) as TradeApi;
   trade.placeOrder = async (a, input) => {
     if (placeFirst) await real.trade.placeOrder(a, input);
-    throw new OpenDError(2202, retType, `injected retType ${retType}`, undefined, 'Trd_PlaceOrder');
+    throw new OpenDError(PROTO_ID.Trd_PlaceOrder, retType, `injected retType ${retType}`, undefined, 'Trd_PlaceOrder');
   };
   return { ...real, trade };
 }

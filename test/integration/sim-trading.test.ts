@@ -517,10 +517,10 @@ describe('wire order of the PlaceOrder reply and its pushes', () => {
       raw.write(Buffer.concat(frames));
       const replies = (await raw.waitForFrames(5)).slice(1);
       expect(replies.map((f) => [f.protoId, f.serialNo, f.rsp!.retType])).toEqual([
-        [2202, 10, -1],
-        [1004, 20, 0],
-        [2202, 11, 0],
-        [1002, 21, 0],
+        [PROTO_ID.Trd_PlaceOrder, 10, -1],
+        [PROTO_ID.KeepAlive, 20, 0],
+        [PROTO_ID.Trd_PlaceOrder, 11, 0],
+        [PROTO_ID.GetGlobalState, 21, 0],
       ]);
       expect(replies[0]!.rsp!.retMsg).toMatch(/not a multiple of the lot size/);
     } finally {

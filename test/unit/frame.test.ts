@@ -66,7 +66,7 @@ describe('FrameDecoder', () => {
   const expected = simplify(new FrameDecoder().push(stream));
 
   it('decodes coalesced frames in one chunk', () => {
-    expect(expected.map((f) => f.id)).toEqual([1001, 3005, 1004, 2208]);
+    expect(expected.map((f) => f.id)).toEqual([PROTO_ID.InitConnect, PROTO_ID.Qot_UpdateBasicQot, PROTO_ID.KeepAlive, PROTO_ID.Trd_UpdateOrder]);
   });
 
   it('gives identical results when the stream is split at every byte offset', () => {
@@ -87,7 +87,7 @@ describe('FrameDecoder', () => {
       got.push(...d.push(stream2.subarray(off, off + 1000)));
       if (got.length === 0) expect(d.bufferedBytes).toBe(Math.min(off + 1000, stream2.length));
     }
-    expect(got.map((f) => f.protoId)).toEqual([3202, 1001]);
+    expect(got.map((f) => f.protoId)).toEqual([PROTO_ID.Qot_GetStaticInfo, PROTO_ID.InitConnect]);
     expect(got[0]!.body.equals(big)).toBe(true);
     expect(d.bufferedBytes).toBe(0);
   });
