@@ -11,6 +11,7 @@ import { bucketFor, FUTU_LIMITS, type FutuLimitName } from '../lib/rate-limiter.
 import { quoteReserveFromEnv, QuoteSubscriptions } from '../lib/quote-subscriptions.js';
 import { runtime } from '../lib/runtime.js';
 import type { OpenDSession } from '../lib/opend-connection.js';
+import { REFERENCE_ROUTES } from './reference-routes.js';
 
 const KL_TYPES = Object.keys(Qot_Common.KLType).filter((k) => k !== 'UNKNOWN');
 const DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/;
@@ -48,6 +49,8 @@ function subscriptionsOf(s: OpenDSession): QuoteSubscriptions {
 }
 
 export const handler = httpHandler({
+  // Reference and screening data: trading days, plates, screener, capital flow, warrants, watchlists, IPOs.
+  ...REFERENCE_ROUTES,
   'GET /v1/quotes': async (req) => {
     let refs;
     try {
