@@ -12,7 +12,7 @@ import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { MarketView, SecurityMarket } from '../market-view.js';
 import type { AccountState, PositionState, TodayStats, TrdEnvName } from './accounts.js';
 import { type FillRecord, type OrderState, type Role } from './records.js';
-import { CASH_CURRENCIES, formatLocalTime, MARKET_TIME_ZONE, secMarketEnum, type CashCurrency } from './util.js';
+import { CASH_CURRENCIES, formatLocalTime, MARKET_TIME_ZONE, secMarketEnum, securityMarketOf, type CashCurrency } from './util.js';
 
 export interface TradingStateData {
   /** Virtual time of the save, ms since epoch: the clock never goes back across a restart. */
@@ -303,16 +303,7 @@ export function restoreState(data: TradingStateData, market: MarketView, account
   return { lastId, orders, open, fills, restoredAccounts };
 }
 
+/** A saved fill's market; HK for a value the simulator has no market of (as before the shared helper). */
 function marketOfSecMarket(secMarket: number | undefined): SecurityMarket {
-  const { TrdSecMarket } = Trd_Common;
-  switch (secMarket) {
-    case TrdSecMarket.US:
-      return 'US';
-    case TrdSecMarket.CN_SH:
-      return 'SH';
-    case TrdSecMarket.CN_SZ:
-      return 'SZ';
-    default:
-      return 'HK';
-  }
+  return securityMarketOf(secMarket) ?? 'HK';
 }

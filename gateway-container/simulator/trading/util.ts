@@ -136,6 +136,22 @@ export function secMarketEnum(m: SecurityMarket): number {
   }
 }
 
+/** The inverse of secMarketEnum: the simulator's market of a TrdSecMarket value, undefined for one it has none of. */
+export function securityMarketOf(secMarket: number | undefined): SecurityMarket | undefined {
+  switch (secMarket) {
+    case Trd_Common.TrdSecMarket.HK:
+      return 'HK';
+    case Trd_Common.TrdSecMarket.US:
+      return 'US';
+    case Trd_Common.TrdSecMarket.CN_SH:
+      return 'SH';
+    case Trd_Common.TrdSecMarket.CN_SZ:
+      return 'SZ';
+    default:
+      return undefined;
+  }
+}
+
 /** Which account-side trading markets (TrdMarket) may trade a security of market `m`. */
 export function trdMarketsFor(m: SecurityMarket): number[] {
   switch (m) {

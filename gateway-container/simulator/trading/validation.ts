@@ -6,7 +6,7 @@ import type { MarketView, SecurityFacts, SecurityMarket } from '../market-view.j
 import { formatPrice, isOnTick, isWholeLots, snapToTick, tickSize, toUnits } from '../ticks.js';
 import type { AccountState } from './accounts.js';
 import { TradingError } from './errors.js';
-import { formatPercent, nameOf, trdMarketsFor, truncateTo } from './util.js';
+import { formatPercent, nameOf, securityMarketOf, trdMarketsFor, truncateTo } from './util.js';
 
 const { OrderType, TrdSide, TimeInForce, TrdMarket, TrdSecMarket } = Trd_Common;
 
@@ -52,21 +52,6 @@ export interface ResolvedSecurity {
   key: string;
 }
 
-function secMarketName(secMarket: number): SecurityMarket | undefined {
-  switch (secMarket) {
-    case TrdSecMarket.HK:
-      return 'HK';
-    case TrdSecMarket.US:
-      return 'US';
-    case TrdSecMarket.CN_SH:
-      return 'SH';
-    case TrdSecMarket.CN_SZ:
-      return 'SZ';
-    default:
-      return undefined;
-  }
-}
-
 /**
  * Finds the security from `code` plus `secMarket` (or, without it, the header's trdMarket) and checks that
  * the account's market may trade it.
@@ -75,7 +60,7 @@ export function resolveSecurity(market: MarketView, trdMarket: number, code: str
   if (typeof code !== 'string' || code.trim() === '') throw new TradingError('code is required');
   let m: SecurityMarket | undefined;
   if (secMarket !== undefined && secMarket !== TrdSecMarket.UNKNOWN) {
-    m = secMarketName(secMarket);
+    m = securityMarketOf(secMarket);
     if (!m) {
       throw new TradingError(`secMarket ${nameOf(TrdSecMarket, secMarket)} is not supported by the simulator; use HK, US, CN_SH or CN_SZ`);
     }
