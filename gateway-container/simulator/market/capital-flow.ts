@@ -8,7 +8,7 @@
 //   populated in all four classes.
 // "Main" capital is super + big, as in Futu's capital-flow definition.
 // Invariants: only trades seen since start are counted (the generated history before start has no trades);
-// figures are kept per exchange-local day, and a day's minute series is cumulative, as Futu's intraday flow is.
+// figures are kept per exchange-local day (the latest 400 days), and a day's minute series is cumulative, as Futu's intraday flow is.
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import type { MarketEngine, MarketUpdate } from './engine.js';
 import { DAY_MS, MINUTE_MS, formatLocalMs, sessionMinutes, toLocalMs } from './calendars.js';
@@ -18,6 +18,8 @@ export type SizeClass = 'super' | 'big' | 'mid' | 'small';
 const CLASSES: readonly SizeClass[] = ['super', 'big', 'mid', 'small'];
 
 type Amounts = Record<SizeClass, number>;
+/** Daily totals kept per security (a little over a year of trading days: the default DAY range is 365 days). */
+const MAX_DAYS = 400;
 const zero = (): Amounts => ({ super: 0, big: 0, mid: 0, small: 0 });
 
 interface DayFlow {
@@ -65,7 +67,13 @@ export class CapitalFlowBook {
     let byDay = this.days.get(u.key);
     if (!byDay) this.days.set(u.key, (byDay = new Map()));
     let d = byDay.get(day);
-    if (!d) byDay.set(day, (d = { day, in: zero(), out: zero(), minutes: new Map(), lastTradeLocalMs: local }));
+    if (!d) {
+      // Bounded memory on long runs: only the latest day keeps its minutes (intraday flow reads only that day),
+      // and at most MAX_DAYS daily totals are kept.
+      for (const old of byDay.values()) old.minutes.clear();
+      if (byDay.size >= MAX_DAYS) byDay.delete(Math.min(...byDay.keys()));
+      byDay.set(day, (d = { day, in: zero(), out: zero(), minutes: new Map(), lastTradeLocalMs: local }));
+    }
     const cls = this.classify(sec.market, sec.avgDailyVolume, Number(t.volume));
     const signed = t.dir === Qot_Common.TickerDirection.BID ? t.turnover : -t.turnover;
     (t.dir === Qot_Common.TickerDirection.BID ? d.in : d.out)[cls] += t.turnover;
