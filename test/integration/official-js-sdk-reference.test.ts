@@ -1,6 +1,7 @@
 // The official JavaScript SDK (npm futu-api, unchanged) against the simulator's WebSocket listener, calling each
 // reference-data protocol the simulator answers and the SDK has a method for: trading days, code changes, IPOs,
-// capital flow and distribution, owner plates, plate sets and members, watchlists and the stock filter.
+// capital flow and distribution, owner plates, plate sets and members, watchlists, the stock filter, warrants,
+// related warrants and holding changes.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -45,7 +46,10 @@ it('serves the reference-data protocols to the official JavaScript SDK unchanged
     plateMembers: ['00005', '00939'],
     watchlist: ['00700'],
     screen: { allCount: 5, lastPage: false, rows: 2 },
+    warrants: { allCount: 2, codes: ['50104', '50105'] },
+    relatedWarrants: 8,
   });
+  expect(result['holdingChanges']).toBeGreaterThan(0);
   expect(result['capitalFlowItems']).toBeGreaterThan(0);
   expect(result['groups']).toEqual(expect.arrayContaining(['All', 'SDK']));
 }, 60_000);
