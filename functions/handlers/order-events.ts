@@ -1,9 +1,9 @@
 // EventBridge target for Order Update / Order Fill (and Gateway State / Login Challenge): keeps DynamoDB
 // in step with OpenD. Idempotent, so EventBridge's retries and duplicates are harmless.
 import type { EventBridgeEvent } from 'aws-lambda';
-import middy from '@middy/core';
 import { rejectedEventMetric } from '../lib/event-validation.js';
 import { applyBusEvent } from '../lib/order-events.js';
+import { lambdaFunction } from '../lib/lambda-logger.js';
 import { runtime } from '../lib/runtime.js';
 
 /** EMF lines go to stdout, where Lambda's log pipeline extracts them; LOG_LEVEL=silent (tests) keeps it quiet. */
@@ -30,4 +30,4 @@ async function consume(event: EventBridgeEvent<string, unknown>): Promise<{ outc
   return { outcome };
 }
 
-export const handler = middy(consume);
+export const handler = lambdaFunction(consume);

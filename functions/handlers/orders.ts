@@ -3,7 +3,8 @@ import { ApiError, invalid, notFound, rateLimited } from '../lib/api-error.js';
 import { httpHandler, type HttpRequest } from '../lib/http.js';
 import { idempotencyKey } from '../lib/idempotency-store.js';
 import { checkMarketRules, parseAccId, parseClientOrderId, parseModifyRequest, parseOrderId, parseOrderRequest } from '../lib/order-input.js';
-import { orderView, placeOrderIdempotently } from '../lib/place-order.js';
+import { placeOrderIdempotently } from '../lib/place-order.js';
+import { orderView } from '../lib/order-view.js';
 import { bucketFor, FUTU_LIMITS } from '../lib/rate-limiter.js';
 import { runtime } from '../lib/runtime.js';
 import { remainingTimeMs, withInvocation } from '../lib/invocation.js';
@@ -23,6 +24,11 @@ async function accountOf(req: HttpRequest): Promise<{ s: OpenDSession; acc: Acco
 
 async function findOrder(s: OpenDSession, acc: AccountRef, orderId: bigint): Promise<Order | undefined> {
   return (await s.trade.orders(acc, { orderIds: [orderId] })).find((o) => o.orderId === orderId);
+}
+
+/** OpenD's order in the API's one order view; the clientOrderId is read back from the remark it was placed with. */
+function opendView(o: Order, placed: Order = o) {
+  return orderView({ from: 'opend', order: o, clientOrderId: clientOrderIdFromRemark(placed.remark) });
 }
 
 async function modifyLimit(acc: AccountRef): Promise<void> {
@@ -57,12 +63,12 @@ export const handler = withInvocation(httpHandler({
       if (!rec || !rec.orderId) {
         const stored = await runtime().orders.findByClientOrderId(acc.accId.toString(), coid);
         if (!stored) throw notFound(`no order with clientOrderId ${coid} on account ${acc.accId}`, { clientOrderId: coid });
-        return { status: 200, body: { orders: [stored] } };
+        return { status: 200, body: { orders: [orderView({ from: 'store', record: stored })] } };
       }
       const o = await findOrder(s, acc, BigInt(rec.orderId));
-      if (o) return { status: 200, body: { orders: [orderView(o, coid)] } };
+      if (o) return { status: 200, body: { orders: [orderView({ from: 'opend', order: o, clientOrderId: coid })] } };
       const stored = await runtime().orders.get(acc.accId.toString(), rec.orderId);
-      return { status: 200, body: { orders: stored ? [stored] : [] } };
+      return { status: 200, body: { orders: stored ? [orderView({ from: 'store', record: stored })] : [] } };
     }
     const codes = req.query['codes']?.split(',').map((c, i) => parseSecurity(c.trim(), `codes[${i}]`).key);
     const refresh = req.query['refresh'] === 'true';
@@ -72,16 +78,16 @@ export const handler = withInvocation(httpHandler({
       if (!d.allowed) throw rateLimited(`refreshed queries on account ${acc.accId}`, d.retryAfterMs, FUTU_LIMITS.RefreshQuery);
     }
     const orders = await s.trade.orders(acc, { codes, refresh });
-    return { status: 200, body: { orders: orders.map((o) => orderView(o, clientOrderIdFromRemark(o.remark))) } };
+    return { status: 200, body: { orders: orders.map((o) => opendView(o)) } };
   },
 
   'GET /v1/accounts/{accId}/orders/{orderId}': async (req) => {
     const orderId = parseOrderId(req.path['orderId']);
     const { s, acc } = await accountOf(req);
     const o = await findOrder(s, acc, orderId);
-    if (o) return { status: 200, body: { order: orderView(o, clientOrderIdFromRemark(o.remark)) } };
+    if (o) return { status: 200, body: { order: opendView(o) } };
     const stored = await runtime().orders.get(acc.accId.toString(), orderId.toString());
-    if (stored) return { status: 200, body: { order: stored } };
+    if (stored) return { status: 200, body: { order: orderView({ from: 'store', record: stored }) } };
     throw notFound(`order ${orderId} not found on account ${acc.accId}`, { orderId: orderId.toString() });
   },
 
@@ -98,7 +104,7 @@ export const handler = withInvocation(httpHandler({
     await modifyLimit(acc);
     await s.trade.modifyOrder(acc, orderId, { qty: change.qty ?? o.qty, price: change.price ?? o.price, adjustPriceLimit: change.adjustPriceLimit });
     const after = await findOrder(s, acc, orderId);
-    return { status: 200, body: { order: orderView(after ?? o, clientOrderIdFromRemark(o.remark)) } };
+    return { status: 200, body: { order: opendView(after ?? o, o) } };
   },
 
   'DELETE /v1/accounts/{accId}/orders/{orderId}': async (req) => {
@@ -112,6 +118,6 @@ export const handler = withInvocation(httpHandler({
     await modifyLimit(acc);
     await s.trade.cancelOrder(acc, orderId);
     const after = await findOrder(s, acc, orderId);
-    return { status: 202, body: { order: orderView(after ?? o, clientOrderIdFromRemark(o.remark)) } };
+    return { status: 202, body: { order: opendView(after ?? o, o) } };
   },
 }));

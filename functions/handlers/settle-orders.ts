@@ -3,7 +3,7 @@
 // Input: {} for every market, or {"trdMarket":"HK"}.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
+import { lambdaFunction } from '../lib/lambda-logger.js';
 import { runtime } from '../lib/runtime.js';
 import { DynamoOpenOrders, parseSettlementInput, settleOrders, type SettlementResult } from '../lib/settlement.js';
 
@@ -49,4 +49,4 @@ async function run(event: unknown): Promise<SettlementResult> {
   return result;
 }
 
-export const handler = middy(run);
+export const handler = lambdaFunction(run);

@@ -4,10 +4,10 @@
 // e.g. {"principal":"arn:aws:lambda:*:*:function:*strategyDca*","accounts":[…],"rights":["tradeReal"]} to let it
 // buy on a REAL account; the default `*` grant allows paper accounts only), and every order it places passes the
 // same pre-trade risk limits as POST /v1/accounts/{accId}/orders.
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { authorize } from '../lib/authorization.js';
 import { runDca, type DcaResult, type PlacementGuard } from '../lib/dca-strategy.js';
+import { lambdaFunction } from '../lib/lambda-logger.js';
 import { runtime } from '../lib/runtime.js';
 import { riskCheckPlacement, security } from '../lib/security.js';
 
@@ -29,4 +29,4 @@ async function run(input: unknown, context: Context): Promise<DcaResult> {
   return result;
 }
 
-export const handler = middy(run);
+export const handler = lambdaFunction(run);

@@ -1,6 +1,9 @@
 // HTTP errors of the API: one shape, `{"error": {"code", "message", "details"}}`, created where the problem is
 // found and turned into a response by one error handler at the end of the middleware chain.
 import { DisconnectedError, OpenDError, RequestTimeoutError, ValidationError } from '../../proto/errors.js';
+import { FUTU_LIMITS_BY_PROTO } from '../../proto/futu-limits.js';
+import { protocolName } from '../../proto/registry.js';
+import { frequencyRetryAfterMs, isBrokerFrequencyLimit } from './broker-frequency.js';
 
 export type ErrorCode =
   | 'INVALID_INPUT'
@@ -63,6 +66,13 @@ export function publicErrorMessage(err: unknown): string {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ValidationError) return invalid(err.field, err.message.slice(err.field.length + 2));
+  if (isBrokerFrequencyLimit(err)) {
+    // Futu refused the call for its frequency limit (a refreshed read, say, when other clients of the account
+    // used up the window): 429 with Retry-After like our own limiter, and nothing happened at the broker.
+    const rule = FUTU_LIMITS_BY_PROTO[err.protoId] ?? { limit: 10, windowMs: 30_000 };
+    const limited = rateLimited(`${protocolName(err.protoId)} (${err.protoId})`, frequencyRetryAfterMs(err), rule);
+    return new ApiError(limited.statusCode, limited.code, `${limited.message} (OpenD: ${err.retMsg})`, { ...limited.details, protoId: err.protoId, retMsg: err.retMsg }, limited.headers);
+  }
   if (err instanceof OpenDError) {
     return new ApiError(422, 'BROKER_REJECTED', `OpenD rejected the request: ${err.retMsg || 'no message'}`, {
       protoId: err.protoId,

@@ -19,6 +19,7 @@ import { ApiError, rateLimited } from './api-error.js';
 import { idempotencyKey, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store.js';
 import type { OpenDSession } from './opend-connection.js';
 import { orderRequestHash, type OrderRequest } from './order-input.js';
+import { orderView } from './order-view.js';
 import {
   findOrderByRemark,
   frequencyRetryAfterMs,
@@ -65,47 +66,8 @@ const DEFAULT_REMAINING_MARGIN_MS = 2_000;
 /** Below this much time left, an attempt that just lost its answer does not also try to look the order up. */
 const LOOKUP_RESERVE_MS = 12_000;
 
-export function orderView(o: Order, clientOrderId?: string) {
-  return {
-    accId: o.accId.toString(),
-    orderId: o.orderId.toString(),
-    orderIdEx: o.orderIdEx,
-    clientOrderId,
-    code: o.code,
-    name: o.name,
-    side: o.side,
-    type: o.type,
-    status: o.status,
-    qty: o.qty,
-    price: o.price,
-    fillQty: o.fillQty,
-    fillAvgPrice: o.fillAvgPrice,
-    timeInForce: o.timeInForce,
-    lastErrMsg: o.lastErrMsg || undefined,
-    createTime: o.createTime,
-    updateTime: o.updateTime,
-  };
-}
-
 function placedResponse(acc: AccountRef, req: OrderRequest, orderId: string, orderIdEx: string | undefined): PlacementResponse {
-  return {
-    status: 201,
-    body: {
-      order: {
-        accId: acc.accId.toString(),
-        orderId,
-        orderIdEx,
-        clientOrderId: req.clientOrderId,
-        code: req.security.key,
-        side: req.side,
-        type: req.type,
-        qty: req.qty,
-        price: req.price,
-        timeInForce: req.timeInForce,
-        trdEnv: acc.env,
-      },
-    },
-  };
+  return { status: 201, body: { order: orderView({ from: 'placement', acc, request: req, orderId, orderIdEx }) } };
 }
 
 function stored(rec: IdempotencyRecord): PlacementResponse {

@@ -17,6 +17,7 @@ import { ApiError, rateLimited } from './api-error.js';
 import type { OpenDSession } from './opend-connection.js';
 import { bucketFor, FUTU_LIMITS, type FutuLimitName, type RateLimiter } from './rate-limiter.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import { RET_TYPE_FAILED } from './broker-frequency.js';
 
 /**
  * Futu's Common.RetType (Common.proto of the futu-api package; "General Definitions" of the OpenAPI docs):
@@ -27,30 +28,13 @@ import { PROTO_ID } from '../../proto/registry.js';
  * back as Failed (-1) with a text retMsg. Anything else, including a retType this list does not know, is
  * treated as an unknown outcome: being wrong that way costs a reconciliation, the other way a second order.
  */
-export const RET_TYPE_FAILED = -1;
+export { frequencyRetryAfterMs, isBrokerFrequencyLimit, RET_TYPE_FAILED } from './broker-frequency.js';
 export const NON_BUSINESS_RET_TYPES: Readonly<Record<number, string>> = { [-100]: 'TimeOut', [-200]: 'DisConnect', [-400]: 'Unknown', [-500]: 'Invalid' };
 
 /** A PlaceOrder that was sent and whose failure does not say whether the order exists. */
 export function isOutcomeUnknown(err: unknown): boolean {
   if (err instanceof OpenDError) return err.retType !== RET_TYPE_FAILED;
   return err instanceof DisconnectedError || err instanceof RequestTimeoutError;
-}
-
-/**
- * Futu documents no machine-readable code for its frequency limits (30-second sliding windows, "at most n
- * requests within 30 s"): the broker answers retType -1 with a text in OpenD's language. These patterns cover
- * the English and Chinese wordings ("frequency", "too many/too frequent", 频率 / 频繁 / 限频).
- */
-const FREQUENCY_LIMIT_TEXT = /frequen|too many request|too frequent|频率|频繁|限频/i;
-
-export function isBrokerFrequencyLimit(err: unknown): err is OpenDError {
-  return err instanceof OpenDError && err.retType === RET_TYPE_FAILED && FREQUENCY_LIMIT_TEXT.test(err.retMsg);
-}
-
-/** The wait a frequency-limit text names ("retry in 1234 ms"), else Futu's whole 30-second window. */
-export function frequencyRetryAfterMs(err: OpenDError): number {
-  const m = /(\d+)\s*ms\b/.exec(err.retMsg);
-  return m ? Math.max(1000, Number(m[1])) : 30_000;
 }
 
 const MARKET_TIME_ZONES: Partial<Record<TrdMarketName, string>> = {

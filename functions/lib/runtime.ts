@@ -6,9 +6,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
-import { createLogger } from '../../proto/log.js';
 import { AccountDirectory } from './accounts.js';
 import { FUNCTION_ENV } from './function-env.js';
+import { asLogger, lambdaLogger } from './lambda-logger.js';
 import { DynamoGatewayStateStore, type GatewayStateStore } from './gateway-state-store.js';
 import { DynamoIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { OpenDConnection } from './opend-connection.js';
@@ -91,7 +91,8 @@ export interface Runtime {
   directory: AccountDirectory;
 }
 
-export function createRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: Logger = createLogger('functions')): Runtime {
+// The default logger is Powertools' (lambda-logger.ts): the handlers' injectLambdaContext adds the Lambda context.
+export function createRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: Logger = asLogger(lambdaLogger())): Runtime {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   return {
     config,

@@ -196,6 +196,8 @@ describe('orders', () => {
         price,
         timeInForce: 'DAY',
         trdEnv: 'SIMULATE',
+        trdMarket: 'HK',
+        source: 'placement',
       },
     });
     orderId = r.body.order.orderId;
