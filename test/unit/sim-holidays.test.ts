@@ -1,5 +1,5 @@
-// Exchange holidays in the simulator's calendars: the table's own invariants, and that the sessions and market
-// states (what the market engine trades on) follow the same days as Qot_RequestTradeDate.
+// Exchange holidays in the simulator's calendars (the table's invariants; sessions and market states follow the
+// same days as Qot_RequestTradeDate) and the reference-data file's validation.
 import { describe, expect, it } from 'vitest';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { DAY_MS, fromLocalMs, isInSession, marketStateAt, nextSessionInstant, parseDay, sessionsOfDay, weekdayOf } from '../../gateway-container/simulator/market/calendars.js';
@@ -47,5 +47,19 @@ describe('exchange holidays', () => {
 
   it('leaves years outside the table as plain weekdays', () => {
     expect(sessionsOfDay('HK', parseDay('2025-12-25')!)).toHaveLength(2);
+  });
+});
+
+describe('reference data file', () => {
+  it('loads the shipped reference.json and refuses a malformed entry naming it', async () => {
+    const { loadReferenceData, parseReferenceData } = await import('../../gateway-container/simulator/market/reference-data.js');
+    const all = loadReferenceData(() => true);
+    expect(all.ipos.length).toBeGreaterThan(0);
+    expect(all.suspensions.get('HK.03690')).toEqual(['2026-03-16', '2026-03-17']);
+    // Entries about securities the running universe lacks are dropped.
+    expect(loadReferenceData((k) => k !== 'HK.03690').suspensions.has('HK.03690')).toBe(false);
+    expect(() => parseReferenceData({ ipos: [{ security: 'HK.02658', name: 'X', listTime: '2026-12-18', hk: { ipoPriceMin: 'cheap' } }] }, () => true)).toThrow(/ipos\[0\]\.hk\.ipoPriceMin: expected a number/);
+    expect(() => parseReferenceData({ suspensions: [{ security: 'HK.00700', dates: ['2026-02-30'] }] }, () => true)).toThrow(/suspensions\[0\]\.dates\[0\]: expected a date/);
+    expect(() => parseReferenceData({ codeChanges: [{ type: 'MERGE', security: 'HK.00700', relatedSecurity: 'HK.00701' }] }, () => true)).toThrow(/codeChanges\[0\]\.type: expected one of GEM_TO_MAIN/);
   });
 });

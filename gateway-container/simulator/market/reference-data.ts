@@ -101,8 +101,18 @@ export function parseReferenceData(json: unknown, has: (key: string) => boolean,
     const want = ipo.security.prefix === 'HK' ? 'hk' : ipo.security.prefix === 'US' ? 'us' : 'cn';
     const ex = e[want];
     if (ex === undefined) fail(w, `a ${ipo.security.prefix} IPO needs its "${want}" figures`);
-    // The figures are copied field by field into the generated message types (int64 fields become bigint).
+    // The figures become the generated message types (int64 fields become bigint); Futu's required fields are
+    // checked here so a bad file fails at start, not on the first Qot_GetIpoList.
     const x = obj(ex, `${w}.${want}`);
+    const REQUIRED: Record<string, [string[], string[]]> = {
+      hk: [['ipoPriceMin', 'ipoPriceMax', 'listPrice', 'lotSize', 'entrancePrice'], ['isSubscribeStatus']],
+      us: [['ipoPriceMin', 'ipoPriceMax', 'issueSize'], []],
+      cn: [['issueSize', 'onlineIssueSize', 'applyUpperLimit', 'applyLimitMarketValue', 'ipoPrice', 'industryPeRate', 'winningRatio', 'issuePeRate'], ['isEstimateIpoPrice', 'isEstimateWinningRatio', 'isHasWon']],
+    };
+    const [numbers, flags] = REQUIRED[want]!;
+    for (const f of numbers) if (typeof x[f] !== 'number' || !Number.isFinite(x[f])) fail(`${w}.${want}.${f}`, `expected a number, got ${JSON.stringify(x[f])}`);
+    for (const f of flags) if (typeof x[f] !== 'boolean') fail(`${w}.${want}.${f}`, `expected true or false, got ${JSON.stringify(x[f])}`);
+    if (want === 'cn' && typeof x['applyCode'] !== 'string') fail(`${w}.cn.applyCode`, 'expected a string');
     if (want === 'hk') ipo.hk = x as unknown as Qot_GetIpoList.HKIpoExData;
     if (want === 'us') ipo.us = { ...(x as unknown as Qot_GetIpoList.USIpoExData), issueSize: BigInt(x['issueSize'] as number) };
     if (want === 'cn') {
