@@ -20,7 +20,7 @@ import { TradeApi } from '../../proto/api/trading.js';
 import { OpenDClient } from '../../proto/client.js';
 import { until } from '../support/local-aws.js';
 import { alive, descendants, freePort } from '../support/processes.js';
-import { buildImage, execIn, imageExists, mountImage, processesRootedAt, removeImage, run, startContainer, uidsOf, type MountedImage } from './image-runner.js';
+import { buildImage, execIn, imageExists, mountImage, processesRootedAt, removeImage, ROOT, run, startContainer, uidsOf, type MountedImage } from './image-runner.js';
 import { makeOpenDFixture, serveFixture } from './opend-fixture.js';
 
 const SIM_IMAGE = 'localhost/opend-gateway:image-test-sim';
@@ -101,7 +101,10 @@ describe('the gateway image', () => {
     expect(files.filter((f) => /(^|\/)(npm|npx|corepack|yarn)$/.test(f) && /bin\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('usr/local/lib/node_modules/') || f.startsWith('app/node_modules/'))).toEqual([]);
     expect(files.filter((f) => /^(app|opt|home|run)\//.test(f) && /\.pem$|\.key$|\.local-data|(^|\/)\.env$/.test(f))).toEqual([]);
-    expect(readdirSync(m.path('app')).sort()).toEqual(['dist', 'universe.json']);
+    // The simulator's data files (read beside its bundle at run time), and nothing else beside the bundles.
+    const dataFiles = readdirSync(join(ROOT, 'gateway-container/simulator')).filter((f) => f.endsWith('.json'));
+    expect(dataFiles).toContain('universe.json');
+    expect(readdirSync(m.path('app')).sort()).toEqual(['dist', ...dataFiles].sort());
     expect(readdirSync(m.path('app/dist')).sort()).toEqual(['entrypoint.mjs', 'entrypoint.mjs.map', 'relay.mjs', 'relay.mjs.map', 'simulator.mjs', 'simulator.mjs.map']);
     expect(readdirSync(m.path('opt/opend'))).toEqual([]);
 
