@@ -84,8 +84,11 @@ async function referencePrice(deps: RiskDeps, o: RiskOrder): Promise<number> {
   return price;
 }
 
-/** Checks a new order against every limit and reserves its notional for the day (once per clientOrderId). */
-export async function checkNewOrder(deps: RiskDeps, o: RiskOrder, clientOrderId: string): Promise<{ notional: number }> {
+/**
+ * The checks a new order and a modification share: quantity, then the price collar (which gives the price the
+ * order is judged at), then the notional per order. Returns that price and the order's notional.
+ */
+async function checkOrderSize(deps: RiskDeps, o: RiskOrder): Promise<{ price: number; notional: number }> {
   const l = deps.limits;
   if (o.qty > l.maxQty) throw rejected('maxQty', l.maxQty, `qty ${o.qty} is above it`, { qty: o.qty });
   const price = await referencePrice(deps, o);
@@ -93,6 +96,13 @@ export async function checkNewOrder(deps: RiskDeps, o: RiskOrder, clientOrderId:
   if (notional > l.maxOrderNotional) {
     throw rejected('maxOrderNotional', l.maxOrderNotional, `the order's notional ${notional} (qty ${o.qty} × ${price}) is above it`, { notional });
   }
+  return { price, notional };
+}
+
+/** Checks a new order against every limit and reserves its notional for the day (once per clientOrderId). */
+export async function checkNewOrder(deps: RiskDeps, o: RiskOrder, clientOrderId: string): Promise<{ notional: number }> {
+  const l = deps.limits;
+  const { notional } = await checkOrderSize(deps, o);
   const open = await deps.openOrders();
   if (open >= l.maxOpenOrders) throw rejected('maxOpenOrders', l.maxOpenOrders, `account ${o.accId} already has ${open} open orders`, { openOrders: open });
   const r = await deps.daily.reserve(o.accId, notional, l.maxDailyNotional, clientOrderId);
@@ -108,12 +118,7 @@ export async function checkNewOrder(deps: RiskDeps, o: RiskOrder, clientOrderId:
  */
 export async function checkModification(deps: RiskDeps, before: RiskOrder, after: RiskOrder): Promise<void> {
   const l = deps.limits;
-  if (after.qty > l.maxQty) throw rejected('maxQty', l.maxQty, `qty ${after.qty} is above it`, { qty: after.qty });
-  const price = await referencePrice(deps, after);
-  const notional = round6(after.qty * price);
-  if (notional > l.maxOrderNotional) {
-    throw rejected('maxOrderNotional', l.maxOrderNotional, `the order's notional ${notional} (qty ${after.qty} × ${price}) is above it`, { notional });
-  }
+  const { price, notional } = await checkOrderSize(deps, after);
   const added = round6(notional - before.qty * (before.price ?? price));
   if (added > 0) {
     const r = await deps.daily.reserve(after.accId, added, l.maxDailyNotional);
