@@ -98,8 +98,8 @@ describe('ProtoID registry', () => {
     expect(protocolName(2202)).toBe('Trd_PlaceOrder');
     expect(KNOWN_WITHOUT_DEFINITION[1009]).toBe('InitQuantMode');
   });
-  it('marks exactly the Update* protocols and Notify as pushes', () => {
+  it('marks exactly the Update*/Push* protocols and Notify as pushes', () => {
     const pushes = Object.keys(PROTOCOLS).map(Number).filter(isPushProtoId).sort();
-    expect(pushes).toEqual([1003, 2208, 2218, 3005, 3007, 3009, 3011, 3013, 3015, 3019]);
+    expect(pushes).toEqual([1003, 2208, 2218, 3005, 3007, 3009, 3011, 3013, 3015, 3019, 3261, 3310, 3450, 3451, 3452]);
   });
 });
