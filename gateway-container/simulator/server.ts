@@ -23,6 +23,7 @@ import * as Notify from '../../proto/generated/Notify.js';
 import { SimConnection, type ConnectionLimits } from './connection.js';
 import { InitConnectStage } from './init-connect.js';
 import { FrequencyLimiter, OPEND_LIMITS } from './frequency-limits.js';
+import { DelayRecorder, recordReply } from './delay-statistics.js';
 
 /** A request the simulator refuses: becomes retType -1 (or the given retType) with this text as retMsg. */
 export class SimError extends Error {
@@ -125,6 +126,8 @@ export class OpenDSimulator {
   private deferred: (() => void)[] | null = null;
   /** Fault switches for tests of the relay and the Lambdas. */
   readonly faults = { stallMs: 0, failNext: 0, failProtoIds: null as Set<number> | null, failMessage: 'injected failure (simulator fault switch)' };
+  /** Measured reply and push times, reported by GetDelayStatistics (1007). */
+  readonly delays = new DelayRecorder();
   readonly stats = { connectionsAccepted: 0, connectionsRefused: 0, malformedFrames: 0, requests: 0, pushes: 0, idleDrops: 0, rejectedInitConnects: 0, overBudget: 0 };
   private closedListeners: ((conn: SimConnection) => void)[] = [];
 
@@ -318,9 +321,13 @@ export class OpenDSimulator {
     this.stats.requests++;
     const id = f.protoId;
     const stall = this.faults.stallMs;
+    const startedAt = performance.now();
     const reply = (rsp: { retType: number; retMsg?: string; errCode?: number; s2c?: unknown }) => {
       if (!isKnownProtoId(id)) return;
-      const send = () => conn.sendResponse(id, f.serialNo, { retMsg: '', errCode: 0, ...rsp });
+      const send = () => {
+        conn.sendResponse(id, f.serialNo, { retMsg: '', errCode: 0, ...rsp });
+        recordReply(this.delays, id, rsp, startedAt, stall);
+      };
       if (stall > 0 && id !== PROTO_ID.InitConnect) setTimeout(send, stall).unref();
       else send();
     };
@@ -474,7 +481,9 @@ export class OpenDSimulator {
   push(conn: SimConnection, protoId: ProtoId, s2c: unknown): void {
     const send = () => {
       this.stats.pushes++;
+      const t = performance.now();
       conn.sendPush(protoId, s2c);
+      this.delays.recordPush(protoId, performance.now() - t);
     };
     if (this.deferred) this.deferred.push(send);
     else send();

@@ -1,12 +1,14 @@
 // System protocols: KeepAlive, GetGlobalState, GetUserInfo, Verification, GetDelayStatistics.
 // A picture login challenge saves its picture where OpenD does (picture-challenge.ts) when the simulator starts
 // with one and whenever a client asks for a new picture (Verification op 1), so the relay can pass it on.
+import type * as GetDelayStatistics from '../../../proto/generated/GetDelayStatistics.js';
 import type * as GetGlobalState from '../../../proto/generated/GetGlobalState.js';
 import type * as GetUserInfo from '../../../proto/generated/GetUserInfo.js';
 import type * as Verification from '../../../proto/generated/Verification.js';
-import type { OpenDSimulator } from '../server.js';
+import { SimError, type OpenDSimulator } from '../server.js';
 import { savePictureChallenge } from '../picture-challenge.js';
 import { PROTO_ID } from '../../../proto/registry.js';
+import { delayStatisticsC2SProblem } from '../../../proto/api/delay-statistics.js';
 
 export interface SystemDeps {
   marketState(market: 'HK' | 'US' | 'SH' | 'SZ'): number;
@@ -74,5 +76,10 @@ export function registerSystemHandlers(sim: OpenDSimulator, deps: SystemDeps): v
     return {};
   });
 
-  sim.handle(PROTO_ID.GetDelayStatistics, () => ({ qotPushStatisticsList: [], reqReplyStatisticsList: [], placeOrderStatisticsList: [] }));
+  // Statistics of what this simulator measured itself (delay-statistics.ts); a bad request is refused, naming the rule.
+  sim.handle(PROTO_ID.GetDelayStatistics, (_ctx, c2s: GetDelayStatistics.C2S): GetDelayStatistics.S2C => {
+    const problem = delayStatisticsC2SProblem(c2s);
+    if (problem) throw new SimError(problem);
+    return sim.delays.statistics(c2s);
+  });
 }
