@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostRefusal } from './api-guard.js';
+import { xorshift32 } from '../../proto/seeded-random.js';
 import { compileEventPattern, type EventMatcher } from './event-pattern.js';
 
 export interface BusEvent {
@@ -69,18 +70,6 @@ const ACCOUNT = '000000000000';
 const MAX_ENTRIES = 10;
 const MAX_BYTES = 256 * 1024;
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
 function entryBytes(e: Record<string, unknown>): number {
   let n = 14;
   for (const k of ['Source', 'DetailType', 'Detail', 'EventBusName']) if (typeof e[k] === 'string') n += Buffer.byteLength(e[k] as string);
@@ -95,7 +84,7 @@ export async function startLocalEventBridge(opts: { port?: number; host?: string
   const ruleErrors: { rule: string; error: string }[] = [];
   const rules: { rule: LocalRule; match: EventMatcher }[] = [];
   let faults: FaultOptions = opts.faults ?? {};
-  let rnd = prng(faults.seed ?? 42);
+  let rnd = xorshift32(faults.seed ?? 42);
   const inFlight = new Set<Promise<void>>();
   const maxStored = opts.maxStoredEvents ?? 100_000;
 
@@ -234,7 +223,7 @@ export async function startLocalEventBridge(opts: { port?: number; host?: string
     ruleErrors,
     setFaults(f) {
       faults = f;
-      rnd = prng(f.seed ?? 42);
+      rnd = xorshift32(f.seed ?? 42);
     },
     addRule,
     async idle() {

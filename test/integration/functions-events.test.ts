@@ -9,6 +9,7 @@ import { Relay } from '../../gateway-container/relay/relay.js';
 import { DEFAULT_TRADE_PASSWORD_MD5 } from '../../gateway-container/simulator/trading/engine.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { silentLogger } from '../../proto/log.js';
+import { xorshift32 } from '../../proto/seeded-random.js';
 import { isOnTick, stepTicks } from '../../proto/ticks.js';
 import { localEventBridgeClient, until } from '../support/local-aws.js';
 import { ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
@@ -49,15 +50,7 @@ const STATUS_NAME = Object.fromEntries(Object.entries(Trd_Common.OrderStatus).ma
 
 /** Deterministic shuffle (xorshift), so that a failure can be replayed. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));

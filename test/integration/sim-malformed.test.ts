@@ -9,22 +9,17 @@ import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { encodeFrame, HEADER_SIZE } from '../../proto/frame.js';
 import * as Common from '../../proto/generated/Common.js';
 import { requestCodec, PROTO_ID } from '../../proto/registry.js';
+import { Rng } from '../../proto/seeded-random.js';
 import { SIM_MAX_BODY_BYTES } from '../../gateway-container/simulator/server.js';
 import { barrier, connectClient, RawClient, sleep, startTestSimulator, type RecordingClient } from './sim-helpers.js';
 
 const TOTAL = 1000;
 const WORKERS = 8;
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
+/** Deterministic PRNG (the simulator's mulberry32), so a failure can be replayed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  const next = () => rng.next();
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)); // inclusive
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(0, 255)));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;

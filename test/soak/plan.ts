@@ -4,6 +4,7 @@
 // What the market does meanwhile runs on real time and is not part of the plan.
 import type { AccountConfig } from '../../gateway-container/simulator/trading/engine.js';
 import { DEFAULT_ACCOUNTS } from '../../gateway-container/simulator/trading/engine.js';
+import { xorshift32 } from '../../proto/seeded-random.js';
 
 export interface SoakOptions {
   orders: number;
@@ -52,15 +53,9 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions | 'help' {
   return o;
 }
 
-/** xorshift32: small, seeded, the same sequence on every platform. */
+/** The plan's generator: xorshift32 of the seed mixed with the golden-ratio constant (so seeds 0 and 1 differ). */
 export function prng(seed: number): () => number {
-  let s = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
+  return xorshift32(seed ^ 0x9e3779b9);
 }
 
 export type Env = 'SIMULATE' | 'REAL';

@@ -5,11 +5,11 @@
 // Futu's rules followed: beginTime / endTime filter on the filing time and are optional (none: everything);
 // "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-dd HH:mm:ss.SSS" (a bare date is accepted too); at most the top 100 holders.
 import { PROTO_ID } from '../../../proto/registry.js';
-import { securityKey } from '../../../proto/securities.js';
+import { hash32 } from '../../../proto/seeded-random.js';
 import { DAY_MS, formatDay, fromLocalMs, localDay, parseLocalMs } from '../market/calendars.js';
 import type { MarketEngine } from '../market/engine.js';
-import { hash32 } from '../market/rng.js';
 import { SimError, type OpenDSimulator } from '../server.js';
+import { knownSecurity } from './known-security.js';
 
 const HOLDERS: Record<number, readonly string[]> = {
   1: ['Harbourfront Capital Management', 'Pacific Crest Asset Management', 'Northgate Investors', 'Meridian Pension Trust'],
@@ -21,10 +21,8 @@ const FIRST_QUARTER = { year: 2024, q: 0 };
 
 export function registerHoldingHandlers(sim: OpenDSimulator, market: MarketEngine): void {
   sim.handle(PROTO_ID.Qot_GetHoldingChangeList, (_ctx, c2s) => {
-    if (!c2s.security) throw new SimError('security is required');
-    const key = securityKey(c2s.security);
-    const sec = market.security(key);
-    if (!sec) throw new SimError(`Unknown stock ${key}: not in the simulator's universe`);
+    const key = knownSecurity(market, c2s.security);
+    const sec = market.security(key)!;
     if (!sec.equity) throw new SimError(`${key} is not a stock: holding changes exist for stocks only`);
     const holders = HOLDERS[c2s.holderCategory];
     if (!holders) throw new SimError(`holderCategory ${c2s.holderCategory} is not one of 1 (institution), 2 (fund), 3 (senior executive)`);

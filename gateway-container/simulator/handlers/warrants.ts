@@ -8,13 +8,13 @@ import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import { ReferenceType } from '../../../proto/generated/Qot_GetReference.js';
 import type * as Qot_GetWarrant from '../../../proto/generated/Qot_GetWarrant.js';
 import { PROTO_ID } from '../../../proto/registry.js';
-import { securityKey } from '../../../proto/securities.js';
+import { hash32 } from '../../../proto/seeded-random.js';
 import { stepTicks } from '../../../proto/ticks.js';
 import { DAY_MS, fromLocalMs, localDay, parseDay } from '../market/calendars.js';
 import type { MarketEngine } from '../market/engine.js';
-import { hash32 } from '../market/rng.js';
 import { buildWarrants, priceWarrant, type WarrantTerms } from '../market/warrants.js';
 import { SimError, type OpenDSimulator } from '../server.js';
+import { knownSecurity } from './known-security.js';
 
 const WT = Qot_Common.WarrantType;
 const SF = Qot_Common.SortField;
@@ -135,9 +135,8 @@ export function registerWarrantHandlers(sim: OpenDSimulator, market: MarketEngin
     if (!sort) throw new SimError(`sortField ${c2s.sortField} is not simulated; supported: ${SORT_NAMES}`);
     let ownerKey: string | undefined;
     if (c2s.owner) {
-      ownerKey = securityKey(c2s.owner);
-      const sec = market.security(ownerKey);
-      if (!sec) throw new SimError(`Unknown stock ${ownerKey}: not in the simulator's universe`);
+      ownerKey = knownSecurity(market, c2s.owner, 'owner');
+      const sec = market.security(ownerKey)!;
       if (sec.market !== 'HK' || sec.secTypeName !== 'EQTY') throw new SimError(`warrants and CBBCs exist only on HK stocks, not ${ownerKey}`);
     }
     const today = localDay('HK', sim.now());
@@ -196,9 +195,7 @@ export function registerWarrantHandlers(sim: OpenDSimulator, market: MarketEngin
   // 3206: ReferenceType WARRANT lists the warrants and CBBCs on a stock; FUTURE (contracts related to a main
   // futures contract) has nothing to list because the simulator has no futures.
   sim.handle(PROTO_ID.Qot_GetReference, (_ctx, c2s) => {
-    if (!c2s.security) throw new SimError('security is required');
-    const key = securityKey(c2s.security);
-    if (!market.security(key)) throw new SimError(`Unknown stock ${key}: not in the simulator's universe`);
+    const key = knownSecurity(market, c2s.security);
     if (c2s.referenceType === ReferenceType.FUTURE) return { staticInfoList: [] };
     if (c2s.referenceType !== ReferenceType.WARRANT) throw new SimError(`referenceType ${c2s.referenceType} is not one of WARRANT (1), FUTURE (2)`);
     const today = localDay('HK', sim.now());

@@ -27,7 +27,7 @@ import {
   type Bar,
   type SecurityState,
 } from './model.js';
-import { hash32, Rng } from './rng.js';
+import { hash32, Rng } from '../../../proto/seeded-random.js';
 import { buildSnapshot } from './snapshot.js';
 import { applyTrade } from './trades.js';
 import {

@@ -19,7 +19,7 @@ import {
   type SecurityState,
 } from './model.js';
 import { aggregate, periodOf } from './periods.js';
-import { hash32, Rng } from './rng.js';
+import { hash32, Rng } from '../../../proto/seeded-random.js';
 import { DAY_MS, MARKET_CALENDARS, MINUTE_MS, isTradingDay, parseDay, sessionMinutes } from './calendars.js';
 
 export class MarketHistory {

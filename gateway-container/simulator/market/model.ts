@@ -4,7 +4,7 @@
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import type { SecurityMarket } from '../market-view.js';
 import { snapToTick, stepTicks, type TickRule } from '../ticks.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../../proto/seeded-random.js';
 import { DAY_MS } from './calendars.js';
 import type { UniverseSecurity } from './universe.js';
 

@@ -7,7 +7,7 @@
 // Codes: warrants 1xxxx and CBBCs 5xxxx, the HKEX code ranges for structured products.
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import { snapToTick } from '../../../proto/ticks.js';
-import { hash32 } from './rng.js';
+import { hash32 } from '../../../proto/seeded-random.js';
 import type { UniverseSecurity } from './universe.js';
 
 const WT = Qot_Common.WarrantType;

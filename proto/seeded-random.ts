@@ -1,5 +1,8 @@
-// Deterministic randomness for the simulated market: a string hash for per-security, per-day seeds and a
-// small PRNG that gives the same sequence on every platform (the market must replay identically from a seed).
+// The one module of seeded randomness, for every layer (simulator, local tools, soak, tests): a string hash for
+// per-security, per-day seeds and two small generators that give the same sequence on every platform.
+// Invariant: for a given seed each generator's sequence never changes — the simulated market replays from its
+// seed (mulberry32, `Rng`), and the local EventBridge's fault positions and the soak's plan are fixed by theirs
+// (xorshift32); changing either algorithm would change recorded runs, which is why both are kept.
 
 export function hash32(text: string): number {
   let h = 0x811c9dc5;
@@ -45,4 +48,20 @@ export class Rng {
   lots(mean: number): number {
     return 1 + Math.floor(-Math.log(1 - this.next()) * Math.max(0, mean - 1));
   }
+}
+
+/**
+ * xorshift32 (Marsaglia): a function returning numbers in [0, 1). A seed of 0 (which would stick at 0) counts
+ * as 1.
+ */
+export function xorshift32(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
 }
