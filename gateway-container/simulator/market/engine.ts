@@ -4,7 +4,7 @@
 // starts. Pure and in-process: the server turns its reads and events into OpenD messages.
 //
 // This file is the core: driving the clock, the order of steps across securities, events, and the reads.
-// Its parts: rng.ts (seeded randomness), model.ts (state, constants, helpers), trades.ts (one trade),
+// Its parts: proto/seeded-random.ts (seeded randomness), model.ts (state, constants, helpers), trades.ts (one trade),
 // periods.ts (K-line periods and aggregation), history.ts (the generated past), wire.ts and snapshot.ts
 // (OpenD messages).
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
