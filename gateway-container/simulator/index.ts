@@ -4,6 +4,7 @@ import { SimClock } from './clock.js';
 import { registerQuoteHandlers, type QuoteOptions, type QuoteService } from './handlers/quote.js';
 import { registerReferenceHandlers, type ReferenceService } from './handlers/reference.js';
 import { registerScreenerHandler } from './handlers/screener.js';
+import { registerTopMoversHandler } from './handlers/top-movers.js';
 import { registerWarrantHandlers } from './handlers/warrants.js';
 import { registerHoldingHandlers } from './handlers/holdings.js';
 import { loadReferenceData } from './market/reference-data.js';
@@ -101,6 +102,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     watchlistFile: options.stateFile ? watchlistPathFor(options.stateFile) : undefined,
   });
   registerScreenerHandler(core, market);
+  registerTopMoversHandler(core, market);
   registerWarrantHandlers(core, market);
   registerHoldingHandlers(core, market);
   const { host, port } = await core.listen();
