@@ -67,6 +67,18 @@ function range(from: unknown, to: unknown): { from: string; to: string } {
   if (r.to < r.from) throw new ValidationError('to', `${r.to} is before from (${r.from})`);
   return r;
 }
+/**
+ * begin (0-based first row, default 0) and num (rows, default and at most 200) of the lists Futu pages that way
+ * (Qot_StockFilter, Qot_GetWarrant); anything else is refused before a request is sent.
+ */
+function page(opts: { begin?: number; num?: number }): { begin: number; num: number } {
+  const begin = opts.begin ?? 0;
+  const num = opts.num ?? 200;
+  if (!Number.isInteger(begin) || begin < 0) throw new ValidationError('begin', `expected a whole number ≥ 0, got ${begin}`);
+  if (!Number.isInteger(num) || num < 1 || num > 200) throw new ValidationError('num', `expected 1..200, got ${num}`);
+  return { begin, num };
+}
+
 const QOT_MARKETS = { HK: Qot_Common.QotMarket.HK_SECURITY, US: Qot_Common.QotMarket.US_SECURITY, SH: Qot_Common.QotMarket.CNSH_SECURITY, SZ: Qot_Common.QotMarket.CNSZ_SECURITY } as const;
 function qotMarket(v: unknown, field = 'market'): number {
   const m = typeof v === 'string' ? QOT_MARKETS[v.toUpperCase() as keyof typeof QOT_MARKETS] : undefined;
@@ -176,10 +188,7 @@ export class ReferenceApi {
    * every filter; each row carries the value of every filter's field. Paged: begin (0-based) and num (1..200).
    */
   async screen(market: 'HK' | 'US' | 'SH' | 'SZ', opts: { plate?: string; filters?: ScreenFilter[]; begin?: number; num?: number } = {}) {
-    const begin = opts.begin ?? 0;
-    const num = opts.num ?? 200;
-    if (!Number.isInteger(begin) || begin < 0) throw new ValidationError('begin', `expected a whole number ≥ 0, got ${begin}`);
-    if (!Number.isInteger(num) || num < 1 || num > 200) throw new ValidationError('num', `expected 1..200, got ${num}`);
+    const { begin, num } = page(opts);
     let plate: { market: number; code: string } | undefined;
     if (opts.plate !== undefined) {
       const m = /^(HK|US|SH|SZ)\.([A-Z0-9]{2,16})$/.exec(String(opts.plate).toUpperCase());
@@ -230,10 +239,7 @@ export class ReferenceApi {
     maturityTo?: string;
     status?: 'NORMAL' | 'SUSPEND' | 'STOP_TRADE' | 'PENDING_LISTING';
   } = {}) {
-    const begin = opts.begin ?? 0;
-    const num = opts.num ?? 200;
-    if (!Number.isInteger(begin) || begin < 0) throw new ValidationError('begin', `expected a whole number ≥ 0, got ${begin}`);
-    if (!Number.isInteger(num) || num < 1 || num > 200) throw new ValidationError('num', `expected 1..200, got ${num}`);
+    const { begin, num } = page(opts);
     let owner: { market: number; code: string } | undefined;
     if (opts.owner !== undefined) {
       const ref = parseSecurity(opts.owner, 'owner');

@@ -17,6 +17,7 @@ import { prefixOfQotMarket, securityKey } from '../../../proto/securities.js';
 import type { MarketEngine } from '../market/engine.js';
 import type { UniverseSecurity } from '../market/universe.js';
 import { SimError, type OpenDSimulator } from '../server.js';
+import { checkPage, pageOf } from './paging.js';
 
 type Getter = (s: UniverseSecurity, price: number) => number | undefined;
 const F = StockField;
@@ -49,8 +50,7 @@ export function registerScreenerHandler(sim: OpenDSimulator, market: MarketEngin
     market.advanceTo(sim.now());
     const prefix = prefixOfQotMarket(c2s.market);
     if (prefix !== 'HK' && prefix !== 'US' && prefix !== 'SH' && prefix !== 'SZ') throw new SimError(`market ${c2s.market} cannot be screened; allowed QotMarket values: HK_SECURITY (1), US_SECURITY (11), CNSH_SECURITY (21), CNSZ_SECURITY (22)`);
-    if (!Number.isInteger(c2s.begin) || c2s.begin < 0) throw new SimError(`begin must be a whole number ≥ 0, got ${c2s.begin}`);
-    if (!Number.isInteger(c2s.num) || c2s.num < 1 || c2s.num > 200) throw new SimError(`num must be 1..200, got ${c2s.num}`);
+    checkPage(c2s.begin, c2s.num);
     for (const [list, what] of [
       [c2s.accumulateFilterList, 'accumulate'],
       [c2s.financialFilterList, 'financial'],
@@ -104,11 +104,11 @@ export function registerScreenerHandler(sim: OpenDSimulator, market: MarketEngin
       }
       return a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : 0;
     });
-    const page = rows.slice(c2s.begin, c2s.begin + c2s.num);
+    const page = pageOf(rows, c2s.begin, c2s.num);
     return {
-      lastPage: c2s.begin + c2s.num >= rows.length,
-      allCount: rows.length,
-      dataList: page.map(({ s, values }) => ({
+      lastPage: page.lastPage,
+      allCount: page.allCount,
+      dataList: page.rows.map(({ s, values }) => ({
         security: { market: Qot_Common.QotMarket[s.market === 'HK' ? 'HK_SECURITY' : s.market === 'US' ? 'US_SECURITY' : s.market === 'SH' ? 'CNSH_SECURITY' : 'CNSZ_SECURITY'], code: s.code },
         name: s.name,
         baseDataList: filters.flatMap((f, i) => (values[i] === undefined ? [] : [{ fieldName: f.fieldName, value: values[i]! }])),

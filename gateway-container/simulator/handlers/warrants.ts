@@ -15,6 +15,7 @@ import type { MarketEngine } from '../market/engine.js';
 import { buildWarrants, priceWarrant, type WarrantTerms } from '../market/warrants.js';
 import { SimError, type OpenDSimulator } from '../server.js';
 import { knownSecurity } from './known-security.js';
+import { checkPage, pageOf } from './paging.js';
 
 const WT = Qot_Common.WarrantType;
 const SF = Qot_Common.SortField;
@@ -129,8 +130,7 @@ export function registerWarrantHandlers(sim: OpenDSimulator, market: MarketEngin
 
   sim.handle(PROTO_ID.Qot_GetWarrant, (_ctx, c2s) => {
     market.advanceTo(sim.now());
-    if (!Number.isInteger(c2s.begin) || c2s.begin < 0) throw new SimError(`begin must be a whole number ≥ 0, got ${c2s.begin}`);
-    if (!Number.isInteger(c2s.num) || c2s.num < 1 || c2s.num > 200) throw new SimError(`num must be 1..200, got ${c2s.num}`);
+    checkPage(c2s.begin, c2s.num);
     const sort = SORTS.get(c2s.sortField);
     if (!sort) throw new SimError(`sortField ${c2s.sortField} is not simulated; supported: ${SORT_NAMES}`);
     let ownerKey: string | undefined;
@@ -185,10 +185,11 @@ export function registerWarrantHandlers(sim: OpenDSimulator, market: MarketEngin
       if (va !== vb && !na) return (va < vb ? -1 : 1) * dir;
       return a.stock.code < b.stock.code ? -1 : 1;
     });
+    const page = pageOf(matched, c2s.begin, c2s.num);
     return {
-      lastPage: c2s.begin + c2s.num >= matched.length,
-      allCount: matched.length,
-      warrantDataList: matched.slice(c2s.begin, c2s.begin + c2s.num).map(({ terms: _t, ...data }) => data),
+      lastPage: page.lastPage,
+      allCount: page.allCount,
+      warrantDataList: page.rows.map(({ terms: _t, ...data }) => data),
     };
   });
 
