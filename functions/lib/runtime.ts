@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
+import { toPkcs1Pem } from '../../proto/rsa-key.js';
 import { AccountDirectory } from './accounts.js';
 import { FUNCTION_ENV } from './function-env.js';
 import { asLogger, lambdaLogger } from './lambda-logger.js';
@@ -76,7 +77,7 @@ async function readRsaKey(src: RuntimeConfig['rsaKey']): Promise<string | undefi
   const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: src.secretArn }));
   const pem = out.SecretString?.trim();
   if (!pem || !pem.includes('PRIVATE KEY')) throw new Error(`secret ${src.secretArn} does not hold a PEM private key yet; store the output of "openssl genrsa 1024" in it`);
-  return pem;
+  return toPkcs1Pem(pem, `secret ${src.secretArn}`); // PKCS#8 (OpenSSL 3's genrsa) too; a clear error for other keys
 }
 
 export interface Runtime {
