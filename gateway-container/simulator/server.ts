@@ -234,15 +234,12 @@ export class OpenDSimulator {
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    if (this.connections.size >= this.opts.maxConnections) {
-      this.stats.connectionsRefused++;
+    const conn = this.attach((connId) => new SimConnection(connId, socket, this.connectionLimits, this.initStage.hooks));
+    if (!conn) {
       this.log.warn('connection refused: limit reached', { maxConnections: this.opts.maxConnections, remote: socket.remoteAddress });
       socket.destroy();
       return;
     }
-    this.stats.connectionsAccepted++;
-    const conn = new SimConnection(this.nextConnId++, socket, this.connectionLimits, this.initStage.hooks);
-    this.connections.set(conn.id, conn);
     socket.on('data', (chunk: Buffer) => {
       if (conn.closed) return;
       const over = conn.chargeBytes(chunk.length);
@@ -263,17 +260,7 @@ export class OpenDSimulator {
       }
     });
     socket.on('error', (err) => this.log.debug('client socket error', { connId: conn.id.toString(), error: err.message }));
-    socket.on('close', () => {
-      conn.closed = true;
-      this.connections.delete(conn.id);
-      for (const l of this.closedListeners) {
-        try {
-          l(conn);
-        } catch (err) {
-          this.log.error('connection-closed listener failed', { error: (err as Error).message });
-        }
-      }
-    });
+    socket.on('close', () => this.detach(conn));
   }
 
   /** Limits every transport applies to a connection. */
@@ -285,7 +272,10 @@ export class OpenDSimulator {
   /** The RSA stage of InitConnect (decryption with implicit rejection, the uniform rejection). */
   private readonly initStage = new InitConnectStage(this);
 
-  /** A connection that arrives through another transport (the WebSocket bridge): counted and capped the same way. */
+  /**
+   * Registers a new connection of any transport (TCP here, the WebSocket bridge): counted, capped at
+   * maxConnections, and given the next connection ID. null when the cap is reached (the caller refuses it).
+   */
   attach(makeConn: (connId: bigint) => SimConnection): SimConnection | null {
     if (this.connections.size >= this.opts.maxConnections) {
       this.stats.connectionsRefused++;
@@ -297,7 +287,7 @@ export class OpenDSimulator {
     return conn;
   }
 
-  /** Called by other transports when their connection ends. */
+  /** Called by every transport when its connection ends: unregisters it and tells the closed-listeners once. */
   detach(conn: SimConnection): void {
     conn.closed = true;
     if (!this.connections.delete(conn.id)) return;
