@@ -97,6 +97,7 @@ interface RequestState {
 }
 
 type ApiRequest = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | HttpResult, Error, Context>;
+type ApiMiddleware = middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | HttpResult, Error, Context>;
 const states = new WeakMap<object, RequestState>();
 
 function stateOf(request: ApiRequest): RequestState {
@@ -110,7 +111,7 @@ function stateOf(request: ApiRequest): RequestState {
  * logger and the JSON body. The body is parsed first so that the audit line of a refused request still names
  * its clientOrderId; its error is held back until the caller is authorized.
  */
-function requestParts(routes: Record<string, Route>): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | HttpResult, Error, Context> {
+function requestParts(routes: Record<string, Route>): ApiMiddleware {
   return {
     before: (request) => {
       const event = request.event;
@@ -144,7 +145,7 @@ function requestParts(routes: Record<string, Route>): middy.MiddlewareObj<APIGat
 }
 
 /** Authorization runs before the route's code, so nothing reaches OpenD for a caller without the right. */
-function authorizeCaller(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | HttpResult, Error, Context> {
+function authorizeCaller(): ApiMiddleware {
   return {
     before: async (request) => {
       const st = stateOf(request);
@@ -159,7 +160,7 @@ function authorizeCaller(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatew
  * `{"error": {code, message, details}}` body through toApiError. The reply may be generic (no internal
  * addresses); the log keeps what really happened.
  */
-function apiErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | HttpResult, Error, Context> {
+function apiErrors(): ApiMiddleware {
   return {
     onError: (request) => {
       const err = request.error;
@@ -173,7 +174,7 @@ function apiErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProx
 }
 
 /** After success or error: the access log line, the audit line of trading routes, then the HTTP reply. */
-function apiResponse(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | HttpResult, Error, Context> {
+function apiResponse(): ApiMiddleware {
   const finish = (request: ApiRequest): void => {
     const result = request.response as HttpResult;
     const event = request.event;
