@@ -3,7 +3,7 @@
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { MarketView, SecurityMarket } from '../market-view.js';
 import { TradingError } from './errors.js';
-import { CASH_CURRENCIES, type CashCurrency, roundMoney, securityCurrency } from './util.js';
+import { CASH_CURRENCIES, type CashCurrency, nameOf, roundMoney, securityCurrency } from './util.js';
 
 export type TrdEnvName = 'SIMULATE' | 'REAL';
 /** Account-side trading markets the simulator can serve (Trd_Common.TrdMarket names). */
@@ -230,4 +230,29 @@ export function seedPosition(acc: AccountState, market: MarketView, start: Start
     realizedPL: 0,
     today: emptyToday(''),
   });
+}
+
+/**
+ * The account a request's TrdHeader names, refused (TradingError) unless the header is there, its trdEnv is
+ * SIMULATE or REAL, the account exists in that environment, and it may trade the header's trdMarket — as
+ * OpenD answers a header that does not fit the account list of Trd_GetAccList.
+ */
+export function accountForHeader(accounts: ReadonlyMap<bigint, AccountState>, header: Trd_Common.TrdHeader | undefined): AccountState {
+  if (!header) throw new TradingError('header is required');
+  const env = header.trdEnv;
+  if (env !== Trd_Common.TrdEnv.SIMULATE && env !== Trd_Common.TrdEnv.REAL) {
+    throw new TradingError(`header.trdEnv ${String(env)} is invalid: use SIMULATE (0) or REAL (1)`);
+  }
+  const envName = nameOf(Trd_Common.TrdEnv, env);
+  const marketName = nameOf(Trd_Common.TrdMarket, header.trdMarket);
+  const acc = accounts.get(header.accID);
+  if (!acc || acc.trdEnv !== env) {
+    throw new TradingError(`account ${header.accID} not found for trdEnv ${envName} / trdMarket ${marketName}`);
+  }
+  if (!acc.markets.includes(header.trdMarket)) {
+    throw new TradingError(
+      `account ${header.accID} (${envName}) has no permission for trdMarket ${marketName}; it trades ${acc.marketNames.join(', ')}`,
+    );
+  }
+  return acc;
 }

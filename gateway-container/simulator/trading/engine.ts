@@ -10,7 +10,7 @@ import type * as Trd_GetMaxTrdQtys from '../../../proto/generated/Trd_GetMaxTrdQ
 import type * as Trd_ModifyOrder from '../../../proto/generated/Trd_ModifyOrder.js';
 import type * as Trd_PlaceOrder from '../../../proto/generated/Trd_PlaceOrder.js';
 import type { MarketTrade, MarketView } from '../market-view.js';
-import { AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, emptyToday, seedPosition, type AccountConfig } from './accounts.js';
+import { accountForHeader, AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, emptyToday, seedPosition, type AccountConfig } from './accounts.js';
 import { TradingError } from './errors.js';
 import { Ledger } from './ledger.js';
 import { acceptable, bookLiquidity, matchPriority, triggerHit, type Liquidity } from './matching.js';
@@ -40,7 +40,7 @@ import {
 export { TradingError } from './errors.js';
 export { DEFAULT_ACCOUNTS, type AccountConfig, type StartingPosition } from './accounts.js';
 
-const { OrderStatus, OrderType, TrdEnv, ModifyOrderOp, TimeInForce } = Trd_Common;
+const { OrderStatus, OrderType, ModifyOrderOp, TimeInForce } = Trd_Common;
 
 /** Trade password of the default configuration: "123456". */
 export const DEFAULT_TRADE_PASSWORD = '123456';
@@ -410,23 +410,7 @@ export class TradingEngine {
   }
 
   private accountFor(header: Trd_Common.TrdHeader | undefined): AccountState {
-    if (!header) throw new TradingError('header is required');
-    const env = header.trdEnv;
-    if (env !== TrdEnv.SIMULATE && env !== TrdEnv.REAL) {
-      throw new TradingError(`header.trdEnv ${String(env)} is invalid: use SIMULATE (0) or REAL (1)`);
-    }
-    const envName = nameOf(TrdEnv, env);
-    const marketName = nameOf(Trd_Common.TrdMarket, header.trdMarket);
-    const acc = this.accountsById.get(header.accID);
-    if (!acc || acc.trdEnv !== env) {
-      throw new TradingError(`account ${header.accID} not found for trdEnv ${envName} / trdMarket ${marketName}`);
-    }
-    if (!acc.markets.includes(header.trdMarket)) {
-      throw new TradingError(
-        `account ${header.accID} (${envName}) has no permission for trdMarket ${marketName}; it trades ${acc.marketNames.join(', ')}`,
-      );
-    }
-    return acc;
+    return accountForHeader(this.accountsById, header);
   }
 
   private requireUnlocked(acc: AccountState): void {
