@@ -23,18 +23,15 @@ import { OpenDClient, type Logger, type PushEvent, type ReconnectPolicy } from '
 import { QuoteApi, type SubTypeName } from '../../proto/api/quotes.js';
 import { TradeApi, type AccountRef } from '../../proto/api/trading.js';
 import { enumName } from '../../proto/enums.js';
-import {
-  brokerDetail, DETAIL_TYPES, fillDetail, klineDetail, notifyEvent, orderBookDetail, orderDetail, quoteDetail, tickerDetail, timeShareDetail,
-  RELAY_NOTICE_TYPES, type FillDetail, type OrderDetail,
-} from '../../proto/events.js';
+import { DETAIL_TYPES, fillDetail, notifyEvent, orderDetail, RELAY_NOTICE_TYPES, type FillDetail, type OrderDetail } from '../../proto/events.js';
 import * as Common from '../../proto/generated/Common.js';
 import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
-import { securityKey } from '../../proto/securities.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import { LoginPictureWatcher, withLoginPicture } from './login-challenge.js';
 import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
+import { quotePushEvents } from './quote-events.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
 import { RetryingStep } from './side-steps.js';
 import { PROTO_ID } from '../../proto/registry.js';
@@ -434,47 +431,14 @@ export class Relay {
       case PROTO_ID.Trd_UpdateOrderFill:
         this.offerFill(fillDetail(s2c.header, s2c.orderFill, t));
         return;
-      case PROTO_ID.Qot_UpdateBasicQot:
-        for (const q of s2c.basicQotList ?? []) {
-          const d = quoteDetail(q, t);
-          this.publisher.publish({ detailType: DETAIL_TYPES.quote, detail: d, coalesceKey: `Quote|${d.security}` });
+      default: {
+        const events = quotePushEvents(ev.protoId, s2c, t);
+        if (!events) {
+          this.o.logger.debug('push without an event mapping ignored', { protoId: ev.protoId });
+          return;
         }
-        return;
-      case PROTO_ID.Qot_UpdateKL: {
-        const key = securityKey(s2c.security);
-        for (const kl of s2c.klList ?? []) {
-          this.publisher.publish({ detailType: DETAIL_TYPES.kline, detail: klineDetail(s2c.security, s2c.klType, s2c.rehabType, kl, t), coalesceKey: `KLine|${key}|${s2c.klType}|${kl.time}` });
-        }
-        return;
+        for (const e of events) this.publisher.publish(e);
       }
-      case PROTO_ID.Qot_UpdateRT: {
-        const key = securityKey(s2c.security);
-        for (const rt of s2c.rtList ?? []) {
-          this.publisher.publish({ detailType: DETAIL_TYPES.timeShare, detail: timeShareDetail(s2c.security, rt, t), coalesceKey: `TimeShare|${key}|${rt.time}` });
-        }
-        return;
-      }
-      case PROTO_ID.Qot_UpdateTicker:
-        for (const tk of s2c.tickerList ?? []) {
-          this.publisher.publish({ detailType: DETAIL_TYPES.ticker, detail: tickerDetail(s2c.security, tk, t) });
-        }
-        return;
-      case PROTO_ID.Qot_UpdateOrderBook:
-        this.publisher.publish({
-          detailType: DETAIL_TYPES.orderBook,
-          detail: orderBookDetail(s2c.security, s2c.orderBookAskList ?? [], s2c.orderBookBidList ?? [], t),
-          coalesceKey: `OrderBook|${securityKey(s2c.security)}`,
-        });
-        return;
-      case PROTO_ID.Qot_UpdateBroker:
-        this.publisher.publish({
-          detailType: DETAIL_TYPES.broker,
-          detail: brokerDetail(s2c.security, s2c.brokerAskList ?? [], s2c.brokerBidList ?? [], t),
-          coalesceKey: `Broker|${securityKey(s2c.security)}`,
-        });
-        return;
-      default:
-        this.o.logger.debug('push without an event mapping ignored', { protoId: ev.protoId });
     }
   }
 
