@@ -15,6 +15,7 @@ import type { AccountRef, Order } from '../../proto/api/trading.js';
 import type { Logger } from '../../proto/client.js';
 import { DisconnectedError, OpenDError, RequestTimeoutError, ValidationError } from '../../proto/errors.js';
 import { remarkForClientOrderId } from '../../proto/events.js';
+import { sleep } from '../../proto/timers.js';
 import { ApiError, rateLimited } from './api-error.js';
 import { idempotencyKey, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store.js';
 import type { OpenDSession } from './opend-connection.js';
@@ -57,8 +58,6 @@ export interface PlaceOrderDeps {
   /** Fault injection for tests: runs after OpenD accepted the order, before the record is completed. */
   afterPlaced?: () => Promise<void> | void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const DEFAULT_PENDING_STALE_MS = 65_000;
 const DEFAULT_MAX_WAIT_MS = 20_000;
