@@ -65,7 +65,7 @@ export const DEFAULT_CALLERS: readonly CallerGrant[] = [{ principal: '*', accoun
 /** `npm start` and the tests: one local caller that may do everything, so the README examples work unchanged. */
 export const LOCAL_CALLERS: readonly CallerGrant[] = [{ principal: '*', accounts: '*', rights: [...RIGHTS] }];
 
-/** Environment variables carrying the JSON of each, set by the CDK app on every HTTP function. */
+/** Environment variables carrying the JSON of each, set by the CDK app on every HTTP function and on the strategy functions (a strategy is a caller too). */
 export const SECURITY_ENV = {
   callers: 'OPEND_CALLERS',
   riskLimits: 'OPEND_RISK_LIMITS',
@@ -169,7 +169,7 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): Securi
   const callersSet = env[SECURITY_ENV.callers] !== undefined && env[SECURITY_ENV.callers] !== '';
   const limitsSet = env[SECURITY_ENV.riskLimits] !== undefined && env[SECURITY_ENV.riskLimits] !== '';
   if (inLambda && (!callersSet || !limitsSet)) {
-    throw new SecurityConfigError(`${SECURITY_ENV.callers} and ${SECURITY_ENV.riskLimits} must be set on every HTTP function (the CDK app sets them from cdk/config.ts)`);
+    throw new SecurityConfigError(`${SECURITY_ENV.callers} and ${SECURITY_ENV.riskLimits} must be set on every HTTP and strategy function (the CDK app sets them from cdk/config.ts)`);
   }
   return {
     callers: callersSet ? parseCallers(parseJsonEnv(env, SECURITY_ENV.callers), SECURITY_ENV.callers) : [...LOCAL_CALLERS],
