@@ -49,6 +49,8 @@ export interface HttpRequestInput {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** The function's timeout for this invocation (default 30 s, API Gateway's own limit). */
+  timeoutMs?: number;
 }
 
 /**
@@ -92,8 +94,10 @@ export function buildEvent(routeKey: string, pathParameters: Record<string, stri
   };
 }
 
-export function lambdaContext(functionName: string): Context {
+/** A Lambda context whose remaining time counts down from `timeoutMs` (default 30 s), as Lambda's does. */
+export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
   const id = randomUUID();
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -103,7 +107,7 @@ export function lambdaContext(functionName: string): Context {
     awsRequestId: id,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -123,7 +127,7 @@ export async function dispatchHttp(routes: CompiledRoute[], handlers: Record<str
   if (!m) return { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Not Found' }) };
   const handler = handlers[m.route.routeKey];
   if (!handler) return { status: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `no handler for ${m.route.routeKey}` }) };
-  const out = (await handler(buildEvent(m.route.routeKey, m.pathParameters, req), lambdaContext(m.route.routeKey))) ?? {};
+  const out = (await handler(buildEvent(m.route.routeKey, m.pathParameters, req), lambdaContext(m.route.routeKey, req.timeoutMs))) ?? {};
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(out.headers ?? {})) headers[k.toLowerCase()] = String(v);
   return { status: out.statusCode ?? 200, headers, body: typeof out.body === 'string' ? out.body : '' };

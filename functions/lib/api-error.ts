@@ -62,6 +62,31 @@ export function publicErrorMessage(err: unknown): string {
   return detailedErrors() ? String((err as Error)?.message ?? err) : 'not reachable; the reason is in the function log under this request ID';
 }
 
+/**
+ * The function ran out of time (middy answers just before Lambda's own timeout would cut the reply, and API
+ * Gateway would then say only 504). A GET changed nothing: retry. A write may or may not have reached OpenD: the
+ * caller is told the outcome is unknown and when a retry with the same clientOrderId is reconciled — the
+ * placement's record stays PENDING until then, so the retry never places a second order.
+ */
+export function outOfTime(routeKey: string, pendingStaleMs: number): ApiError {
+  if (routeKey.startsWith('GET ')) {
+    return new ApiError(503, 'GATEWAY_NOT_READY', 'the gateway did not answer in time; retry in a few seconds', undefined, { 'retry-after': '5' });
+  }
+  const wait = Math.ceil(pendingStaleMs / 1000);
+  return new ApiError(
+    503,
+    'OUTCOME_UNKNOWN',
+    `the gateway did not answer before this function ran out of time, so the outcome is unknown; retry the same request (same clientOrderId) after ${wait} s: a placement is then reconciled, never placed twice (a modify or cancel: read the order first)`,
+    undefined,
+    { 'retry-after': String(wait) },
+  );
+}
+
+/** middy's early-timeout error (core's timeoutEarlyInMillis), thrown when the invocation is about to time out. */
+export function isFunctionTimeout(err: unknown): boolean {
+  return err instanceof Error && err.name === 'TimeoutError';
+}
+
 /** Maps errors from the protocol layer to API errors; anything unknown becomes a 500 without internals. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;

@@ -7,11 +7,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '../../proto/client.js';
-import { ApiError, invalid, toApiError } from './api-error.js';
+import { ApiError, invalid, isFunctionTimeout, outOfTime, toApiError } from './api-error.js';
 import { isAudited, writeAudit } from './audit.js';
 import { authorize, callerOf } from './authorization.js';
 import { asLogger, lambdaLogger } from './lambda-logger.js';
-import { runtime } from './runtime.js';
+import { pendingStaleMs, runtime } from './runtime.js';
 import { loadSecurityConfig } from './security-config.js';
 import { security } from './security.js';
 
@@ -165,7 +165,7 @@ function apiErrors(): ApiMiddleware {
     onError: (request) => {
       const err = request.error;
       const log = states.get(request.event)?.log ?? asLogger(lambdaLogger(), { route: request.event.routeKey });
-      const api = toApiError(err);
+      const api = isFunctionTimeout(err) ? outOfTime(request.event.routeKey, pendingStaleMs(process.env)) : toApiError(err);
       if (api.statusCode >= 500 && api.code === 'INTERNAL') log.error('request failed', { error: (err as Error)?.stack ?? String(err) });
       else log.warn('request rejected', { status: api.statusCode, code: api.code, reason: api.message, cause: err instanceof ApiError ? undefined : (err as Error)?.message });
       request.response = { status: api.statusCode, headers: api.headers, body: { error: { code: api.code, message: api.message, details: api.details ?? {} } } };

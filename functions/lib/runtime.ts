@@ -54,6 +54,11 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number
   return Number(v);
 }
 
+/** IDEMPOTENCY_PENDING_STALE_MS: after how long a PENDING placement record may be taken over and reconciled. */
+export function pendingStaleMs(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveInt(env, 'IDEMPOTENCY_PENDING_STALE_MS', DEFAULT_PENDING_STALE_MS);
+}
+
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const prefixed = tableNames(env['TABLE_PREFIX'] ?? 'opend-cloud');
   const tables = {} as Record<TableId, string>;
@@ -65,7 +70,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     openDPort: Number(env[FUNCTION_ENV.openDPort] ?? 11111),
     tables,
     rsaKey: file ? { file } : secretArn ? { secretArn } : undefined,
-    pendingStaleMs: positiveInt(env, 'IDEMPOTENCY_PENDING_STALE_MS', DEFAULT_PENDING_STALE_MS),
+    pendingStaleMs: pendingStaleMs(env),
     openDRequestTimeoutMs: positiveInt(env, 'OPEND_REQUEST_TIMEOUT_MS', 10_000),
     rateLimitMarginRatio: marginPercent(env, 'RATE_LIMIT_MARGIN_PERCENT', DEFAULT_RATE_LIMIT_MARGIN_PERCENT) / 100,
   };

@@ -73,6 +73,8 @@ export interface HttpCall {
   headers?: Record<string, string>;
   /** An object is sent as JSON; a string is sent as it is. */
   body?: unknown;
+  /** The invoked function's timeout (default 30 s); its context's remaining time counts down from it. */
+  timeoutMs?: number;
 }
 
 export interface HttpReply<T = any> {
@@ -227,7 +229,7 @@ export async function startFunctionsHarness(options: HarnessOptions = {}): Promi
           body = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
           if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
         }
-        const r = await dispatchHttp(COMPILED_ROUTES, routeHandlers, { method, url, headers, body });
+        const r = await dispatchHttp(COMPILED_ROUTES, routeHandlers, { method, url, headers, body, timeoutMs: call.timeoutMs });
         return { status: r.status, headers: r.headers, text: r.body, body: r.body === '' ? undefined : JSON.parse(r.body) };
       },
       orderEvents: (event) => orderEvents(event, lambdaContext('orderEvents')),
