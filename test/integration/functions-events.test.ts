@@ -8,10 +8,10 @@ import { EVENT_RULES } from '../../cdk/definitions.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
 import { DEFAULT_TRADE_PASSWORD_MD5 } from '../../gateway-container/simulator/trading/engine.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
-import { silentLogger } from '../../proto/log.js';
 import { xorshift32 } from '../../proto/seeded-random.js';
 import { isOnTick, stepTicks } from '../../proto/ticks.js';
-import { localEventBridgeClient, until } from '../support/local-aws.js';
+import { until } from '../support/local-aws.js';
+import { testRelayOptions } from '../support/test-relay.js';
 import { ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 
 let h: FunctionsHarness;
@@ -25,17 +25,9 @@ beforeAll(async () => {
   bus = await startLocalEventBridge({
     rules: [{ name: 'orderEvents', eventBusName: 'opend-test', pattern: EVENT_RULES.orderEvents.eventPattern, target: (e) => void delivered.push(e) }],
   });
-  relay = new Relay({
-    openD: { host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem },
-    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
-    subscriptions: [],
-    tradePasswordMd5: DEFAULT_TRADE_PASSWORD_MD5,
-    eventBridge: localEventBridgeClient(bus.endpoint),
-    eventBusName: 'opend-test',
-    logger: silentLogger,
-    publisher: { lingerMs: 5, retryBaseMs: 10, retryMaxMs: 100 },
-    setupRetryMs: 50,
-  });
+  relay = new Relay(
+    testRelayOptions({ host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem }, bus.endpoint, { tradePasswordMd5: DEFAULT_TRADE_PASSWORD_MD5 }),
+  );
   await relay.start();
   await until(() => relay.health().ready, 10_000, 'relay ready');
 });

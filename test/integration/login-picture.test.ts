@@ -14,8 +14,8 @@ import { PNG_SIGNATURE, renderCode } from '../../gateway-container/simulator/pic
 import { startSimulator } from '../../gateway-container/simulator/index.js';
 import { OpenDClient } from '../../proto/client.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
-import { silentLogger } from '../../proto/log.js';
-import { localEventBridgeClient, until } from '../support/local-aws.js';
+import { until } from '../support/local-aws.js';
+import { testRelayOptions } from '../support/test-relay.js';
 import { PROTO_ID } from '../../proto/registry.js';
 
 const KEY = generateRsaKeyPem();
@@ -83,16 +83,7 @@ describe('picture login challenge', () => {
     cleanups.push(() => delete process.env['OPEND_STATE_DIR']);
     const bus = await startLocalEventBridge();
     cleanups.push(() => bus.close());
-    const relay = new Relay({
-      openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
-      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
-      subscriptions: [],
-      eventBridge: localEventBridgeClient(bus.endpoint),
-      eventBusName: 'opend-test',
-      logger: silentLogger,
-      publisher: { lingerMs: 5, retryBaseMs: 10, retryMaxMs: 100 },
-      setupRetryMs: 50,
-    });
+    const relay = new Relay(testRelayOptions({ host: sim.host, port: sim.port, rsaPrivateKey: KEY }, bus.endpoint));
     cleanups.push(() => relay.stop());
     await relay.start();
 
@@ -130,17 +121,11 @@ describe('picture login challenge', () => {
     cleanups.push(() => sim.close());
     const bus = await startLocalEventBridge();
     cleanups.push(() => bus.close());
-    const relay = new Relay({
-      openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
-      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
-      subscriptions: [],
-      eventBridge: localEventBridgeClient(bus.endpoint),
-      eventBusName: 'opend-test',
-      logger: silentLogger,
-      publisher: { lingerMs: 5, retryBaseMs: 10, retryMaxMs: 100 },
-      setupRetryMs: 50,
-      loginPicture: { stateDir, pollMs: 50 },
-    });
+    const relay = new Relay(
+      testRelayOptions({ host: sim.host, port: sim.port, rsaPrivateKey: KEY }, bus.endpoint, {
+        loginPicture: { stateDir, pollMs: 50 },
+      }),
+    );
     cleanups.push(() => relay.stop());
     await relay.start();
     const challenges = () => bus.events.filter((e: BusEvent) => e['detail-type'] === 'Login Challenge').map((e) => e.detail as Record<string, unknown>);

@@ -15,9 +15,9 @@ import { OpenDClient } from '../../proto/client.js';
 import { QuoteApi } from '../../proto/api/quotes.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import type * as Trd_Common from '../../proto/generated/Trd_Common.js';
-import { silentLogger } from '../../proto/log.js';
 import { stepTicks } from '../../proto/ticks.js';
-import { localEventBridgeClient, until } from '../support/local-aws.js';
+import { until } from '../support/local-aws.js';
+import { testRelayOptions } from '../support/test-relay.js';
 
 const RICH_ACCOUNTS = DEFAULT_ACCOUNTS.map((a) => ({ ...a, cash: { HKD: 1e10, USD: 1e9 } }));
 const KEY = generateRsaKeyPem();
@@ -46,17 +46,7 @@ async function startBus() {
 }
 
 function newRelay(sim: Simulator, bus: LocalEventBridge, relayOpts: Partial<RelayOptions> = {}) {
-  const relay = new Relay({
-    openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
-    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
-    subscriptions: [],
-    eventBridge: localEventBridgeClient(bus.endpoint),
-    eventBusName: 'opend-test',
-    logger: silentLogger,
-    publisher: { lingerMs: 5, retryBaseMs: 10, retryMaxMs: 100 },
-    setupRetryMs: 50,
-    ...relayOpts,
-  });
+  const relay = new Relay(testRelayOptions({ host: sim.host, port: sim.port, rsaPrivateKey: KEY }, bus.endpoint, relayOpts));
   cleanups.push(() => relay.stop({ drainTimeoutMs: 2_000 }));
   return relay;
 }

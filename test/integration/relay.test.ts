@@ -7,9 +7,9 @@ import { Relay, type RelayOptions } from '../../gateway-container/relay/relay.js
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../gateway-container/simulator/index.js';
 import { OpenDClient } from '../../proto/client.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
-import { silentLogger } from '../../proto/log.js';
 import type * as Trd_Common from '../../proto/generated/Trd_Common.js';
-import { localEventBridgeClient, until } from '../support/local-aws.js';
+import { until } from '../support/local-aws.js';
+import { testRelayOptions } from '../support/test-relay.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { DEFAULT_ACCOUNTS } from '../../gateway-container/simulator/trading/engine.js';
 import { PROTO_ID } from '../../proto/registry.js';
@@ -33,17 +33,7 @@ async function setup(simOpts: SimulatorOptions = {}, relayOpts: Partial<RelayOpt
   cleanups.push(() => sim.close());
   const bus = await startLocalEventBridge();
   cleanups.push(() => bus.close());
-  const relay = new Relay({
-    openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
-    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
-    subscriptions: [],
-    eventBridge: localEventBridgeClient(bus.endpoint),
-    eventBusName: 'opend-test',
-    logger: silentLogger,
-    publisher: { lingerMs: 5, retryBaseMs: 10, retryMaxMs: 100 },
-    setupRetryMs: 50,
-    ...relayOpts,
-  });
+  const relay = new Relay(testRelayOptions({ host: sim.host, port: sim.port, rsaPrivateKey: KEY }, bus.endpoint, relayOpts));
   cleanups.push(() => relay.stop());
   return { sim, bus, relay };
 }
