@@ -3,6 +3,8 @@
 // nobody was told about are each reported. (The violations are planted by hand: the product does not make them.)
 import { UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enumName } from '../../proto/enums.js';
+import * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { until } from '../support/local-aws.js';
 import { driveOne, type CallerRecord, type DriveStats } from '../soak/driver.js';
@@ -50,8 +52,10 @@ describe('soak checks', () => {
       price: stepTicks('HK', top.bid, -5),
       remark: `oc:${first.order.clientOrderId}`,
     });
-    // The relay reports it like any order; wait (bounded) until it is stored, so only the duplicate counts.
-    await until(async () => (await w.h.rt.orders.get(acc.accId, extra.orderID.toString())) !== undefined, 30_000, 'the extra order stored');
+    // The relay reports it like any order; wait (bounded) until its last state is stored (not only its first:
+    // SUBMITTING may be stored while SUBMITTED is still on its way), so only the duplicate counts.
+    const simStatus = () => enumName(Trd_Common.OrderStatus, w.sim.trading.orders(w.h.header(acc.accId)).find((o) => o.orderID === extra.orderID)!.orderStatus);
+    await until(async () => (await w.h.rt.orders.get(acc.accId, extra.orderID.toString()))?.status === simStatus(), 30_000, 'the extra order stored in its current state');
     // Another order's stored state set back to a state it had before.
     const other = records.find((r) => r !== first && r.told.kind === 'accepted')!;
     const doc = DynamoDBDocumentClient.from(w.h.dynamo);
