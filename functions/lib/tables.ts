@@ -77,6 +77,13 @@ export const TABLES = {
     tableName: 'gateway-state',
     partitionKey: { name: 'name', type: 'S' },
   },
+  // The relay's latest basic quote / top of book per subscribed security (functions/lib/latest-quote-store.ts),
+  // keyed "HK.00700"; rows of securities no longer subscribed expire.
+  latestQuotes: {
+    tableName: 'latest-quotes',
+    partitionKey: { name: 'security', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableId = keyof typeof TABLES;
@@ -91,6 +98,7 @@ export const TABLE_ENV: Readonly<Record<TableId, string>> = {
   idempotency: 'IDEMPOTENCY_TABLE',
   rateLimits: 'RATE_LIMITS_TABLE',
   gatewayState: 'GATEWAY_STATE_TABLE',
+  latestQuotes: 'LATEST_QUOTES_TABLE',
 };
 
 /** Physical table names: `${prefix}-${suffix}`, or the bare suffix when the prefix is empty. */
