@@ -2,7 +2,8 @@
 // validation, matching against the simulated market's trades and top of book, cash and positions, and the
 // order / fill events that become Trd_UpdateOrder / Trd_UpdateOrderFill pushes. Pure and synchronous:
 // no networking, no timers; time comes from the injected virtual clock.
-// Parts: records.ts (order / fill records, wire form, list filters), ledger.ts (reservations, buying power,
+// Parts: records.ts (order / fill records, wire form, list filters), modify.ts (Trd_ModifyOrder operations),
+// ledger.ts (reservations, buying power,
 // funds, positions), matching.ts (price rules), snapshot.ts + state-file.ts (saving and restoring the state).
 import { createHash } from 'node:crypto';
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
@@ -13,6 +14,7 @@ import type { MarketTrade, MarketView } from '../market-view.js';
 import { accountForHeader, AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, emptyToday, seedPosition, type AccountConfig } from './accounts.js';
 import { TradingError } from './errors.js';
 import { Ledger } from './ledger.js';
+import { applyModifyOp, checkModifyOp, type EngineCore } from './modify.js';
 import { acceptable, bookLiquidity, matchPriority, triggerHit, type Liquidity } from './matching.js';
 import { exportState, restoreState, type TradingStateData } from './snapshot.js';
 import { fillMatches, fillOf, isBuy, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState } from './records.js';
@@ -87,11 +89,19 @@ export class TradingEngine {
   private readonly fillListeners = new Set<FillListener>();
   private readonly stopMarketFeed: () => void;
   private readonly ledger: Ledger;
+  private readonly core: EngineCore;
 
   constructor(opts: TradingEngineOptions) {
     this.market = opts.market;
     this.now = opts.now;
     this.ledger = new Ledger(this.market, this.open, this.now);
+    this.core = {
+      open: this.open,
+      ledger: this.ledger,
+      cancel: (o, reason) => this.cancel(o, reason),
+      touchAndEmit: (o) => this.touchAndEmit(o),
+      matchNow: (o) => this.matchNow(o),
+    };
     this.passwordMd5 = (opts.tradePasswordMd5 ?? DEFAULT_TRADE_PASSWORD_MD5).toLowerCase();
     this.lastId = opts.idSeed ?? DEFAULT_ID_SEED;
     this.accountList = (opts.accounts ?? DEFAULT_ACCOUNTS).map((c) => new AccountState(c));
@@ -248,17 +258,10 @@ export class TradingEngine {
     const acc = this.accountFor(c2s.header);
     this.requireUnlocked(acc);
     const op = c2s.modifyOrderOp;
-    const sim = acc.envName === 'SIMULATE';
-    const known: number[] = [ModifyOrderOp.NORMAL, ModifyOrderOp.CANCEL, ModifyOrderOp.DISABLE, ModifyOrderOp.ENABLE, ModifyOrderOp.DELETE];
-    if (!known.includes(op)) {
-      throw new TradingError(`modifyOrderOp ${nameOf(ModifyOrderOp, op)} is invalid: use NORMAL, CANCEL, DISABLE, ENABLE or DELETE`);
-    }
-    if (sim && op !== ModifyOrderOp.NORMAL && op !== ModifyOrderOp.CANCEL) {
-      throw new TradingError(`modifyOrderOp ${nameOf(ModifyOrderOp, op)} is not supported: paper trading supports only NORMAL (modify) and CANCEL`);
-    }
+    checkModifyOp(acc, op);
 
     if (c2s.forAll) {
-      if (sim) throw new TradingError('simulated trading does not support cancel-all');
+      if (acc.envName === 'SIMULATE') throw new TradingError('simulated trading does not support cancel-all');
       if (op !== ModifyOrderOp.CANCEL) throw new TradingError('forAll works only with modifyOrderOp CANCEL');
       for (const o of [...this.open]) {
         if (o.acc !== acc) continue;
@@ -269,49 +272,7 @@ export class TradingEngine {
     }
 
     const o = this.findOrder(acc, c2s.orderID, c2s.orderIDEx);
-    const opName = nameOf(ModifyOrderOp, op);
-    if ((op === ModifyOrderOp.DISABLE || op === ModifyOrderOp.ENABLE || op === ModifyOrderOp.DELETE) && o.sec.market !== 'HK') {
-      throw new TradingError(`modifyOrderOp ${opName} is only supported for HK orders; ${o.sec.key} supports NORMAL and CANCEL`);
-    }
-    const statusName = nameOf(OrderStatus, o.status);
-    switch (op) {
-      case ModifyOrderOp.NORMAL:
-        this.modify(o, c2s);
-        break;
-      case ModifyOrderOp.CANCEL:
-        if (!this.open.has(o)) throw new TradingError(`order ${o.orderID} is already ${statusName} and cannot be cancelled`);
-        this.cancel(o, '');
-        break;
-      case ModifyOrderOp.DISABLE:
-        if (!WORKING.has(o.status)) throw new TradingError(`order ${o.orderID} is ${statusName}; only working orders can be disabled`);
-        o.status = OrderStatus.DISABLED;
-        this.touchAndEmit(o);
-        break;
-      case ModifyOrderOp.ENABLE: {
-        if (o.status !== OrderStatus.DISABLED) throw new TradingError(`order ${o.orderID} is ${statusName}; only DISABLED orders can be enabled`);
-        this.ledger.checkCapacity(acc, o.sec, o.role, o.qty - o.fillQty, o.reservePrice, o);
-        o.status = o.fillQty > 0 ? OrderStatus.FILLED_PART : OrderStatus.SUBMITTED;
-        this.touchAndEmit(o);
-        this.matchNow(o);
-        break;
-      }
-      case ModifyOrderOp.DELETE: {
-        const deletable: number[] = [
-          OrderStatus.SUBMITTED,
-          OrderStatus.DISABLED,
-          OrderStatus.CANCELLED_ALL,
-          OrderStatus.FAILED,
-          OrderStatus.SUBMIT_FAILED,
-        ];
-        if (o.fillQty > 0 || !deletable.includes(o.status)) {
-          throw new TradingError(`order ${o.orderID} is ${statusName} with ${o.fillQty} filled; only unfilled orders can be deleted`);
-        }
-        o.status = OrderStatus.DELETED;
-        this.open.delete(o);
-        this.touchAndEmit(o);
-        break;
-      }
-    }
+    applyModifyOp(this.core, acc, o, op, c2s);
     return { orderID: o.orderID, orderIDEx: o.orderIDEx };
   }
 
@@ -430,29 +391,6 @@ export class TradingEngine {
       throw new TradingError(orderID === 0n && !orderIDEx ? `${what} is required` : `${what} not found in account ${acc.accID}`);
     }
     return o;
-  }
-
-  private modify(o: OrderState, c2s: Trd_ModifyOrder.C2S): void {
-    const statusName = nameOf(OrderStatus, o.status);
-    if (!this.open.has(o)) throw new TradingError(`order ${o.orderID} is already ${statusName} and cannot be modified`);
-    if (IMMEDIATE_TYPES.has(o.orderType)) {
-      throw new TradingError(`${nameOf(OrderType, o.orderType)} orders cannot be modified; cancel and place a new order`);
-    }
-    const qty = c2s.qty === undefined ? o.qty : checkQty(c2s.qty, o.sec);
-    if (qty <= o.fillQty) {
-      throw new TradingError(`qty ${qty} must be more than the ${o.fillQty} already filled; cancel the order instead`);
-    }
-    const price = LIMIT_TYPES.has(o.orderType) && c2s.price !== undefined ? checkPrice(c2s.price, o.sec, c2s) : o.price;
-    const auxPrice =
-      TRIGGER_TYPES.has(o.orderType) && c2s.auxPrice !== undefined ? checkPrice(c2s.auxPrice, o.sec, {}, 'auxPrice') : o.auxPrice;
-    const reservePrice = LIMIT_TYPES.has(o.orderType) ? price : (auxPrice ?? o.reservePrice);
-    if (WORKING.has(o.status)) this.ledger.checkCapacity(o.acc, o.sec, o.role, qty - o.fillQty, reservePrice, o);
-    o.qty = qty;
-    o.price = price;
-    if (auxPrice !== undefined) o.auxPrice = auxPrice;
-    o.reservePrice = reservePrice;
-    this.touchAndEmit(o);
-    this.matchNow(o);
   }
 
   private cancel(o: OrderState, reason: string): void {
