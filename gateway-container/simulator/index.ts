@@ -7,10 +7,13 @@ import { registerScreenerHandler } from './handlers/screener.js';
 import { registerTopMoversHandler } from './handlers/top-movers.js';
 import { registerWarrantHandlers } from './handlers/warrants.js';
 import { registerHoldingHandlers } from './handlers/holdings.js';
+import { registerPriceReminderHandlers } from './handlers/price-reminders.js';
 import { loadReferenceData } from './market/reference-data.js';
+import { CorporateActions } from './market/corporate-actions.js';
 import { watchlistPathFor } from './market/watchlist-file.js';
 import { registerSystemHandlers } from './handlers/system.js';
 import { registerTradeHandlers } from './handlers/trade.js';
+import { registerAccountReportHandlers } from './handlers/account-reports.js';
 import { MarketEngine, type SessionMode } from './market/engine.js';
 import { loadUniverse } from './market/universe.js';
 import { OpenDSimulator, type SimulatorCoreOptions } from './server.js';
@@ -24,7 +27,7 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
   /** Virtual clock; default real time. Pass { manual: true } for tests that move time by hand. */
   clock?: SimClock | { speed?: number; manual?: boolean; start?: number };
   universePath?: string;
-  /** Reference data (suspensions, code changes, IPOs, system watchlists); default reference.json next to the simulator. */
+  /** Reference data (suspensions, code changes, IPOs, system watchlists, corporate actions); default reference.json next to the simulator. */
   referencePath?: string;
   sessions?: SessionMode;
   /** Virtual ms between simulated trades of one security (default 1000). */
@@ -85,7 +88,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ? attachStateFile(trading, options.stateFile, (err) => options.logger?.error('saving the trading state file failed', { error: err.message }))
     : undefined;
   const core = new OpenDSimulator({ ...options, now });
-  const quotes = registerQuoteHandlers(core, market, options);
+  const referenceData = loadReferenceData((k) => market.security(k) !== undefined, options.referencePath);
+  const quotes = registerQuoteHandlers(core, market, options, new CorporateActions(referenceData.corporateActions));
   registerSystemHandlers(core, {
     marketState: (m) => {
       market.advanceTo(clock.now());
@@ -96,7 +100,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     opendStateDir: options.opendStateDir,
   });
   registerTradeHandlers(core, trading);
-  const reference = registerReferenceHandlers(core, market, loadReferenceData((k) => market.security(k) !== undefined, options.referencePath), {
+  registerAccountReportHandlers(core, trading, market, { stateFile: options.stateFile, restored: saved !== undefined, now });
+  const reference = registerReferenceHandlers(core, market, referenceData, {
     tickIntervalMs: options.tickIntervalMs,
     // Custom watchlists persist beside the trading state file (market/watchlist-file.ts).
     watchlistFile: options.stateFile ? watchlistPathFor(options.stateFile) : undefined,
@@ -105,6 +110,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerTopMoversHandler(core, market);
   registerWarrantHandlers(core, market);
   registerHoldingHandlers(core, market);
+  registerPriceReminderHandlers(core, market, { stateFile: options.stateFile });
   const { host, port } = await core.listen();
   const ws = options.websocket ? await startWebSocketBridge(core, { host: options.websocket.host ?? host, port: options.websocket.port, keyMd5: options.websocket.keyMd5 }) : undefined;
   if (!clock.manual) market.start(options.driveIntervalMs ?? 200);

@@ -1,5 +1,6 @@
 // The typed reference-data layer over OpenDClient: trading days, suspensions, code changes, IPOs, capital flow
-// and distribution, plates (sets, members, a security's plates), the HK broker queue and the user's watchlists.
+// and distribution, plates (sets, members, a security's plates), the HK broker queue, the user's watchlists and
+// corporate actions with their adjustment factors.
 // Codes in as "HK.00700", dates as "yyyy-MM-dd", enum names (not numbers) in and out; bad input is a
 // ValidationError naming the field and what is allowed, raised before anything is sent.
 import type { OpenDClient } from '../client.js';
@@ -54,6 +55,25 @@ export interface BrokerEntry {
   position: number;
   volume?: bigint;
 }
+
+/** One row of Qot_RequestRehab, with the CompanyAct flags as names. */
+export interface CorporateActionRow {
+  exDate: string;
+  actions: string[];
+  forward: { a: number; b: number };
+  backward: { a: number; b: number };
+  split?: { base: number; ert: number };
+  join?: { base: number; ert: number };
+  bonus?: { base: number; ert: number };
+  transfer?: { base: number; ert: number };
+  dividend?: number;
+  specialDividend?: number;
+}
+
+/** Qot_Common.CompanyAct bits and their names. */
+const COMPANY_ACTS: readonly [number, string][] = Object.entries(Qot_Common.CompanyAct)
+  .filter(([, v]) => typeof v === 'number' && v > 0)
+  .map(([k, v]) => [v as number, k]);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function date(v: unknown, field: string): string {
@@ -308,6 +328,31 @@ export class ReferenceApi {
     const s2c = await this.client.request(PROTO_ID.Qot_GetBroker, { security: toQotSecurity(ref) });
     const map = (l: Qot_Common.Broker[] | undefined) => (l ?? []).map((b) => ({ id: b.id, name: b.name, position: b.pos, volume: b.volume }));
     return { code: ref.key, bids: map(s2c.brokerBidList), asks: map(s2c.brokerAskList) };
+  }
+
+  /**
+   * Corporate actions and their adjustment factors (3105), oldest first. Futu: forward-adjusted price = price ×
+   * fwdFactorA + fwdFactorB, backward-adjusted = price × bwdFactorA + bwdFactorB; each row holds its own action's
+   * factors.
+   */
+  async corporateActions(code: string): Promise<CorporateActionRow[]> {
+    const s2c = await this.client.request(PROTO_ID.Qot_RequestRehab, { security: toQotSecurity(parseSecurity(code)) });
+    return (s2c.rehabList ?? []).map((r) => {
+      const flags = Number(r.companyActFlag);
+      const ratio = (base?: number, ert?: number) => (base !== undefined && ert !== undefined ? { base, ert } : undefined);
+      return {
+        exDate: r.time,
+        actions: COMPANY_ACTS.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name),
+        forward: { a: r.fwdFactorA, b: r.fwdFactorB },
+        backward: { a: r.bwdFactorA, b: r.bwdFactorB },
+        split: ratio(r.splitBase, r.splitErt),
+        join: ratio(r.joinBase, r.joinErt),
+        bonus: ratio(r.bonusBase, r.bonusErt),
+        transfer: ratio(r.transferBase, r.transferErt),
+        dividend: r.dividend,
+        specialDividend: r.spDividend,
+      };
+    });
   }
 
   /** Watchlist groups (3222): CUSTOM, SYSTEM or ALL. */

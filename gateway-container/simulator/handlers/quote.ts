@@ -9,6 +9,8 @@ import type { SimConnection } from '../connection.js';
 import { SimError, type OpenDSimulator } from '../server.js';
 import { SubscriptionBook, type SubItem } from '../subscriptions.js';
 import { PROTO_ID } from '../../../proto/registry.js';
+import { CorporateActions } from '../market/corporate-actions.js';
+import { DAY_MS, fromLocalMs, localDay, parseDay } from '../market/calendars.js';
 
 const ST = Qot_Common.SubType;
 const KL = Qot_Common.KLType;
@@ -38,13 +40,18 @@ export interface QuoteService {
 
 const BROKER_NAMES = ['Goldman Sachs', 'Morgan Stanley', 'UBS', 'HSBC Securities', 'Futu Securities', 'J.P. Morgan', 'Citigroup', 'Merrill Lynch'];
 
-export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine, opts: QuoteOptions = {}): QuoteService {
+export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine, opts: QuoteOptions = {}, actions = new CorporateActions()): QuoteService {
   const subs = new SubscriptionBook({ quota: opts.subscriptionQuota ?? 100, minHoldMs: opts.minHoldMs ?? 60_000, now: sim.now });
   const historyQuota = opts.historyKLQuota ?? 100;
   const historyPulls = new Map<string, number>(); // security → first pull (virtual ms) in the 30-day window
   const requireSub = opts.requireSubscription ?? 'connection';
 
   const sync = () => market.advanceTo(sim.now());
+  // The generated series is forward-adjusted; other RehabTypes undo the corporate actions (market/corporate-actions.ts).
+  const rehabbed = (key: string, klines: Qot_Common.KLine[], rehabType: number | undefined) => {
+    const m = market.security(key)!.market;
+    return actions.adjustKLines(key, klines, rehabType, localDay(m, sim.now()), (k) => parseDay(k.time.slice(0, 10)) ?? 0);
+  };
 
   const known = (sec: Qot_Common.Security | undefined, field = 'security'): string => knownSecurity(market, sec, field);
 
@@ -124,7 +131,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
         if (kl === undefined) return;
         const bars = d.lastKLines(kl);
         const rehab = conn.pushReg.get(`${d.key}#${subType}`)?.rehabTypes[0] ?? Qot_Common.RehabType.FORWARD;
-        if (bars.length) sim.push(conn, PROTO_ID.Qot_UpdateKL, { rehabType: rehab, klType: kl, security, name, klList: bars });
+        if (bars.length) sim.push(conn, PROTO_ID.Qot_UpdateKL, { rehabType: rehab, klType: kl, security, name, klList: rehabbed(d.key, bars, rehab) });
       }
     }
   };
@@ -222,7 +229,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     if (subType === undefined) throw new SimError(`unknown klType ${c2s.klType}`);
     needSub(conn, key, subType, 'K-lines');
     if (!(c2s.reqNum >= 1 && c2s.reqNum <= 1000)) throw new SimError(`reqNum must be 1..1000, got ${c2s.reqNum}`);
-    return { security: c2s.security, name: market.security(key)!.name, klList: market.klines(key, c2s.klType, c2s.reqNum) ?? [] };
+    return { security: c2s.security, name: market.security(key)!.name, klList: rehabbed(key, market.klines(key, c2s.klType, c2s.reqNum) ?? [], c2s.rehabType) };
   });
 
   sim.handle(PROTO_ID.Qot_GetRT, ({ conn }, c2s) => {
@@ -292,7 +299,7 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
     return {
       security: c2s.security,
       name: market.security(key)!.name,
-      klList: r?.klines ?? [],
+      klList: rehabbed(key, r?.klines ?? [], c2s.rehabType),
       nextReqKey: r?.nextReqTime ? encodePageKey({ key, klType: c2s.klType, next: r.nextReqTime }) : undefined,
     };
   });
@@ -309,8 +316,9 @@ export function registerQuoteHandlers(sim: OpenDSimulator, market: MarketEngine,
   }));
 
   sim.handle(PROTO_ID.Qot_RequestRehab, (_ctx, c2s) => {
-    known(c2s.security);
-    return { rehabList: [] };
+    const key = known(c2s.security);
+    const m = market.security(key)!.market;
+    return { rehabList: actions.rehabRows(key, localDay(m, sim.now()), (day) => fromLocalMs(m, day * DAY_MS) / 1000) };
   });
 
   sim.handle(PROTO_ID.Qot_GetStaticInfo, (_ctx, c2s) => {

@@ -1,5 +1,5 @@
 // Reference data of the simulated market (reference.json next to universe.json): suspensions, code changes,
-// IPOs and the system watchlist groups. Loaded and validated once at start; a malformed file is an error that
+// IPOs, the system watchlist groups and corporate actions. Loaded and validated once at start; a malformed file is an error that
 // names the entry and field. Entries about a security the running universe does not have are dropped (a custom,
 // smaller universe keeps working with the default reference file); IPOs and the "related" side of a code change
 // name securities that by their nature are not listed yet, so only their format is checked.
@@ -8,6 +8,7 @@ import { CodeChangeType } from '../../../proto/generated/Qot_GetCodeChange.js';
 import type * as Qot_GetIpoList from '../../../proto/generated/Qot_GetIpoList.js';
 import { parseSecurity, type SecurityRef } from '../../../proto/securities.js';
 import { parseDay } from './calendars.js';
+import { parseCorporateActions, type CorporateAction } from './corporate-actions.js';
 
 export const DEFAULT_REFERENCE_PATH = new URL('../reference.json', import.meta.url);
 
@@ -37,6 +38,8 @@ export interface ReferenceData {
   ipos: Ipo[];
   /** System watchlist groups (Futu's GroupType_System): name → security keys. */
   systemWatchlists: { name: string; securities: string[] }[];
+  /** Security key → splits, joins, bonus shares and dividends, oldest first (corporate-actions.ts). */
+  corporateActions: Map<string, CorporateAction[]>;
 }
 
 export class ReferenceDataError extends Error {
@@ -129,5 +132,5 @@ export function parseReferenceData(json: unknown, has: (key: string) => boolean,
     return { name, securities };
   });
 
-  return { suspensions, codeChanges, ipos, systemWatchlists };
+  return { suspensions, codeChanges, ipos, systemWatchlists, corporateActions: parseCorporateActions(root['corporateActions'], has, fail) };
 }
