@@ -1,0 +1,53 @@
+// The official JavaScript SDK (npm futu-api, unchanged) against the simulator's WebSocket listener, calling each
+// classic market-data protocol the SDK has a method for — subscriptions, basic quotes, K-lines, time share,
+// tickers, order book, broker queue, history K-lines and quota, corporate actions, static info, market state —
+// and receiving every kind of quote push. (The reference-data protocols are in official-js-sdk-reference.)
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
+import { freePort } from '../support/processes.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const KEY = 'local-websocket-key';
+let sim: Simulator;
+
+beforeAll(async () => {
+  // A clock that runs by itself from a Hong Kong trading morning, so the market trades and pushes.
+  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { start: Date.UTC(2025, 0, 15, 2) }, driveIntervalMs: 50, websocket: { port: await freePort(), keyMd5: createHash('md5').update(KEY).digest('hex') } });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+it('serves the classic market-data protocols and pushes to the official JavaScript SDK unchanged', async () => {
+  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', join(ROOT, 'test/fixtures/official-js-sdk-market-data.mts'), '127.0.0.1', String(sim.websocketPort), KEY], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) || '{}') as Record<string, unknown>;
+  expect(result['error'], stderr).toBeUndefined();
+  expect(status).toBe(0);
+  expect(result).toMatchObject({
+    login: true,
+    subscribed: [1, 2, 4, 5, 6, 14],
+    basicPrice: true,
+    klines: 5,
+    timeShare: true,
+    tickers: true,
+    book: { asks: 5, bids: 5 },
+    brokers: true,
+    historyDays: ['2022-08-22', '2022-08-23', '2022-08-24', '2022-08-25', '2022-08-26'],
+    historyQuota: { used: 1, detail: ['TSLA'] },
+    rehab: [{ time: '2022-08-25', split: '1:3' }],
+    static: ['00700/100', 'TSLA/1'],
+    marketState: true,
+    pushes: [3005, 3007, 3009, 3011, 3013, 3015],
+  });
+}, 90_000);
