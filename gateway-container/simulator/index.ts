@@ -14,7 +14,6 @@ import { watchlistPathFor } from './market/watchlist-file.js';
 import { registerSystemHandlers } from './handlers/system.js';
 import { registerTradeHandlers } from './handlers/trade.js';
 import { registerAccountReportHandlers } from './handlers/account-reports.js';
-import { registerAccountReportHandlers } from './handlers/account-reports.js';
 import { MarketEngine, type SessionMode } from './market/engine.js';
 import { loadUniverse } from './market/universe.js';
 import { OpenDSimulator, type SimulatorCoreOptions } from './server.js';
@@ -101,7 +100,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     opendStateDir: options.opendStateDir,
   });
   registerTradeHandlers(core, trading);
-  registerAccountReportHandlers(core, trading, market, { stateFile: options.stateFile, restored: saved !== undefined, now });
   registerAccountReportHandlers(core, trading, market, { stateFile: options.stateFile, restored: saved !== undefined, now });
   const reference = registerReferenceHandlers(core, market, referenceData, {
     tickIntervalMs: options.tickIntervalMs,

@@ -15,10 +15,7 @@ import { accountForHeader, AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, 
 import { TradingError } from './errors.js';
 import { Ledger } from './ledger.js';
 import { applyModifyOp, checkModifyOp, type EngineCore } from './modify.js';
-import { acceptable, bookLiquidity, matchPriority, type Liquidity } from './matching.js';
-import { newOrder } from './placement.js';
-import { applyTrigger, tradeTriggers } from './triggers.js';
-import { canFillNow, checkSessions } from './sessions.js';
+import { acceptable, bookLiquidity, matchPriority, triggerHit, type Liquidity } from './matching.js';
 import { exportState, restoreState, type TradingStateData } from './snapshot.js';
 import { fillMatches, fillOf, isBuy, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState } from './records.js';
 import {
@@ -184,27 +181,72 @@ export class TradingEngine {
     this.sweep();
     const acc = this.accountFor(c2s.header);
     this.requireUnlocked(acc);
-    const o = newOrder({ market: this.market, ledger: this.ledger, now: this.now(), nextId: () => this.nextId() }, acc, c2s);
-    const { orderType, sec, qty } = o;
+    const { sec, key } = resolveSecurity(this.market, c2s.header.trdMarket, c2s.code, c2s.secMarket);
+    const trdSide = checkSide(acc, sec, c2s.trdSide);
+    const orderType = checkOrderType(acc, sec, c2s.orderType);
+    const timeInForce = checkTimeInForce(acc, orderType, c2s.timeInForce);
+    const qty = checkQty(c2s.qty, sec);
+    const remark = checkRemark(c2s.remark);
+    const price = LIMIT_TYPES.has(orderType) ? checkPrice(c2s.price, sec, c2s) : 0;
+    const auxPrice = TRIGGER_TYPES.has(orderType) ? checkPrice(c2s.auxPrice, sec, {}, 'auxPrice') : undefined;
+
+    const trading = this.market.isTradingNow(sec.market);
+    if (IMMEDIATE_TYPES.has(orderType) && !trading) {
+      throw new TradingError(
+        `${nameOf(OrderType, orderType)} orders can only be placed during continuous trading; the ${sec.market} market is not trading now`,
+      );
+    }
+    const top = this.market.top(key);
+    const reservePrice = this.ledger.reservePrice(orderType, trdSide, price, auxPrice, top, key);
+    const role = this.ledger.roleFor(acc, sec, trdSide, qty);
+    this.ledger.checkCapacity(acc, sec, role, qty, reservePrice);
+
+    const now = this.now();
+    const tz = MARKET_TIME_ZONE[sec.market];
+    const orderID = this.nextId();
+    const tradeDate = localDate(now, tz);
+    const o: OrderState = {
+      acc,
+      header: { trdEnv: acc.trdEnv, accID: acc.accID, trdMarket: c2s.header.trdMarket },
+      orderID,
+      orderIDEx: `${acc.envName === 'REAL' ? 'FTR' : 'FTS'}${tradeDate.replaceAll('-', '')}_${orderID}`,
+      sec,
+      tz,
+      tradeDate,
+      trdSide,
+      orderType,
+      status: OrderStatus.SUBMITTING,
+      qty,
+      price,
+      triggered: !TRIGGER_TYPES.has(orderType),
+      fillQty: 0,
+      fillValue: 0,
+      createMs: now,
+      updateMs: now,
+      remark,
+      timeInForce,
+      lastErrMsg: '',
+      role,
+      reservePrice,
+    };
+    if (auxPrice !== undefined) o.auxPrice = auxPrice;
+    if (c2s.fillOutsideRTH !== undefined) o.fillOutsideRTH = c2s.fillOutsideRTH;
+    if (c2s.session !== undefined) o.session = c2s.session;
     this.orderList.push(o);
     this.ordersById.set(o.orderID, o);
     this.ordersByIdEx.set(o.orderIDEx, o);
     this.open.add(o);
 
-    // A conditional order waits untriggered as WAITING_SUBMIT (one event); others go SUBMITTING -> SUBMITTED.
     this.emitOrder(o);
-    if (!o.triggered) return { orderID: o.orderID, orderIDEx: o.orderIDEx };
     o.status = OrderStatus.SUBMITTED;
     this.emitOrder(o);
 
-    const trading = this.market.isTradingNow(sec.market);
-    const top = this.market.top(sec.key);
     if (orderType === OrderType.SPECIAL_LIMIT_ALL) {
       // Fill or kill: only if the whole quantity is available at or better than the limit right now.
       const avail = bookLiquidity(o, top).filter((l) => acceptable(o, l.price)).reduce((s, l) => s + l.vol, 0);
       if (floorLots(avail, sec.lotSize) >= qty) this.match(o, bookLiquidity(o, top));
       if (WORKING.has(o.status)) this.cancel(o, 'special limit (fill or kill) order: not enough volume at the limit; cancelled');
-    } else if (canFillNow(o, this.market) && o.triggered) {
+    } else if (trading && o.triggered) {
       this.match(o, bookLiquidity(o, top));
       if (orderType === OrderType.SPECIAL_LIMIT && WORKING.has(o.status)) {
         this.cancel(o, 'special limit order: unfilled remainder cancelled');
@@ -369,7 +411,7 @@ export class TradingEngine {
 
   /** Matches a (newly modified / enabled) order against the book if the market is trading. */
   private matchNow(o: OrderState): void {
-    if (!WORKING.has(o.status) || !o.triggered || !canFillNow(o, this.market)) return;
+    if (!WORKING.has(o.status) || !o.triggered || !this.market.isTradingNow(o.sec.market)) return;
     this.match(o, bookLiquidity(o, this.market.top(o.sec.key)));
   }
 
@@ -389,13 +431,13 @@ export class TradingEngine {
 
   private onMarketTrade(t: MarketTrade): void {
     this.sweep();
-    const candidates = [...this.open].filter((o) => o.sec.key === t.key && WORKING.has(o.status) && canFillNow(o, this.market));
-    if (candidates.length === 0) return;
+    const candidates = [...this.open].filter((o) => o.sec.key === t.key && WORKING.has(o.status));
+    const first = candidates[0];
+    if (!first || !this.market.isTradingNow(first.sec.market)) return;
     for (const o of candidates) {
-      if (!o.triggered && tradeTriggers(o, t.price)) {
-        applyTrigger(o);
-        if (o.status === OrderStatus.WAITING_SUBMIT) o.status = OrderStatus.SUBMITTED;
-        this.touchAndEmit(o);
+      if (!o.triggered && triggerHit(o, t.price)) {
+        o.triggered = true;
+        o.updateMs = this.now();
       }
     }
     const working = candidates.filter((o) => o.triggered);
