@@ -3,6 +3,8 @@
 import type { TickRule } from './ticks.js';
 
 export type SecurityMarket = 'HK' | 'US' | 'SH' | 'SZ';
+/** A trading session: the regular one, or a US extended one (pre-market, after-hours, overnight). */
+export type TradingSessionName = 'RTH' | 'PRE' | 'AFTER' | 'OVERNIGHT';
 
 export interface SecurityFacts {
   /** "HK.00700" */
@@ -43,6 +45,8 @@ export interface MarketView {
   top(key: string): TopOfBook | undefined;
   /** Whether continuous trading is on for the security's market at the current virtual time. */
   isTradingNow(market: SecurityMarket): boolean;
+  /** The session the market is in now (extended ones for US securities), undefined when closed. Default: isTradingNow as RTH. */
+  tradingSession?(market: SecurityMarket): TradingSessionName | undefined;
   /** Subscribe to every simulated trade; returns an unsubscribe function. */
   onTrade(listener: (trade: MarketTrade) => void): () => void;
 }

@@ -73,7 +73,7 @@ describe('encryption', () => {
       await expectOpenDError(plain.t.placeOrder(ACC.SIM_HK, restingBuy), /trading needs an encrypted connection/);
       expect((await plain.q.snapshot('HK.00700'))[0]!.code).toBe('HK.00700');
       const secure = await client(s, { rsaPrivateKey: key });
-      expect(await secure.t.accounts()).toHaveLength(4);
+      expect(await secure.t.accounts()).toHaveLength(6);
       await secure.t.placeOrder(ACC.SIM_HK, restingBuy);
     } finally {
       await closeAll(...open.splice(0));
@@ -163,7 +163,7 @@ describe('login challenge', () => {
       ]);
       expect((await quiet.c.request(PROTO_ID.GetGlobalState, { userID: 0n })).programStatus?.type).toBe(Common.ProgramStatusType.READY);
       expect((await quiet.q.snapshot('HK.00700'))[0]!.code).toBe('HK.00700');
-      expect(await quiet.t.accounts()).toHaveLength(4);
+      expect(await quiet.t.accounts()).toHaveLength(6);
       await expectOpenDError(quiet.c.request(PROTO_ID.Verification, { type: 2, op: 2, code: '246810' }), /no verification is pending/);
       // A connection made after the login gets no challenge.
       const late = await client(sim, { recvNotify: true });

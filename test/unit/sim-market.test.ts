@@ -581,8 +581,12 @@ describe('MarketEngine large clock jumps', () => {
     expect(steps).toBeLessThanOrEqual(3 * 1_000);
     expect(steps).toBeGreaterThan(0);
     expect(engine.stats().skippedSteps).toBeGreaterThan(0);
-    const time = engine.tickers('US.AAPL', 1)![0]!.time.slice(11, 16);
-    expect(time >= '09:30' && time < '16:00').toBe(true);
+    // The jump ends at 10:00 HKT: HK resumes in its morning session. It is 22:00 EDT in New York, so US.AAPL
+    // resumes in the overnight session: it trades there (overnight quote fields) without regular tickers.
+    const time = engine.tickers('HK.00700', 1)![0]!.time.slice(11, 16);
+    expect(time >= '09:30' && time < '12:00').toBe(true);
+    expect(engine.basicQot('US.AAPL')!.overnight?.volume).toBeGreaterThan(0n);
+    expect(engine.tickers('US.AAPL', 1)).toEqual([]);
   });
 
   it('ignores time going backwards', () => {

@@ -34,9 +34,9 @@ beforeEach(() => {
 });
 
 describe('accounts and unlock', () => {
-  it('lists SIMULATE and REAL accounts for HK and US with 64-bit bigint account IDs above 2^53', () => {
+  it('lists SIMULATE and REAL accounts for HK, US and universal (HK+US+HKCC) with 64-bit bigint account IDs above 2^53', () => {
     const accs = engine.accounts();
-    expect(accs).toHaveLength(4);
+    expect(accs).toHaveLength(6);
     for (const a of accs) {
       expect(typeof a.accID).toBe('bigint');
       expect(a.accID > TWO_POW_53).toBe(true);
@@ -45,9 +45,10 @@ describe('accounts and unlock', () => {
     }
     const sim = accs.filter((a) => a.trdEnv === TrdEnv.SIMULATE);
     const real = accs.filter((a) => a.trdEnv === TrdEnv.REAL);
-    expect(sim.map((a) => a.trdMarketAuthList)).toEqual([[TrdMarket.HK], [TrdMarket.US]]);
-    expect(sim.map((a) => a.simAccType)).toEqual([Trd_Common.SimAccType.STOCK, Trd_Common.SimAccType.STOCK_AND_OPTION]);
-    expect(real.map((a) => a.trdMarketAuthList)).toEqual([[TrdMarket.HK], [TrdMarket.US]]);
+    const universal = [TrdMarket.HK, TrdMarket.US, TrdMarket.HKCC];
+    expect(sim.map((a) => a.trdMarketAuthList)).toEqual([[TrdMarket.HK], [TrdMarket.US], universal]);
+    expect(sim.map((a) => a.simAccType)).toEqual([Trd_Common.SimAccType.STOCK, Trd_Common.SimAccType.STOCK_AND_OPTION, Trd_Common.SimAccType.STOCK_AND_OPTION]);
+    expect(real.map((a) => a.trdMarketAuthList)).toEqual([[TrdMarket.HK], [TrdMarket.US], universal]);
     expect(real.every((a) => a.accType === Trd_Common.TrdAccType.MARGIN && a.simAccType === undefined)).toBe(true);
   });
 

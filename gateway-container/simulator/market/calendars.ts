@@ -70,6 +70,21 @@ export const MARKET_CALENDARS: Record<SecurityMarket, MarketCalendar> = {
   SZ: CN_CALENDAR,
 };
 
+/**
+ * US extended sessions in ET minutes after local midnight (Futu OpenAPI: pre-market 04:00-09:30, after-hours
+ * 16:00-20:00, and the overnight session 20:00-04:00 of the next day, Sunday evening to Friday morning; see
+ * Qot_Common.QotMarketState PRE_MARKET_BEGIN / AFTER_HOURS_BEGIN / OVERNIGHT and Common.Session in the futu-api
+ * protos). After-hours lasts as long after an early close as after a full day (13:00-17:00 on a shortened day).
+ * extended-hours.ts turns these into windows per day; the regular session above stays the only one that
+ * builds K-lines and the day bar.
+ */
+export const US_EXTENDED_MINUTES = {
+  preMarketStart: 4 * 60,
+  afterHoursLength: 4 * 60,
+  overnightStart: 20 * 60,
+  overnightEnd: 4 * 60,
+} as const;
+
 /** Continuous-trading minutes per day. */
 export function sessionMinutes(market: SecurityMarket): number {
   return MARKET_CALENDARS[market].sessions.reduce((sum, [a, b]) => sum + (b - a), 0);

@@ -11,7 +11,8 @@ import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import type * as Qot_GetSecuritySnapshot from '../../../proto/generated/Qot_GetSecuritySnapshot.js';
 import { QOT_MARKET_BY_PREFIX } from '../../../proto/securities.js';
 import { SimClock } from '../clock.js';
-import type { MarketTrade, MarketView, SecurityMarket, TopOfBook } from '../market-view.js';
+import type { MarketTrade, MarketView, SecurityMarket, TopOfBook, TradingSessionName } from '../market-view.js';
+import { applyExtendedTrade, extendedMarketState, extendedQuoteFields, nextActiveInstant, tradingWindowsOfDay, windowAt, type ExtendedSessionName, type TradingWindow } from './extended-hours.js';
 import { MarketHistory } from './history.js';
 import {
   BOOK_DEPTH,
@@ -40,7 +41,6 @@ import {
   isTradingDay,
   localDay,
   marketStateAt,
-  nextSessionInstant,
   parseDay,
   parseLocalMs,
   sessionMinutes,
@@ -191,7 +191,13 @@ export class MarketEngine implements MarketView {
 
   /** Qot_Common.QotMarketState of a market at `at` (default: now). 'always-open' reports continuous trading. */
   marketState(market: SecurityMarket, at: number = this.clock.now()): number {
-    return this.sessionMode === 'always-open' ? Qot_Common.QotMarketState.AFTERNOON : marketStateAt(market, at);
+    if (this.sessionMode === 'always-open') return Qot_Common.QotMarketState.AFTERNOON;
+    return extendedMarketState(market, at) ?? marketStateAt(market, at);
+  }
+
+  /** The session a market is in at `at` (default: now): US extended ones included; always RTH in 'always-open' mode. */
+  tradingSession(market: SecurityMarket, at: number = this.clock.now()): TradingSessionName | undefined {
+    return this.sessionMode === 'always-open' ? 'RTH' : windowAt(market, at)?.session;
   }
 
   // ----- static data and plates ----------------------------------------------------------------
@@ -246,7 +252,7 @@ export class MarketEngine implements MarketView {
 
   basicQot(key: string): Qot_Common.BasicQot | undefined {
     const s = this.states.get(key);
-    return s && buildBasicQot(s, this.history);
+    return s && { ...buildBasicQot(s, this.history), ...extendedQuoteFields(s) };
   }
 
   orderBook(key: string, depth = BOOK_DEPTH): OrderBookSides | undefined {
@@ -328,12 +334,14 @@ export class MarketEngine implements MarketView {
   snapshotFields(key: string): Qot_GetSecuritySnapshot.Snapshot | undefined {
     const s = this.states.get(key);
     if (!s) return undefined;
-    return buildSnapshot(s, {
+    const snapshot = buildSnapshot(s, {
       history: this.history,
       processedUntil: this.processedUntil,
       minutesPerTradingDay: this.minutesPerTradingDay(s.market),
       peers: this.states.values(),
     });
+    Object.assign(snapshot.basic, extendedQuoteFields(s));
+    return snapshot;
   }
 
   // ----- state and stepping --------------------------------------------------------------------
@@ -400,7 +408,7 @@ export class MarketEngine implements MarketView {
     let t = this.alignToGrid(s, from);
     if (this.sessionMode === 'always-open') return t;
     for (let i = 0; i < 32; i++) {
-      const open = nextSessionInstant(s.market, t);
+      const open = nextActiveInstant(s.market, t);
       if (open === t) return t;
       t = this.alignToGrid(s, open);
     }
@@ -423,7 +431,7 @@ export class MarketEngine implements MarketView {
       const lastDay = localDay(s.market, target);
       const oldestDay = Math.max(firstDay, lastDay - 3660);
       outer: for (let day = lastDay; day >= oldestDay; day--) {
-        const sessions = sessionsOfDay(s.market, day);
+        const sessions = tradingWindowsOfDay(s.market, day).map((w) => [w.start, w.end] as const);
         for (let i = sessions.length - 1; i >= 0; i--) {
           const [a, b] = sessions[i]!;
           const lo = this.alignToGrid(s, Math.max(a, s.cursor));
@@ -450,6 +458,10 @@ export class MarketEngine implements MarketView {
 
 
   private step(s: SecurityState, t: number): void {
+    if (this.sessionMode === 'exchange' && s.market === 'US') {
+      const w = windowAt(s.market, t);
+      if (w && w.session !== 'RTH') return this.extendedStep(s, t, w as TradingWindow & { session: ExtendedSessionName });
+    }
     const { ticker, point, price, volume } = applyTrade(s, t);
     const touched = s.touched;
     if (!s.isIndex && this.tradeListeners.size > 0) {
@@ -468,6 +480,15 @@ export class MarketEngine implements MarketView {
       };
       for (const listener of this.updateListeners) this.safely(() => listener(update));
     }
+  }
+
+  /** A US extended-session trade: matched against resting orders, but no regular-session update (no K-line, ticker or day bar). */
+  private extendedStep(s: SecurityState, t: number, w: TradingWindow & { session: ExtendedSessionName }): void {
+    if (s.isIndex) return;
+    const { price, volume } = applyExtendedTrade(s, w);
+    if (this.tradeListeners.size === 0) return;
+    const trade: MarketTrade = { key: s.sec.key, price, volume, time: t, top: this.top(s.sec.key)! };
+    for (const listener of this.tradeListeners) this.safely(() => listener(trade));
   }
 
   private safely(fn: () => void): void {

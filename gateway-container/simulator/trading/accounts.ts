@@ -40,7 +40,10 @@ export interface AccountConfig {
   allowShort?: boolean;
 }
 
-/** Four accounts like a Futu HK login: paper HK stock, paper US stock+option, real HK and US margin. */
+/**
+ * Six accounts like a Futu HK login: paper HK stock, paper US stock+option, real HK and US margin, and a paper
+ * and a real universal account (HK + US + A shares via HKCC). New accounts go at the end: tests pick by index.
+ */
 export const DEFAULT_ACCOUNTS: readonly AccountConfig[] = [
   {
     accID: 281756480572583411n,
@@ -77,6 +80,28 @@ export const DEFAULT_ACCOUNTS: readonly AccountConfig[] = [
     cardNum: '1001289516908052',
     uniCardNum: '1001289516908050',
     cash: { USD: 100_000 },
+  },
+  // Universal (综合) securities accounts: one account trades HK stocks, US stocks and A shares through Stock
+  // Connect (HKCC) in several currencies; the TrdHeader's trdMarket of each request names the market of the
+  // security (Futu OpenAPI, "Universal Account": https://openapi.futunn.com/futu-api-doc/en/intro/intro.html).
+  // Margin accounts, so US pre-market and after-hours paper trading is open to the SIMULATE one too.
+  {
+    accID: 281756491128374601n,
+    trdEnv: 'SIMULATE',
+    markets: ['HK', 'US', 'HKCC'],
+    accType: 'MARGIN',
+    simAccType: 'STOCK_AND_OPTION',
+    cardNum: '1001100520437013',
+    cash: { HKD: 1_000_000, USD: 100_000, CNH: 1_000_000 },
+  },
+  {
+    accID: 281756492837465502n,
+    trdEnv: 'REAL',
+    markets: ['HK', 'US', 'HKCC'],
+    accType: 'MARGIN',
+    cardNum: '1001289516908053',
+    uniCardNum: '1001289516908050',
+    cash: { HKD: 1_000_000, USD: 100_000, CNH: 1_000_000 },
   },
 ];
 

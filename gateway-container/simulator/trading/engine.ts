@@ -16,6 +16,7 @@ import { TradingError } from './errors.js';
 import { Ledger } from './ledger.js';
 import { applyModifyOp, checkModifyOp, type EngineCore } from './modify.js';
 import { acceptable, bookLiquidity, matchPriority, triggerHit, type Liquidity } from './matching.js';
+import { canFillNow, checkSessions } from './sessions.js';
 import { exportState, restoreState, type TradingStateData } from './snapshot.js';
 import { fillMatches, fillOf, isBuy, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState } from './records.js';
 import {
@@ -185,6 +186,7 @@ export class TradingEngine {
     const trdSide = checkSide(acc, sec, c2s.trdSide);
     const orderType = checkOrderType(acc, sec, c2s.orderType);
     const timeInForce = checkTimeInForce(acc, orderType, c2s.timeInForce);
+    checkSessions(acc, sec, orderType, c2s.session, c2s.fillOutsideRTH);
     const qty = checkQty(c2s.qty, sec);
     const remark = checkRemark(c2s.remark);
     const price = LIMIT_TYPES.has(orderType) ? checkPrice(c2s.price, sec, c2s) : 0;
@@ -246,7 +248,7 @@ export class TradingEngine {
       const avail = bookLiquidity(o, top).filter((l) => acceptable(o, l.price)).reduce((s, l) => s + l.vol, 0);
       if (floorLots(avail, sec.lotSize) >= qty) this.match(o, bookLiquidity(o, top));
       if (WORKING.has(o.status)) this.cancel(o, 'special limit (fill or kill) order: not enough volume at the limit; cancelled');
-    } else if (trading && o.triggered) {
+    } else if (canFillNow(o, this.market) && o.triggered) {
       this.match(o, bookLiquidity(o, top));
       if (orderType === OrderType.SPECIAL_LIMIT && WORKING.has(o.status)) {
         this.cancel(o, 'special limit order: unfilled remainder cancelled');
@@ -411,7 +413,7 @@ export class TradingEngine {
 
   /** Matches a (newly modified / enabled) order against the book if the market is trading. */
   private matchNow(o: OrderState): void {
-    if (!WORKING.has(o.status) || !o.triggered || !this.market.isTradingNow(o.sec.market)) return;
+    if (!WORKING.has(o.status) || !o.triggered || !canFillNow(o, this.market)) return;
     this.match(o, bookLiquidity(o, this.market.top(o.sec.key)));
   }
 
@@ -431,9 +433,8 @@ export class TradingEngine {
 
   private onMarketTrade(t: MarketTrade): void {
     this.sweep();
-    const candidates = [...this.open].filter((o) => o.sec.key === t.key && WORKING.has(o.status));
-    const first = candidates[0];
-    if (!first || !this.market.isTradingNow(first.sec.market)) return;
+    const candidates = [...this.open].filter((o) => o.sec.key === t.key && WORKING.has(o.status) && canFillNow(o, this.market));
+    if (candidates.length === 0) return;
     for (const o of candidates) {
       if (!o.triggered && triggerHit(o, t.price)) {
         o.triggered = true;
