@@ -1,8 +1,12 @@
 // GET routes for reference and screening data, served by the quotes function: trading days, plates and their
-// members, the stock screener, capital flow and distribution, warrants, watchlists, suspensions and IPOs.
+// members, the stock screener, capital flow and distribution, warrants, watchlists, suspensions, IPOs, corporate
+// actions (adjustment factors), top movers and OpenD's delay statistics.
 // Every query parameter is checked here (a clear 400 naming it and what is allowed) before OpenD sees the call,
 // and protocols Futu limits are counted against the shared OpenD login's window first (proto/futu-limits.ts).
+import { getDelayStatistics, type DelayStatisticsKind, type QotPushStageName } from '../../proto/api/delay-statistics.js';
+import { topMovers } from '../../proto/api/rankings.js';
 import { ReferenceApi, type CapitalFlowPeriod, type ScreenFilter, type TradeDateMarketName } from '../../proto/api/reference.js';
+import { QotPushStage } from '../../proto/generated/GetDelayStatistics.js';
 import { FUTU_LIMITS_BY_PROTO } from '../../proto/futu-limits.js';
 import { PROTO_ID, protocolName } from '../../proto/registry.js';
 import { parseSecurity } from '../../proto/securities.js';
@@ -164,6 +168,34 @@ export const REFERENCE_ROUTES: Record<string, Route> = {
     const from = date(req.query['from'], 'from') ?? isoDay(Date.parse(`${to}T00:00:00Z`) - 365 * DAY_MS);
     if (from > to) throw invalid('from', 'must not be after to');
     return { status: 200, body: { from, to, suspensions: await (await api(PROTO_ID.Qot_GetSuspend)).suspensions(codes, from, to) } };
+  },
+
+  'GET /v1/quotes/{code}/corporate-actions': async (req) => {
+    const key = code(req.path['code']);
+    return { status: 200, body: { code: key, actions: await (await api(PROTO_ID.Qot_RequestRehab)).corporateActions(key) } };
+  },
+
+  'GET /v1/rankings/top-movers': async (req) => {
+    const market = oneOf(req.query['market'], 'market', ['HK', 'US'] as const);
+    const direction = oneOf(req.query['direction'], 'direction', ['GAINERS', 'LOSERS'] as const, 'GAINERS');
+    const offset = intParam(req.query['offset'], 'offset', 0, 0, 100_000);
+    const count = intParam(req.query['count'], 'count', 50, 1, 200);
+    await limit(PROTO_ID.Qot_GetTopMoversRank);
+    const r = await topMovers((await runtime().openD.get()).client, { market, direction, offset, count });
+    return { status: 200, body: { market, direction, offset, allCount: r.allCount, items: r.items } };
+  },
+
+  'GET /v1/delay-statistics': async (req) => {
+    const kinds = req.query['kinds']?.split(',').map((k, i) => oneOf(k.trim(), `kinds[${i}]`, ['QOT_PUSH', 'REQ_REPLY', 'PLACE_ORDER'] as const)) as DelayStatisticsKind[] | undefined;
+    const stages = Object.keys(QotPushStage).filter((k) => k !== 'UNKONW') as QotPushStageName[];
+    const stage = req.query['stage'] === undefined ? undefined : oneOf(req.query['stage'], 'stage', stages);
+    const segments = req.query['segments']?.split(',').map((v, i) => {
+      if (!/^-?\d+$/.test(v.trim())) throw invalid(`segments[${i}]`, `must be a whole number of ms (or -1 for infinity), got ${JSON.stringify(v).slice(0, 40)}`);
+      return Number(v);
+    });
+    await limit(PROTO_ID.GetDelayStatistics);
+    // Futu's segment rules are checked by the client before sending; its ValidationError becomes a 400 naming the rule.
+    return { status: 200, body: await getDelayStatistics((await runtime().openD.get()).client, { kinds, qotPushStage: stage, segments }) };
   },
 
   'GET /v1/ipos': async (req) => {

@@ -92,4 +92,54 @@ describe('reference data over HTTP', () => {
     expect(ipos.body.ipos.map((i: { code: string }) => i.code)).toEqual(['US.QBIT']);
     expect(ipos.body.ipos[0].us.issueSize).toBe('25000000');
   });
+
+  it('GET /v1/quotes/{code}/corporate-actions lists splits and dividends with Futu’s adjustment factors', async () => {
+    const tsla = await h.http('GET', '/v1/quotes/US.TSLA/corporate-actions');
+    expect(tsla.status).toBe(200);
+    expect(tsla.body).toMatchObject({ code: 'US.TSLA', actions: [{ exDate: '2022-08-25', actions: ['SPLIT'], split: { base: 1, ert: 3 }, backward: { a: 3, b: 0 } }] });
+    // The harness clock is 2025-01-15: AAPL's later dividends have not happened yet.
+    const aapl = await h.http('GET', '/v1/quotes/US.AAPL/corporate-actions');
+    expect(aapl.body.actions.map((a: { exDate: string; dividend: number }) => `${a.exDate}/${a.dividend}`)).toEqual(['2024-08-12/0.25', '2024-11-08/0.25']);
+    const bad = await h.http('GET', '/v1/quotes/AAPL/corporate-actions');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.field).toBe('code');
+  });
+
+  it('GET /v1/rankings/top-movers ranks a market’s gainers or losers, with paging', async () => {
+    const up = await h.http('GET', '/v1/rankings/top-movers?market=HK&count=3');
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ market: 'HK', direction: 'GAINERS', offset: 0 });
+    expect(up.body.items.length).toBeGreaterThan(0);
+    expect(up.body.items.length).toBeLessThanOrEqual(3);
+    const pct = up.body.items.map((i: { changePct: number }) => i.changePct);
+    expect(pct).toEqual([...pct].sort((a, b) => b - a));
+    expect(up.body.items.every((i: { code: string }) => i.code.startsWith('HK.'))).toBe(true);
+    const down = await h.http('GET', '/v1/rankings/top-movers?market=HK&direction=LOSERS&count=3');
+    const downPct = down.body.items.map((i: { changePct: number }) => i.changePct);
+    expect(downPct).toEqual([...downPct].sort((a, b) => a - b));
+    for (const [url, field] of [
+      ['/v1/rankings/top-movers?market=SH', 'market'],
+      ['/v1/rankings/top-movers?market=US&direction=UP', 'direction'],
+      ['/v1/rankings/top-movers?market=US&count=500', 'count'],
+    ]) {
+      const r = await h.http('GET', url!);
+      expect(r.status, url).toBe(400);
+      expect(r.body.error.details.field, url).toBe(field);
+    }
+  });
+
+  it('GET /v1/delay-statistics reports OpenD’s measured request delays and refuses segments Futu does not allow', async () => {
+    // Earlier requests of this file went through the simulator, which measures them.
+    const r = await h.http('GET', '/v1/delay-statistics?kinds=REQ_REPLY');
+    expect(r.status).toBe(200);
+    expect(r.body.requests.length).toBeGreaterThan(0);
+    expect(r.body.requests.every((x: { count: number; protocol: string }) => x.count > 0 && x.protocol.length > 0)).toBe(true);
+    expect(r.body.qotPush).toEqual([]);
+    const seg = await h.http('GET', '/v1/delay-statistics?kinds=QOT_PUSH&segments=0,7000,-1');
+    expect(seg.status).toBe(400);
+    expect(seg.body.error.details.field).toMatch(/^segment/);
+    const kind = await h.http('GET', '/v1/delay-statistics?kinds=FAST');
+    expect(kind.status).toBe(400);
+    expect(kind.body.error.details.field).toBe('kinds[0]');
+  });
 });
