@@ -47,6 +47,11 @@ export const FUTU_LIMITS_BY_PROTO: Readonly<Record<number, FutuLimit>> = Object.
   [PROTO_ID.Trd_GetMaxTrdQtys]: { limit: 10, windowMs: W30, scope: 'account' },
   [PROTO_ID.Trd_GetHistoryOrderList]: { limit: 10, windowMs: W30, scope: 'account' },
   [PROTO_ID.Trd_GetHistoryOrderFillList]: { limit: 10, windowMs: W30, scope: 'account' },
+  // Account reports: margin data "10 per 30 s per user ID" (get-margin-ratio, Interface Limitations); order fees
+  // "10 per 30 s per account ID" (order-fee-query); cash flow "20 per 30 s per account ID" (get-acc-cash-flow).
+  [PROTO_ID.Trd_GetMarginRatio]: { limit: 10, windowMs: W30, scope: 'opend' },
+  [PROTO_ID.Trd_GetOrderFee]: { limit: 10, windowMs: W30, scope: 'account' },
+  [PROTO_ID.Trd_FlowSummary]: { limit: 20, windowMs: W30, scope: 'account' },
   [PROTO_ID.Qot_RequestHistoryKL]: { limit: 60, windowMs: W30, scope: 'opend', firstPageOnly: true },
   [PROTO_ID.Qot_RequestRehab]: { limit: 60, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetSecuritySnapshot]: { limit: 60, windowMs: W30, scope: 'opend' },

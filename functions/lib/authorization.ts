@@ -44,6 +44,13 @@ export const ROUTE_RIGHTS: Readonly<Record<string, RouteRule>> = {
   'GET /v1/accounts/{accId}/fills': { right: 'read', perAccount: true },
   'GET /v1/accounts/{accId}/orders': { right: 'read', perAccount: true },
   'GET /v1/accounts/{accId}/orders/{orderId}': { right: 'read', perAccount: true },
+  // Account reports (functions/handlers/accounts.ts): reads of one account.
+  'GET /v1/accounts/{accId}/fees': { right: 'read', perAccount: true },
+  'GET /v1/accounts/{accId}/margin-ratios': { right: 'read', perAccount: true },
+  'GET /v1/accounts/{accId}/cash-flow': { right: 'read', perAccount: true },
+  'GET /v1/accounts/{accId}/max-quantities': { right: 'read', perAccount: true },
+  'GET /v1/accounts/{accId}/history/orders': { right: 'read', perAccount: true },
+  'GET /v1/accounts/{accId}/history/fills': { right: 'read', perAccount: true },
   'POST /v1/accounts/{accId}/orders': { right: 'trade', perAccount: true },
   'PATCH /v1/accounts/{accId}/orders/{orderId}': { right: 'trade', perAccount: true },
   'DELETE /v1/accounts/{accId}/orders/{orderId}': { right: 'trade', perAccount: true },

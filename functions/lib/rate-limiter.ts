@@ -48,6 +48,13 @@ export const FUTU_LIMITS = {
   RefreshQuery: ruleOf(PROTO_ID.Trd_GetOrderList),
   /** Trd_GetHistoryOrderList: per account, whatever its arguments. */
   HistoryOrders: ruleOf(PROTO_ID.Trd_GetHistoryOrderList),
+  /** Trd_GetHistoryOrderFillList, Trd_GetMaxTrdQtys, Trd_GetOrderFee, Trd_FlowSummary: per account. */
+  HistoryFills: ruleOf(PROTO_ID.Trd_GetHistoryOrderFillList),
+  MaxTrdQtys: ruleOf(PROTO_ID.Trd_GetMaxTrdQtys),
+  OrderFee: ruleOf(PROTO_ID.Trd_GetOrderFee),
+  CashFlow: ruleOf(PROTO_ID.Trd_FlowSummary),
+  /** Trd_GetMarginRatio: per OpenD login (Futu counts it per user ID, not per account). */
+  MarginRatio: ruleOf(PROTO_ID.Trd_GetMarginRatio),
   Snapshot: ruleOf(PROTO_ID.Qot_GetSecuritySnapshot),
   HistoryKLine: ruleOf(PROTO_ID.Qot_RequestHistoryKL),
 } as const satisfies Record<string, RateLimitRule>;

@@ -152,15 +152,14 @@ describe('margin ratios', () => {
     await sim.close();
   });
 
-  it('derives each security’s margin data from its volatility and size: marginable HK, shortable US, nothing for indexes', async () => {
+  it('derives each security’s margin data from its volatility and size: marginable HK, marginable and shortable US', async () => {
     const { r } = await reportsClient(sim);
-    const [tencent, index] = await r.marginRatios(ACC.REAL_HK, ['HK.00700', 'HK.800000']);
+    const [tencent] = await r.marginRatios(ACC.REAL_HK, ['HK.00700']);
     // Volatility 32 % → 0.8 × 32 = 25.6, mega cap, rounded up to 5: 30 % initial; maintenance 80 % of it.
     expect(tencent).toMatchObject({ code: 'HK.00700', longPermit: true, shortPermit: false, long: { initialPct: 30, alertPct: 28.5, marginCallPct: 27, maintenancePct: 24 }, short: {} });
-    expect(index).toMatchObject({ code: 'HK.800000', longPermit: false, shortPermit: false, long: {}, short: {} });
 
     const [tsla, spy] = await r.marginRatios(ACC.REAL_US, ['US.TSLA', 'US.SPY']);
-    expect(tsla).toMatchObject({ longPermit: true, shortPermit: true, long: { initialPct: 45 }, short: { initialPct: 55 }, shortFeeRatePct: 3.5 });
+    expect(tsla).toMatchObject({ code: 'US.TSLA', longPermit: true, shortPermit: true, long: { initialPct: 45 }, short: { initialPct: 55 }, shortFeeRatePct: 3.5 });
     expect(tsla!.shortPoolRemain).toBeGreaterThan(0);
     expect(spy).toMatchObject({ long: { initialPct: 25 }, short: { initialPct: 30 }, shortFeeRatePct: 0.25 });
     for (const m of [tencent!, tsla!, spy!]) {
@@ -176,8 +175,10 @@ describe('margin ratios', () => {
     expect(cashTencent).toMatchObject({ longPermit: false, shortPermit: false, long: tencent!.long });
   });
 
-  it('refuses unknown securities and more than 100 per request', async () => {
+  it('refuses indexes, A-shares, unknown securities and more than 100 per request (Futu: HK and US stocks only)', async () => {
     const { r } = await reportsClient(sim);
+    await expectOpenDError(r.marginRatios(ACC.REAL_HK, ['HK.00700', 'HK.800000']), /HK.800000 is an index: margin data covers HK and US stocks only/);
+    await expectOpenDError(r.marginRatios(ACC.REAL_HK, ['SH.600519']), /SH.600519: margin data covers HK and US stocks only/);
     await expectOpenDError(r.marginRatios(ACC.REAL_HK, ['HK.99999']), /Unknown stock HK.99999/);
     await expect(r.marginRatios(ACC.REAL_HK, Array.from({ length: 101 }, () => 'HK.00700'))).rejects.toThrow(/1 to 100/);
   });

@@ -3,7 +3,7 @@
 // trading/fees.ts, and logs the REAL accounts' starting cash as deposits at a first start.
 //
 // Futu's rules followed: Trd_GetOrderFee takes at most 400 orderIDEx per request; Trd_GetMarginRatio at most
-// 100 securities; Trd_FlowSummary needs clearingDate "yyyy-MM-dd" (one day per request); paper trading
+// 100 securities, HK and US stocks only; Trd_FlowSummary needs clearingDate "yyyy-MM-dd" (one day per request); paper trading
 // (SIMULATE) has neither the order-fee nor the cash-flow query (Futu's paper-trading limits), so both answer a
 // business error for it, while the margin data is per security and answers for every account.
 import type * as Qot_Common from '../../../proto/generated/Qot_Common.js';
@@ -12,7 +12,7 @@ import type { MarketEngine } from '../market/engine.js';
 import { SimError, type OpenDSimulator } from '../server.js';
 import { CashFlowBook, cashFlowPathFor } from '../trading/cash-flow.js';
 import type { TradingEngine } from '../trading/engine.js';
-import { marginRatioInfo } from '../trading/margin-ratios.js';
+import { marginRatioInfo, marginRatioRefusal } from '../trading/margin-ratios.js';
 import { PROTO_ID } from '../../../proto/registry.js';
 import { knownSecurity } from './known-security.js';
 
@@ -56,7 +56,12 @@ export function registerAccountReportHandlers(sim: OpenDSimulator, trading: Trad
     if (list.length === 0) throw new SimError('securityList is required: 1 to 100 securities');
     if (list.length > MAX_MARGIN_RATIO_SECURITIES) throw new SimError(`securityList has ${list.length} securities; at most ${MAX_MARGIN_RATIO_SECURITIES} per request`);
     const isMargin = acc.accType === Trd_Common.TrdAccType.MARGIN;
-    const marginRatioInfoList = list.map((s, i) => marginRatioInfo(market.security(knownSecurity(market, s, `securityList[${i}]`))!, { isMargin }));
+    const marginRatioInfoList = list.map((s, i) => {
+      const sec = market.security(knownSecurity(market, s, `securityList[${i}]`))!;
+      const refusal = marginRatioRefusal(sec);
+      if (refusal) throw new SimError(refusal);
+      return marginRatioInfo(sec, { isMargin });
+    });
     return { header: c2s.header, marginRatioInfoList };
   });
 
