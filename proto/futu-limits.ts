@@ -66,6 +66,8 @@ export const FUTU_LIMITS_BY_PROTO: Readonly<Record<number, FutuLimit>> = Object.
   [PROTO_ID.Qot_GetCapitalDistribution]: { limit: 30, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_RequestTradeDate]: { limit: 30, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetMarketState]: { limit: 10, windowMs: W30, scope: 'opend' },
+  // "A maximum of 60 requests per 30 seconds" (Futu OpenAPI docs, Set Price Reminder, Interface Limitations).
+  [PROTO_ID.Qot_SetPriceReminder]: { limit: 60, windowMs: W30, scope: 'opend' },
 });
 
 /** The limit of one protocol; throws for a protocol Futu does not limit (a wiring mistake, not input). */
