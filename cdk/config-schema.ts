@@ -195,6 +195,11 @@ export const CONFIG_SCHEMA = z.strictObject({
   callers: securityValue(parseCallers).default(() => [...DEFAULT_CALLERS]),
   /** Pre-trade limits: a default for every account and overrides per account ID. See README "Security". */
   riskLimits: securityValue(parseRiskLimits).default({ default: DEFAULT_RISK_LIMITS, accounts: {} }),
+  /**
+   * The relay writes the latest quote of each subscribed security to the latest-quote store (GET /v1/quotes
+   * reads it) at most once per this many ms; pushes in between are conflated into that one write.
+   */
+  quoteStoreIntervalMs: z.int(expected('milliseconds as a whole number from 100 to 60000')).min(100, expected('milliseconds as a whole number from 100 to 60000')).max(60_000, expected('milliseconds as a whole number from 100 to 60000')).default(1_000),
 });
 
 type Parsed = z.output<typeof CONFIG_SCHEMA>;

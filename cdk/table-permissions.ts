@@ -9,7 +9,7 @@
 import type { TableId } from '../functions/lib/tables.js';
 import type { TableAccess } from './definitions.js';
 
-export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:ConditionCheckItem';
+export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:ConditionCheckItem';
 
 export type TableActions = Readonly<Partial<Record<TableId, readonly DynamoAction[]>>>;
 
@@ -17,7 +17,8 @@ export type TableActions = Readonly<Partial<Record<TableId, readonly DynamoActio
 const RATE_LIMITER: readonly DynamoAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
 
 export const TABLE_ACTIONS: Readonly<Record<string, TableActions>> = {
-  quotes: { rateLimits: RATE_LIMITER },
+  // GET /v1/quotes reads the latest-quote store with BatchGetItem (functions/lib/latest-quote-store.ts).
+  quotes: { rateLimits: RATE_LIMITER, latestQuotes: ['dynamodb:BatchGetItem'] },
   // Fills are read from OpenD, not from the fills table.
   accounts: { rateLimits: RATE_LIMITER },
   orders: {
@@ -48,9 +49,11 @@ export const TABLE_ACTIONS: Readonly<Record<string, TableActions>> = {
 };
 
 /**
- * The gateway task touches no table: the relay publishes to the bus and the consumer stores what it publishes.
+ * The gateway task touches one table: the relay keeps the latest quotes there (UpdateItem of a security's
+ * quote or book, and of its heartbeat: gateway-container/relay/latest-quotes.ts). Orders and fills it only
+ * publishes to the bus; the consumer stores them.
  */
-export const GATEWAY_TABLE_ACTIONS: TableActions = {};
+export const GATEWAY_TABLE_ACTIONS: TableActions = { latestQuotes: ['dynamodb:UpdateItem'] };
 
 /**
  * A function this file does not list yet (added to FUNCTIONS later) gets a conservative reading of its

@@ -160,8 +160,9 @@ export class Gateway extends Construct {
       OPEND_RUNTIME_DIR: RUNTIME_DIR,
       // The relay's health server answers the container health check only, from inside the task.
       RELAY_HTTP_HOST: '127.0.0.1',
-      // The relay publishes to the bus and touches no table (GATEWAY_TABLE_ACTIONS is empty): no table grant.
+      // The relay writes the latest-quote store only (GATEWAY_TABLE_ACTIONS): LATEST_QUOTES_TABLE, and how often.
       ...grantTableActions(data, this.taskDefinition.taskRole, GATEWAY_TABLE_ACTIONS),
+      RELAY_QUOTE_STORE_INTERVAL_MS: String(config.quoteStoreIntervalMs),
     };
     const secrets: Record<string, ecs.Secret> = {
       [GATEWAY_ENV.secretRsaPrivateKey]: ecs.Secret.fromSecretsManager(data.rsaKeySecret),

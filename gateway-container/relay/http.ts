@@ -62,6 +62,8 @@ export function metricsOf(relay: Relay) {
     subscriptionsFailing: relay.subscriptionStep.state === 'waiting-retry' ? 1 : 0,
     checkpointWrites: relay.metrics.checkpointWrites,
     latencyMs: relay.publisher.latencyPercentiles(),
+    // Writes, conflated pushes and failures of the latest-quote store (absent when the store is off).
+    latestQuotes: relay.latestQuotes ? { ...relay.latestQuotes.metrics } : undefined,
   };
 }
 

@@ -9,6 +9,8 @@
 //   RELAY_UNLOCK_MAX_ATTEMPTS (3): rejected trade unlocks before the relay gives up (Gateway Notice UNLOCK_FAILED)
 //   RELAY_UNLOCK_BACKOFF_MS (5000): first delay between unlock attempts, doubling
 //   RELAY_HISTORY_AFTER_GAP_S (300): an outage longer than this also reads OpenD's history order/fill lists
+//   LATEST_QUOTES_TABLE (optional): keep the latest quote / top of book of subscribed securities there
+//   RELAY_QUOTE_STORE_INTERVAL_MS (1000): at most one store write per security per this many ms
 //   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,7 @@ import { emfLine, startHealthServer } from './http.js';
 import { defaultCheckpointPath } from './checkpoint.js';
 import { Relay, type SubscriptionSpec } from './relay.js';
 import { relayEventBridgeClient } from './publisher.js';
+import { LATEST_QUOTES_ENV } from './latest-quotes.js';
 
 const log = createLogger('relay');
 
@@ -47,13 +50,14 @@ async function main(): Promise<void> {
   }
   const tradePasswordMd5 = readSecret('OPEND_TRADE_PASSWORD_MD5_FILE');
   if (tradePasswordMd5 !== undefined && !/^[0-9a-f]{32}$/i.test(tradePasswordMd5)) fail('the trade password file must hold the 32-hex-digit MD5 of the trade password');
-  let numbers: { unlockMax: number; unlockBackoff: number; checkpointEvery: number; historyGap: number };
+  let numbers: { unlockMax: number; unlockBackoff: number; checkpointEvery: number; historyGap: number; quoteStoreEvery: number };
   try {
     numbers = {
       unlockMax: intEnv(env, 'RELAY_UNLOCK_MAX_ATTEMPTS', 3),
       unlockBackoff: intEnv(env, 'RELAY_UNLOCK_BACKOFF_MS', 5_000),
       checkpointEvery: intEnv(env, 'RELAY_CHECKPOINT_INTERVAL_MS', 1_000, 10),
       historyGap: intEnv(env, 'RELAY_HISTORY_AFTER_GAP_S', 300),
+      quoteStoreEvery: intEnv(env, LATEST_QUOTES_ENV.intervalMs, 1_000, 100),
     };
   } catch (err) {
     fail((err as Error).message);
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
     checkpointFile,
     checkpointIntervalMs: numbers.checkpointEvery,
     historyAfterGapS: numbers.historyGap,
+    latestQuotes: env[LATEST_QUOTES_ENV.table] ? { tableName: env[LATEST_QUOTES_ENV.table]!, intervalMs: numbers.quoteStoreEvery } : undefined,
     logger: log,
   });
   const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '127.0.0.1');

@@ -34,6 +34,7 @@ import { EventPublisher } from './publisher.js';
 import { quotePushEvents } from './quote-events.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
 import { RetryingStep } from './side-steps.js';
+import { LatestQuoteWriter, type LatestQuotesOptions } from './latest-quotes.js';
 import { PROTO_ID } from '../../proto/registry.js';
 
 export interface SubscriptionSpec {
@@ -67,6 +68,8 @@ export interface RelayOptions {
   lostCheckpointLookbackDays?: number;
   /** OpenD's state folder, where it saves the login picture (default OPEND_STATE_DIR), and how often a new one is looked for. */
   loginPicture?: { stateDir?: string; pollMs?: number };
+  /** The latest-quote store (latest-quotes.ts): quote and book pushes also kept in DynamoDB, conflated; off without it. */
+  latestQuotes?: LatestQuotesOptions;
   logger: Logger;
 }
 
@@ -108,6 +111,7 @@ export class Relay {
   private lastPublishedReason: string | undefined;
   readonly unlockStep: RetryingStep;
   readonly subscriptionStep: RetryingStep;
+  readonly latestQuotes?: LatestQuoteWriter;
   private readonly ledger: DeliveryLedger;
   private restartReconcilePending = true;
   private horizonTimer: NodeJS.Timeout | null = null;
@@ -171,6 +175,7 @@ export class Relay {
     });
     this.ledger = new DeliveryLedger({ file: o.checkpointFile, intervalMs: o.checkpointIntervalMs ?? 1_000, tracker: this.tracker, publisher: this.publisher, logger: o.logger });
     Object.defineProperty(this.metrics, 'checkpointWrites', { get: () => this.ledger.writes, enumerable: true });
+    if (o.latestQuotes) this.latestQuotes = new LatestQuoteWriter(o.latestQuotes, o.subscriptions, () => this.client.connected && this.subscriptionStep.state === 'done', o.logger);
     this.client.on('push', (ev) => this.onPush(ev));
     this.client.on('ready', () => this.scheduleSetup(0));
     this.client.on('reconnected', () => {
@@ -203,6 +208,7 @@ export class Relay {
     if (this.horizonTimer) clearInterval(this.horizonTimer);
     this.unlockStep.stop();
     this.subscriptionStep.stop();
+    await this.latestQuotes?.stop();
     await this.client.close();
     await this.publisher.close(opts.drainTimeoutMs);
     await this.ledger.stop();
@@ -438,6 +444,7 @@ export class Relay {
           return;
         }
         for (const e of events) this.publisher.publish(e);
+        this.latestQuotes?.offer(ev.protoId, s2c, t); // no I/O here: the store is written off the push path
       }
     }
   }

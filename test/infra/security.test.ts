@@ -113,14 +113,16 @@ describe('least-privilege DynamoDB access', () => {
     }
   });
 
-  it('drops the unused grants: no fills for the placing functions, no table for the gateway task', () => {
+  it('drops the unused grants: no fills for the placing functions; the gateway task only its latest-quote writes', () => {
     const fills = tableLogicalId('fills');
     for (const id of ['orders', 'accounts', 'strategyDca'] as FunctionId[]) {
       expect(dynamoActionsByTable(statementsOfRole(functionRole(id))).has(fills), id).toBe(false);
     }
-    expect(GATEWAY_TABLE_ACTIONS).toEqual({});
+    expect(GATEWAY_TABLE_ACTIONS.latestQuotes).toEqual(['dynamodb:UpdateItem']);
     const taskRole = logicalId(stack.gateway.taskDefinition.taskRole);
-    expect(statementsOfRole(taskRole).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))).toEqual([]);
+    const taskGrants = dynamoActionsByTable(statementsOfRole(taskRole));
+    const want = Object.entries(GATEWAY_TABLE_ACTIONS).map(([t, actions]) => [tableLogicalId(t as TableId), [...actions!].sort()]);
+    expect(Object.fromEntries([...taskGrants].map(([t, a]) => [t, [...a].sort()]))).toEqual(Object.fromEntries(want));
     const [, task] = resourcesOf(template, 'AWS::ECS::TaskDefinition')[0]!;
     const env = (task.Properties!['ContainerDefinitions'][0].Environment as { Name: string }[]).map((e) => e.Name);
     expect(env).not.toContain(TABLE_ENV.gatewayState);
