@@ -113,7 +113,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       OPEND_RSA_KEY_FILE: keyFile,
     });
     o.progress?.('DynamoDB tables');
-    await createTables(new DynamoDBClient({}), 'local');
+    const tables = await createTables(new DynamoDBClient({}), 'local');
 
     o.progress?.(`OpenD simulator on port ${o.ports.openD}`);
     const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: keyPem, logger: log });
@@ -162,6 +162,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       subscriptions,
       eventBridge: relayEventBridgeClient({ endpoint: bus.endpoint }),
       eventBusName: 'opend-local',
+      // The latest-quote store GET /v1/quotes reads, as the gateway task keeps it in AWS.
+      latestQuotes: { tableName: tables.latestQuotes, intervalMs: config.quoteStoreIntervalMs },
       logger: log,
     });
     stoppers.push(() => relay.stop());
