@@ -11,7 +11,9 @@ describe("Futu's frequency limits", () => {
       expect(isKnownProtoId(Number(id)), `protocol ${id}`).toBe(true);
       const quote = Number(id) >= 3000;
       const unlock = Number(id) === PROTO_ID.Trd_UnlockTrade;
-      expect(rule.scope, `scope of ${id}`).toBe(quote || unlock ? 'opend' : 'account');
+      // Futu counts margin-data queries per user ID (get-margin-ratio, Interface Limitations), not per account.
+      const margin = Number(id) === PROTO_ID.Trd_GetMarginRatio;
+      expect(rule.scope, `scope of ${id}`).toBe(quote || unlock || margin ? 'opend' : 'account');
       expect(rule.windowMs).toBe(30_000);
     }
   });
@@ -28,6 +30,11 @@ describe("Futu's frequency limits", () => {
       ['UnlockTrade', PROTO_ID.Trd_UnlockTrade],
       ['RefreshQuery', PROTO_ID.Trd_GetOrderList],
       ['HistoryOrders', PROTO_ID.Trd_GetHistoryOrderList],
+      ['HistoryFills', PROTO_ID.Trd_GetHistoryOrderFillList],
+      ['MaxTrdQtys', PROTO_ID.Trd_GetMaxTrdQtys],
+      ['OrderFee', PROTO_ID.Trd_GetOrderFee],
+      ['CashFlow', PROTO_ID.Trd_FlowSummary],
+      ['MarginRatio', PROTO_ID.Trd_GetMarginRatio],
       ['Snapshot', PROTO_ID.Qot_GetSecuritySnapshot],
       ['HistoryKLine', PROTO_ID.Qot_RequestHistoryKL],
     ];
