@@ -126,6 +126,28 @@ export const FUNCTIONS = {
     // Reads OpenD and writes through the versioned order write (never older over newer): retrying is safe.
     asyncRetryAttempts: 2,
   },
+  streamConnections: {
+    entry: 'functions/handlers/stream-connections.ts',
+    handler: 'handler',
+    description: 'WebSocket stream API: $connect (caller check), subscribe / unsubscribe / ping, $disconnect',
+    memoryMb: 256,
+    timeoutSec: 10,
+    reservedConcurrency: 5,
+    needsOpenD: false,
+    tables: { streamConnections: 'readWrite' },
+  },
+  streamFanout: {
+    entry: 'functions/handlers/stream-fanout.ts',
+    handler: 'handler',
+    description: 'Quote and order events from the bus to the WebSocket connections subscribed to them',
+    memoryMb: 256,
+    timeoutSec: 30,
+    reservedConcurrency: 10,
+    needsOpenD: false,
+    tables: { streamConnections: 'readWrite' },
+    // It fails only when reading the subscribers fails, before anything was sent: a retry duplicates nothing.
+    asyncRetryAttempts: 2,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -267,6 +289,14 @@ export const EVENT_RULES = {
     description: 'The gateway reports it is not logged in / not serving',
     eventPattern: { source: [EVENT_SOURCE], 'detail-type': ['Gateway State'], detail: { ready: [false] } },
     target: { kind: 'topic', topic: 'alerts' },
+  },
+  streamFanout: {
+    description: 'Market data and order events to the WebSocket stream clients subscribed to them (functions/lib/stream-fanout.ts)',
+    eventPattern: {
+      source: [EVENT_SOURCE],
+      'detail-type': ['Quote', 'KLine', 'Ticker', 'OrderBook', 'TimeShare', 'Broker', 'Order Update', 'Order Fill'],
+    },
+    target: { kind: 'function', function: 'streamFanout' },
   },
 } as const satisfies Record<string, EventRuleDefinition>;
 

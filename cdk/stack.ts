@@ -11,6 +11,7 @@ import { Functions } from './constructs/functions.js';
 import { Gateway } from './constructs/gateway.js';
 import { Network } from './constructs/network.js';
 import { Schedules } from './constructs/schedules.js';
+import { Stream } from './constructs/stream.js';
 
 /**
  * Feature flags the app is written for. They live here rather than in cdk.json so that every way of building
@@ -44,6 +45,7 @@ export class OpenDCloudStack extends Stack {
   readonly api: Api;
   readonly schedules: Schedules;
   readonly alarms: Alarms;
+  readonly stream: Stream;
 
   constructor(scope: Construct, id: string, props: OpenDCloudStackProps) {
     super(scope, id, props);
@@ -75,6 +77,7 @@ export class OpenDCloudStack extends Stack {
     const functions = this.functions.functions;
     this.events.addRules(eventRules(config), functions);
     this.api = new Api(this, 'Api', { config, functions, logRetention });
+    this.stream = new Stream(this, 'Stream', { config, functions, logRetention });
     this.schedules = new Schedules(this, 'Schedules', {
       schedules: schedules(config),
       functions,
@@ -93,6 +96,7 @@ export class OpenDCloudStack extends Stack {
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     // The endpoint itself, without the trailing "/" of the stage URL: "$API/v1/quotes" must not become "//v1/…".
     output('ApiUrl', this.api.httpApi.apiEndpoint, 'HTTP API base URL, no trailing slash (requests must be SigV4-signed: IAM authorization)');
+    output('StreamUrl', this.stream.stage.url, 'WebSocket stream URL (the $connect request must be SigV4-signed; see docs/streaming.md)');
     output('EventBusName', this.events.bus.eventBusName, 'EventBridge bus the relay publishes OpenD events to');
     output('AlertsTopicArn', this.events.topics.alerts.topicArn, 'SNS topic of alarms and price alerts');
     output('LoginChallengesTopicArn', this.events.topics.loginChallenges.topicArn, 'SNS topic asking for SMS / picture codes');

@@ -46,6 +46,12 @@ export const TABLE_ACTIONS: Readonly<Record<string, TableActions>> = {
     idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     rateLimits: RATE_LIMITER,
   },
+  // The WebSocket stream (stream-store.ts): connect (Put), get (Get), subscribe (conditional ADD to the
+  // connection's set, Put per topic), unsubscribe and $disconnect (Update, Delete per topic). DeleteItem: a
+  // closed connection's subscriptions must stop receiving at once, not when TTL gets to them.
+  streamConnections: { streamConnections: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+  // The fan-out (stream-fanout.ts): one Query per event; a gone (410) connection is deleted as on $disconnect.
+  streamFanout: { streamConnections: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] },
 };
 
 /**

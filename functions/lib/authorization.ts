@@ -23,6 +23,11 @@ export const ROUTE_RIGHTS: Readonly<Record<string, RouteRule>> = {
   'GET /v1/quotes/{code}/klines': { right: 'read', perAccount: false },
   'GET /v1/quotes/{code}/orderbook': { right: 'read', perAccount: false },
   'GET /v1/quotes/{code}/ticker': { right: 'read', perAccount: false },
+  // Current market data (functions/handlers/quote-routes.ts): market-wide reads.
+  'GET /v1/quotes/{code}/klines/current': { right: 'read', perAccount: false },
+  'GET /v1/quotes/{code}/time-share': { right: 'read', perAccount: false },
+  'GET /v1/quotes/{code}/broker-queue': { right: 'read', perAccount: false },
+  'GET /v1/market-state': { right: 'read', perAccount: false },
   // Reference and screening data (functions/handlers/reference-routes.ts): market-wide reads.
   'GET /v1/trading-days': { right: 'read', perAccount: false },
   'GET /v1/plates': { right: 'read', perAccount: false },

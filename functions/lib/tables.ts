@@ -84,6 +84,16 @@ export const TABLES = {
     partitionKey: { name: 'security', type: 'S' },
     ttlAttribute: 'expiresAt',
   },
+  streamConnections: {
+    // WebSocket stream subscriptions (functions/lib/stream-store.ts). `topic` is what a bus event is fanned out
+    // by (`quote#HK.00700#Quote`, `account#<accId>`), or `conn#<connectionId>` for the connection's own record;
+    // the fan-out Queries one topic, never Scans. Items expire a little after 2 h: API Gateway closes every
+    // WebSocket connection after 2 h, so a missed $disconnect cannot leave records behind for long.
+    tableName: 'stream-connections',
+    partitionKey: { name: 'topic', type: 'S' },
+    sortKey: { name: 'connectionId', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableId = keyof typeof TABLES;
@@ -99,6 +109,7 @@ export const TABLE_ENV: Readonly<Record<TableId, string>> = {
   rateLimits: 'RATE_LIMITS_TABLE',
   gatewayState: 'GATEWAY_STATE_TABLE',
   latestQuotes: 'LATEST_QUOTES_TABLE',
+  streamConnections: 'STREAM_CONNECTIONS_TABLE',
 };
 
 /** Physical table names: `${prefix}-${suffix}`, or the bare suffix when the prefix is empty. */

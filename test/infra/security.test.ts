@@ -102,13 +102,14 @@ describe('least-privilege DynamoDB access', () => {
     }
   });
 
-  it('grants no Scan, BatchWriteItem or DescribeTable to anyone, and DeleteItem only on the idempotency table', () => {
+  it('grants no Scan, BatchWriteItem or DescribeTable to anyone, and DeleteItem only on the idempotency and stream-connection tables', () => {
     const idempotency = tableLogicalId('idempotency');
+    const streamConnections = tableLogicalId('streamConnections');
     for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
       for (const s of policy.Properties!['PolicyDocument'].Statement as Statement[]) {
         const actions = actionsOf(s);
         for (const banned of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:*']) expect(actions).not.toContain(banned);
-        if (actions.includes('dynamodb:DeleteItem')) expect(JSON.stringify(s.Resource)).toContain(idempotency);
+        if (actions.includes('dynamodb:DeleteItem')) expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`${idempotency}|${streamConnections}`));
       }
     }
   });
@@ -138,8 +139,8 @@ describe('least-privilege DynamoDB access', () => {
 });
 
 describe('callers and risk limits reach the HTTP functions', () => {
-  it('sets the validated JSON on every function behind a route and on the order-placing strategy, and on no other', () => {
-    const http = new Set<string>([...Object.values(ROUTES), 'strategyDca']);
+  it('sets the validated JSON on every function behind a route, on the order-placing strategy and on the stream connections, and on no other', () => {
+    const http = new Set<string>([...Object.values(ROUTES), 'strategyDca', 'streamConnections']);
     for (const id of FUNCTION_IDS) {
       const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions.functions[id])]!;
       const vars = fn['Properties']['Environment']['Variables'] as Record<string, string>;

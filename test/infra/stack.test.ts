@@ -37,20 +37,23 @@ const getAtt = (id: string, attribute: string) => ({ 'Fn::GetAtt': [id, attribut
 const ref = (id: string) => ({ Ref: id });
 
 describe('HTTP API', () => {
+  // The HTTP API's routes only: the WebSocket stream's are tested in test/infra/stream.test.ts.
+  const httpRoutes = () => resourcesOf(live.template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => JSON.stringify(r.Properties!['ApiId']) === JSON.stringify(ref(logicalId(live.stack.api.httpApi))));
+
   it('has exactly the routes of ROUTES', () => {
-    const keys = resourcesOf(live.template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!['RouteKey']);
+    const keys = httpRoutes().map(([, r]) => r.Properties!['RouteKey']);
     expect(keys.sort()).toEqual(Object.keys(ROUTES).sort());
   });
 
   it('requires IAM authorization on every route', () => {
-    const routes = resourcesOf(live.template, 'AWS::ApiGatewayV2::Route');
+    const routes = httpRoutes();
     expect(routes.length).toBeGreaterThan(0);
     for (const [, route] of routes) expect(route.Properties!['AuthorizationType'], route.Properties!['RouteKey']).toBe('AWS_IAM');
   });
 
   it('sends each route to the function ROUTES names', () => {
     const integrations = Object.fromEntries(resourcesOf(live.template, 'AWS::ApiGatewayV2::Integration'));
-    for (const [, route] of resourcesOf(live.template, 'AWS::ApiGatewayV2::Route')) {
+    for (const [, route] of httpRoutes()) {
       const key = route.Properties!['RouteKey'] as keyof typeof ROUTES;
       const integrationId = JSON.stringify(route.Properties!['Target']).match(/"Ref":"([^"]+)"/)![1]!;
       const fn = live.stack.functions.functions[ROUTES[key]];

@@ -222,3 +222,73 @@ describe('GET /v1/quotes from the store and from Snapshot', () => {
     expect(r.text).toMatch(/codes/);
   });
 });
+
+describe('current market data routes', () => {
+  it('GET /v1/quotes/{code}/klines/current returns the latest bars of a type, subscribing for the call', async () => {
+    h.sim.advance(120_000);
+    const r = await h.http('GET', '/v1/quotes/HK.00700/klines/current?type=1MIN&count=3');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ code: 'HK.00700', type: '1MIN', rehab: 'FORWARD' });
+    expect(r.body.bars.length).toBeGreaterThan(0);
+    expect(r.body.bars.length).toBeLessThanOrEqual(3);
+    for (const b of r.body.bars) {
+      expect(b).toMatchObject({ time: expect.any(String), open: expect.any(Number), high: expect.any(Number), low: expect.any(Number), close: expect.any(Number) });
+      expect(b.low).toBeLessThanOrEqual(b.high);
+    }
+    const day = await h.http('GET', '/v1/quotes/US.AAPL/klines/current?type=day&count=2');
+    expect(day.status).toBe(200);
+    expect(day.body).toMatchObject({ code: 'US.AAPL', type: 'DAY' });
+    expect(day.body.bars.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('GET …/klines/current refuses a bad type, count or code with a 400 naming the field', async () => {
+    const bad = [
+      ['/v1/quotes/HK.00700/klines/current?type=2MIN', 'type'],
+      ['/v1/quotes/HK.00700/klines/current?count=0', 'count'],
+      ['/v1/quotes/HK.00700/klines/current?count=1001', 'count'],
+      ['/v1/quotes/HK.00700/klines/current?rehab=SIDEWAYS', 'rehab'],
+      ['/v1/quotes/NOPE/klines/current', 'code'],
+    ] as const;
+    for (const [url, field] of bad) {
+      const r = await h.http('GET', url);
+      expect(r.status, url).toBe(400);
+      expect(r.text, url).toContain(field);
+    }
+  });
+
+  it('GET /v1/quotes/{code}/time-share returns the minutes of the day so far', async () => {
+    const r = await h.http('GET', '/v1/quotes/HK.00700/time-share');
+    expect(r.status).toBe(200);
+    expect(r.body.code).toBe('HK.00700');
+    expect(r.body.points.length).toBeGreaterThan(0);
+    expect(r.body.points[0]).toMatchObject({ time: expect.any(String), price: expect.any(Number), avgPrice: expect.any(Number), volume: expect.any(Number) });
+  }, 60_000);
+
+  it('GET /v1/quotes/{code}/broker-queue returns the HK broker queue and refuses other markets', async () => {
+    const r = await h.http('GET', '/v1/quotes/HK.00700/broker-queue');
+    expect(r.status).toBe(200);
+    expect(r.body.code).toBe('HK.00700');
+    expect(r.body.bids.length).toBeGreaterThan(0);
+    expect(r.body.asks.length).toBeGreaterThan(0);
+    expect(r.body.bids[0]).toMatchObject({ name: expect.any(String), position: 1 });
+    const us = await h.http('GET', '/v1/quotes/US.AAPL/broker-queue');
+    expect(us.status).toBe(400);
+    expect(us.text).toMatch(/only for HK/);
+  }, 60_000);
+
+  it('GET /v1/market-state names each market state, and counts Futu’s 10 per 30 s limit', async () => {
+    await h.freshTables(); // a fresh limiter window
+    const r = await h.http('GET', '/v1/market-state?codes=HK.00700,US.AAPL');
+    expect(r.status).toBe(200);
+    expect(r.body.states.map((s: { code: string }) => s.code)).toEqual(['HK.00700', 'US.AAPL']);
+    for (const s of r.body.states) expect(s.state).toMatch(/^[A-Z_]+$/);
+    const bad = await h.http('GET', '/v1/market-state?codes=');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('codes');
+    // 10 per 30 s less the 10 % margin: 9 in the window, the 10th is refused with Retry-After.
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) statuses.push((await h.http('GET', '/v1/market-state?codes=HK.00700')).status);
+    expect(statuses.slice(0, 8)).toEqual(Array(8).fill(200));
+    expect(statuses[8]).toBe(429);
+  }, 60_000);
+});
