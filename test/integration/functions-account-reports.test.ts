@@ -25,7 +25,9 @@ const filled: { orderIdEx: string; orderId: string }[] = [];
 const resting: { orderIdEx: string; orderId: string }[] = [];
 
 function place(accId: string, price: number): { orderIdEx: string; orderId: string } {
+  // The engine directly, as the relay tests do: no connection, so no packetID to check.
   const r = h.sim.trading.placeOrder({
+    packetID: { connID: 0n, serialNo: 0 },
     header: h.header(accId),
     trdSide: Trd_Common.TrdSide.BUY,
     orderType: Trd_Common.OrderType.NORMAL,
