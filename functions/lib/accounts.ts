@@ -1,8 +1,9 @@
 // Accounts and securities as the Lambdas see them: the account list and static data change rarely, so
 // they are cached per execution environment.
-import type { AccountRef } from '../../proto/api/trading.js';
+import { tradeMarketFor, type AccountRef, type TrdMarketName } from '../../proto/api/trading.js';
+import { ValidationError } from '../../proto/errors.js';
 import type { SecurityRef } from '../../proto/securities.js';
-import { notFound } from './api-error.js';
+import { invalid, notFound } from './api-error.js';
 import type { OpenDSession } from './opend-connection.js';
 import { tickRuleOf, type SecurityRules } from './order-input.js';
 
@@ -29,6 +30,26 @@ export class AccountDirectory {
     }
     if (!acc) throw notFound(`account ${accId} does not exist on this gateway; GET /v1/accounts lists them`, { accId });
     return { accId: acc.accId, env: acc.env, market: acc.market };
+  }
+
+  /**
+   * The account with the trade market of `security` in its header: a universal account trades HK, US and A shares
+   * (HKCC) under one ID, and each request names the market of its security. 400 naming the account's markets when
+   * it cannot trade the security.
+   */
+  async resolveFor(s: OpenDSession, accId: string, security: SecurityRef): Promise<AccountRef> {
+    const ref = await this.resolve(s, accId);
+    const acc = (await this.list(s)).find((a) => a.accId === ref.accId) ?? { ...ref, markets: [ref.market] };
+    let market: TrdMarketName | undefined;
+    try {
+      market = tradeMarketFor(acc, security.key);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+    }
+    if (!market) {
+      throw invalid('code', `${security.key} cannot be traded by account ${accId}: it trades ${acc.markets.join(', ') || 'no market'}`, { markets: acc.markets });
+    }
+    return { ...ref, market };
   }
 
   async securityRules(s: OpenDSession, ref: SecurityRef): Promise<SecurityRules> {

@@ -29,6 +29,11 @@ async function findOrder(s: OpenDSession, acc: AccountRef, orderId: bigint): Pro
   return (await s.trade.orders(acc, { orderIds: [orderId] })).find((o) => o.orderId === orderId);
 }
 
+/** The account under the trade market the order was placed in (a universal account's orders span markets). */
+function inOrderMarket(acc: AccountRef, o: Order): AccountRef {
+  return o.trdMarket && o.trdMarket !== 'UNKNOWN' ? { ...acc, market: o.trdMarket } : acc;
+}
+
 /** OpenD's order in the view; the clientOrderId is read back from the remark it was placed with. */
 function opendView(o: Order, placed: Order = o): OrderView {
   return orderView({ from: 'opend', order: o, clientOrderId: clientOrderIdFromRemark(placed.remark) });
@@ -43,7 +48,9 @@ async function modifyLimit(acc: AccountRef): Promise<void> {
 /** POST: 201 with the order, or the stored answer of an earlier attempt with the same clientOrderId. */
 export async function placeOrder(accId: string, order: OrderRequest, log: Logger): Promise<PlacementResponse> {
   const rt = runtime();
-  const { s, acc } = await account(accId);
+  const s = await rt.openD.get();
+  // The header's trdMarket is the security's market (a universal account trades several).
+  const acc = await rt.directory.resolveFor(s, accId, order.security);
   checkMarketRules(order, await rt.directory.securityRules(s, order.security));
   await riskCheckPlacement(s, acc, order);
   return placeOrderIdempotently(
@@ -93,9 +100,10 @@ export async function getOrder(accId: string, orderId: bigint): Promise<OrderVie
 /** PATCH: a new qty and/or price for an open order, within the market rules and the risk limits. */
 export async function modifyOrder(accId: string, orderId: bigint, change: ModifyRequest): Promise<OrderView> {
   const rt = runtime();
-  const { s, acc } = await account(accId);
-  const o = await findOrder(s, acc, orderId);
-  if (!o) throw notFound(`order ${orderId} is not an open order of account ${acc.accId} today`, { orderId: orderId.toString() });
+  const { s, acc: account0 } = await account(accId);
+  const o = await findOrder(s, account0, orderId);
+  if (!o) throw notFound(`order ${orderId} is not an open order of account ${account0.accId} today`, { orderId: orderId.toString() });
+  const acc = inOrderMarket(account0, o);
   const security = parseSecurity(o.code);
   checkMarketRules({ security, qty: change.qty, price: change.price, adjustPriceLimit: change.adjustPriceLimit }, await rt.directory.securityRules(s, security));
   if (change.qty !== undefined && change.qty < o.fillQty) throw invalid('qty', `cannot be below the ${o.fillQty} already filled`);
@@ -107,9 +115,10 @@ export async function modifyOrder(accId: string, orderId: bigint, change: Modify
 
 /** DELETE: cancels an order that is not final yet (409 names its final status otherwise). */
 export async function cancelOrder(accId: string, orderId: bigint): Promise<OrderView> {
-  const { s, acc } = await account(accId);
-  const o = await findOrder(s, acc, orderId);
-  if (!o) throw notFound(`order ${orderId} is not an order of account ${acc.accId} today`, { orderId: orderId.toString() });
+  const { s, acc: account0 } = await account(accId);
+  const o = await findOrder(s, account0, orderId);
+  if (!o) throw notFound(`order ${orderId} is not an order of account ${account0.accId} today`, { orderId: orderId.toString() });
+  const acc = inOrderMarket(account0, o);
   if (isTerminalStatus(o.status)) {
     throw new ApiError(409, 'CONFLICT', `order ${orderId} is already ${o.status} and cannot be cancelled`, { status: o.status });
   }

@@ -6,13 +6,14 @@ import { parseSecurity, type SecurityRef } from '../../proto/securities.js';
 import { formatPrice, isOnTick, snapToTick, type TickRule } from '../../proto/ticks.js';
 import type { OrderTypeName, TimeInForceName, TrdSideName } from '../../proto/api/trading.js';
 import { invalid } from './api-error.js';
+import { parseOrderSession, type OrderSession } from './order-session.js';
 
 export const ORDER_SIDES = ['BUY', 'SELL', 'SELL_SHORT', 'BUY_BACK'] as const;
 export const ORDER_TYPES = ['NORMAL', 'MARKET', 'ABSOLUTE_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', 'STOP', 'STOP_LIMIT'] as const;
 export const TIME_IN_FORCE = ['DAY', 'GTC'] as const;
 const MAX_QTY = 1e9;
 const MAX_PRICE = 1e7;
-const PLACE_FIELDS = new Set(['clientOrderId', 'code', 'side', 'type', 'qty', 'price', 'timeInForce', 'adjustPriceLimit']);
+const PLACE_FIELDS = new Set(['clientOrderId', 'code', 'side', 'type', 'qty', 'price', 'timeInForce', 'adjustPriceLimit', 'session']);
 const MODIFY_FIELDS = new Set(['qty', 'price', 'adjustPriceLimit']);
 
 export interface OrderRequest {
@@ -24,6 +25,8 @@ export interface OrderRequest {
   price?: number;
   timeInForce: TimeInForceName;
   adjustPriceLimit?: number;
+  /** US orders: the sessions the order may trade in (order-session.ts); regular hours only when absent. */
+  session?: OrderSession;
 }
 
 export interface SecurityRules {
@@ -99,7 +102,8 @@ export function parseOrderRequest(body: unknown, idempotencyKey?: string): Order
     }
     adjustPriceLimit = a;
   }
-  return { clientOrderId, security, side, type, qty, price, timeInForce, adjustPriceLimit };
+  const session = parseOrderSession(b['session'], security, type);
+  return { clientOrderId, security, side, type, qty, price, timeInForce, adjustPriceLimit, ...(session ? { session } : {}) };
 }
 
 /** Lot size and tick ladder. An off-tick price passes only with adjustPriceLimit (OpenD snaps it). */
@@ -139,7 +143,8 @@ export function parseModifyRequest(body: unknown): ModifyRequest {
 
 /** Hash of what the order is (not of the clientOrderId): a reused clientOrderId with another hash is a 409. */
 export function orderRequestHash(accId: string, r: OrderRequest): string {
-  const canonical = JSON.stringify([accId, r.security.key, r.side, r.type, r.qty, r.price ?? null, r.timeInForce, r.adjustPriceLimit ?? null]);
+  // The session joins the hash only when given, so the hashes of earlier requests stay the same.
+  const canonical = JSON.stringify([accId, r.security.key, r.side, r.type, r.qty, r.price ?? null, r.timeInForce, r.adjustPriceLimit ?? null, ...(r.session ? [r.session] : [])]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -273,6 +273,7 @@ async function execute(deps: PlaceOrderDeps, acc: AccountRef, req: OrderRequest,
       timeInForce: req.timeInForce,
       remark: remarkForClientOrderId(req.clientOrderId),
       adjustPriceLimit: req.adjustPriceLimit,
+      session: req.session,
     });
   } catch (err) {
     // Checked before anything was sent.

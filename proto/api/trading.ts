@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { OpenDClient } from '../client.js';
 import { enumName, enumValue } from '../enums.js';
 import { ValidationError } from '../errors.js';
+import * as Common from '../generated/Common.js';
 import * as Trd_Common from '../generated/Trd_Common.js';
 import { parseSecurity, prefixOfTrdSecMarket, TRD_SEC_MARKET_BY_PREFIX } from '../securities.js';
 import { PROTO_ID } from '../registry.js';
@@ -108,6 +109,29 @@ export interface PlaceOrderInput {
   /** Snap an off-tick price: positive = up to that fraction (0.015 = 1.5 %), negative = down. */
   adjustPriceLimit?: number;
   fillOutsideRTH?: boolean;
+  /** US orders: the sessions it may trade in (Common.Session): RTH, ETH (pre + regular + after), OVERNIGHT, ALL. */
+  session?: Exclude<Common.SessionName, 'NONE'>;
+}
+
+const FUTURES_MARKETS: readonly TrdMarketName[] = ['FUTURES', 'FUTURES_SIMULATE_HK', 'FUTURES_SIMULATE_US', 'FUTURES_SIMULATE_SG', 'FUTURES_SIMULATE_JP'];
+
+/**
+ * The TrdHeader trdMarket to use for `security` on `account`: a universal (综合) account holds several trade
+ * markets, and every request names the one of the security, as the official SDKs do: HK.* trades under HK,
+ * US.* under US, SH.* / SZ.* under HKCC (Stock Connect, a Hong Kong account) or CN (a mainland account);
+ * HK.* / US.* futures under the account's futures market. Throws a ValidationError naming the account's
+ * markets when none of them can trade the security.
+ */
+export function tradeMarketFor(account: { accId: bigint; markets: readonly string[] }, security: string): TrdMarketName {
+  const ref = parseSecurity(security);
+  const futures = FUTURES_MARKETS.filter((m) => account.markets.includes(m));
+  const candidates: readonly TrdMarketName[] =
+    ref.prefix === 'HK' ? ['HK', ...futures] : ref.prefix === 'US' ? ['US', ...futures] : ref.prefix === 'SH' || ref.prefix === 'SZ' ? ['HKCC', 'CN'] : [];
+  const market = candidates.find((m) => account.markets.includes(m));
+  if (!market) {
+    throw new ValidationError('code', `${ref.key} cannot be traded by account ${account.accId}: it trades ${account.markets.join(', ') || 'no market'}`);
+  }
+  return market;
 }
 
 function secCode(code: string, field = 'code'): { code: string; secMarket: number } {
@@ -320,6 +344,7 @@ export class TradeApi {
       adjustPrice: input.adjustPriceLimit !== undefined ? true : undefined,
       adjustSideAndLimit: input.adjustPriceLimit,
       fillOutsideRTH: input.fillOutsideRTH,
+      session: input.session ? enumValue(Common.Session, input.session, 'session', ['RTH', 'ETH', 'OVERNIGHT', 'ALL']) : undefined,
     });
     if (s2c.orderID === undefined) throw new ValidationError('orderID', 'OpenD accepted the order but returned no orderID');
     return { orderId: s2c.orderID, orderIdEx: s2c.orderIDEx };

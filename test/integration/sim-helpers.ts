@@ -18,6 +18,9 @@ export const ACC = {
   SIM_US: { accId: 281756455983234027n, env: 'SIMULATE', market: 'US' },
   REAL_HK: { accId: 281756478396547854n, env: 'REAL', market: 'HK' },
   REAL_US: { accId: 281756460288713516n, env: 'REAL', market: 'US' },
+  /** Universal accounts (HK + US + HKCC): `market` is the first one; tradeMarketFor picks one per security. */
+  SIM_UNI: { accId: 281756491128374601n, env: 'SIMULATE', market: 'HK' },
+  REAL_UNI: { accId: 281756492837465502n, env: 'REAL', market: 'HK' },
 } as const;
 
 /** A simulator on 127.0.0.1, random port, virtual time that moves only through sim.advance(ms). */

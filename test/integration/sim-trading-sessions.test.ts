@@ -42,7 +42,7 @@ describe('encryption', () => {
     expect(c.info.packetEncAlgo).toBe(expected);
     expect(sim.core.connections.get(c.info.connId)!.encrypted).toBe(expected !== PacketEncAlgo.NONE);
 
-    expect((await t.accounts()).map((a) => a.accId)).toEqual([ACC.SIM_HK.accId, ACC.SIM_US.accId, ACC.REAL_HK.accId, ACC.REAL_US.accId]);
+    expect((await t.accounts()).map((a) => a.accId)).toEqual([ACC.SIM_HK.accId, ACC.SIM_US.accId, ACC.REAL_HK.accId, ACC.REAL_US.accId, ACC.SIM_UNI.accId, ACC.REAL_UNI.accId]);
     expect((await q.snapshot(['HK.00700', 'US.AAPL'])).map((s) => s.code)).toEqual(['HK.00700', 'US.AAPL']);
     await q.subscribe(['HK.00700'], ['BASIC'], { push: true, firstPush: true });
     await t.subscribeAccountPushes([ACC.SIM_HK.accId]);
