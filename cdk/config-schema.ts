@@ -70,13 +70,19 @@ function securityValue<T>(parse: (value: unknown, where: string) => T) {
 
 const ALERT_EXAMPLE = '[{"security":"HK.00700","above":400}]';
 
-/** An alert when a security's price is at or above `above`, or at or below `below`. */
+/**
+ * An alert when a security's price reaches `above` (or more) or `below` (or less), kept as Futu price reminders in
+ * OpenD (the relay's price-alerts-sync.ts): it fires once per crossing, at most as often as `frequency`.
+ */
 const priceAlertSchema = strictFields(
   {
     /** `"HK.00700"`. */
     security: securityCode,
-    above: z.number(expected('a number')).finite(expected('a finite number')).optional(),
-    below: z.number(expected('a number')).finite(expected('a finite number')).optional(),
+    // Futu's reminder values are above 0 (a PRICE_UP / PRICE_DOWN reminder at a price).
+    above: z.number(expected('a number')).finite(expected('a finite number')).positive(expected('a price above 0')).optional(),
+    below: z.number(expected('a number')).finite(expected('a finite number')).positive(expected('a price above 0')).optional(),
+    /** Futu's PriceReminderFreq: ONCE_A_DAY (default) at most once a day, ALWAYS every crossing, ONLY_ONCE once ever. */
+    frequency: z.enum(['ONCE_A_DAY', 'ALWAYS', 'ONLY_ONCE'], expected('one of ONCE_A_DAY, ALWAYS, ONLY_ONCE')).optional(),
   },
   `an object like ${ALERT_EXAMPLE.slice(1, -1)}`,
 ).superRefine((alert, ctx) => {

@@ -253,6 +253,7 @@ export const NON_MARKET_DATA_DETAIL_TYPES: readonly DetailType[] = [
 ];
 
 /** An EventBridge event pattern as JSON, in EventBridge's own syntax (`detail-type`, operators, `$or`). */
+  'Price Reminder',
 export type EventPatternJson = Readonly<Record<string, unknown>>;
 
 export type TopicId = 'alerts' | 'loginChallenges';
@@ -301,26 +302,31 @@ export const EVENT_RULES = {
 } as const satisfies Record<string, EventRuleDefinition>;
 
 /**
- * One rule per configured price alert, matching Quote events whose price crosses a bound (`above`: price ≥
- * bound, `below`: price ≤ bound; both: either). Quote details carry the security as `"HK.00700"` in
- * `detail.security` (`detail.code` is the bare `"00700"`).
+ * One rule per configured price alert, matching the `Price Reminder` events of the Futu price reminders the relay
+ * keeps for it (gateway-container/relay/price-alerts-sync.ts): `above` is a PRICE_UP reminder at that value,
+ * `below` a PRICE_DOWN one. OpenD pushes a reminder once per crossing (ONCE_A_DAY by default: at most once a
+ * day), so the alert fires once, not on every Quote while the price stays beyond the bound. A reminder a person
+ * set on the same security with another type or value does not match. Price Reminder details carry the security
+ * as `"HK.00700"` in `detail.security`, the type in `detail.reminderType` and the value in `detail.setValue`.
  */
 export function priceAlertRules(alerts: readonly PriceAlert[]): Record<string, EventRuleDefinition> {
   const rules: Record<string, EventRuleDefinition> = {};
   for (const alert of alerts) {
-    const bounds: { numeric: [string, number] }[] = [];
-    if (alert.above !== undefined) bounds.push({ numeric: ['>=', alert.above] });
-    if (alert.below !== undefined) bounds.push({ numeric: ['<=', alert.below] });
+    // Futu keeps 3 decimals of a reminder value and discards the rest: the event carries the kept value.
+    const kept = (v: number) => Math.trunc(v * 1000 + 1e-9 * Math.sign(v)) / 1000;
+    const bounds: Record<string, unknown>[] = [];
+    if (alert.above !== undefined) bounds.push({ reminderType: ['PRICE_UP'], setValue: [{ numeric: ['=', kept(alert.above)] }] });
+    if (alert.below !== undefined) bounds.push({ reminderType: ['PRICE_DOWN'], setValue: [{ numeric: ['=', kept(alert.below)] }] });
     const words = [
       alert.above !== undefined ? `≥ ${alert.above}` : undefined,
       alert.below !== undefined ? `≤ ${alert.below}` : undefined,
     ].filter((w) => w !== undefined);
     rules[`priceAlert-${alert.security}`] = {
-      description: `Price alert: ${alert.security} ${words.join(' or ')}`,
+      description: `Price alert: ${alert.security} ${words.join(' or ')} (${alert.frequency ?? 'ONCE_A_DAY'})`,
       eventPattern: {
         source: [EVENT_SOURCE],
-        'detail-type': ['Quote'],
-        detail: { security: [alert.security], price: bounds },
+        'detail-type': ['Price Reminder'],
+        detail: bounds.length === 1 ? { security: [alert.security], ...bounds[0] } : { security: [alert.security], $or: bounds },
       },
       target: { kind: 'topic', topic: 'alerts' },
     };

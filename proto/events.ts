@@ -5,6 +5,7 @@ import { enumName } from './enums.js';
 import * as Common from './generated/Common.js';
 import * as Notify from './generated/Notify.js';
 import * as Qot_Common from './generated/Qot_Common.js';
+import type * as Qot_UpdatePriceReminder from './generated/Qot_UpdatePriceReminder.js';
 import type * as Trd_Common from './generated/Trd_Common.js';
 import { toFill, toOrder, type Fill, type Order } from './api/trading.js';
 import { securityKey } from './securities.js';
@@ -23,6 +24,7 @@ export const DETAIL_TYPES = {
   gatewayNotice: 'Gateway Notice',
   loginChallenge: 'Login Challenge',
   gatewayState: 'Gateway State',
+  priceReminder: 'Price Reminder',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -35,9 +37,12 @@ export const RELAY_NOTICE_TYPES = {
   unlockFailed: 'UNLOCK_FAILED',
 } as const;
 
-/** Trade and gateway events are never dropped; quote events may be coalesced under pressure. */
+/**
+ * Trade and gateway events are never dropped; quote events may be coalesced under pressure. A Price Reminder is
+ * never dropped either: OpenD sends it once per firing (an alert rule fires on it), no later push replaces it.
+ */
 export function isCriticalDetailType(t: string): boolean {
-  return t === 'Order Update' || t === 'Order Fill' || t === 'Gateway Notice' || t === 'Login Challenge' || t === 'Gateway State';
+  return t === 'Order Update' || t === 'Order Fill' || t === 'Gateway Notice' || t === 'Login Challenge' || t === 'Gateway State' || t === 'Price Reminder';
 }
 
 /** The remark of an order placed through opend-cloud: this prefix, then the clientOrderId. */
@@ -104,6 +109,45 @@ export function quoteDetail(q: Qot_Common.BasicQot, gatewayTime: string): QuoteD
     isSuspended: q.isSuspended,
     updateTime: q.updateTime,
     updateTimestamp: q.updateTimestamp,
+    gatewayTime,
+  };
+}
+
+/**
+ * A Futu price reminder that fired (Qot_UpdatePriceReminder 3019). `key` is a decimal string (Futu's keys exceed
+ * 2^53); `setValue` is the reminder's value and `curValue` the value that fired it (a price, a percentage for the
+ * change-rate types, shares or money for volume and turnover).
+ */
+export interface PriceReminderDetail {
+  security: string;
+  market: string;
+  code: string;
+  name?: string;
+  key?: string;
+  reminderType?: string;
+  setValue?: number;
+  curValue?: number;
+  price: number;
+  changeRate: number;
+  marketStatus: string;
+  content: string;
+  note: string;
+  gatewayTime: string;
+}
+
+export function priceReminderDetail(p: Qot_UpdatePriceReminder.S2C, gatewayTime: string): PriceReminderDetail {
+  return {
+    ...sec(p.security),
+    name: p.name,
+    key: p.key?.toString(),
+    reminderType: p.type === undefined ? undefined : enumName(Qot_Common.PriceReminderType, p.type),
+    setValue: p.setValue,
+    curValue: p.curValue,
+    price: p.price,
+    changeRate: p.changeRate,
+    marketStatus: enumName(Qot_Common.PriceReminderMarketStatus, p.marketStatus),
+    content: p.content,
+    note: p.note,
     gatewayTime,
   };
 }

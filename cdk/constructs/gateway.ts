@@ -151,6 +151,8 @@ export class Gateway extends Construct {
       [GATEWAY_ENV.healthPort]: String(GATEWAY.healthPort),
       [GATEWAY_ENV.eventBusName]: events.bus.eventBusName,
       [GATEWAY_ENV.eventSource]: EVENT_SOURCE,
+      // The configured price alerts, which the relay keeps as Futu price reminders (relay/price-alerts-sync.ts).
+      RELAY_PRICE_ALERTS: JSON.stringify(config.priceAlerts),
       [GATEWAY_ENV.metricsNamespace]: METRICS.namespace,
       [GATEWAY_ENV.stateDir]: GATEWAY.stateDirs[config.brand],
       // Explicitly on the EFS state volume (mounted at the state dir below), so the relay's record of what the bus

@@ -9,6 +9,7 @@
 //   RELAY_UNLOCK_MAX_ATTEMPTS (3): rejected trade unlocks before the relay gives up (Gateway Notice UNLOCK_FAILED)
 //   RELAY_UNLOCK_BACKOFF_MS (5000): first delay between unlock attempts, doubling
 //   RELAY_HISTORY_AFTER_GAP_S (300): an outage longer than this also reads OpenD's history order/fill lists
+//   RELAY_PRICE_ALERTS (JSON, optional: [{"security":"HK.00700","above":400}]): kept as Futu price reminders in OpenD
 //   LATEST_QUOTES_TABLE (optional): keep the latest quote / top of book of subscribed securities there
 //   RELAY_QUOTE_STORE_INTERVAL_MS (1000): at most one store write per security per this many ms
 //   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
@@ -20,6 +21,7 @@ import { readSecretFile } from '../secret-file.js';
 import { emfLine, startHealthServer } from './http.js';
 import { defaultCheckpointPath } from './checkpoint.js';
 import { Relay, type SubscriptionSpec } from './relay.js';
+import { parsePriceAlertsJson, PRICE_ALERTS_ENV, type PriceAlertSpec } from './price-alerts-sync.js';
 import { relayEventBridgeClient } from './publisher.js';
 import { LATEST_QUOTES_ENV } from './latest-quotes.js';
 
@@ -76,10 +78,17 @@ async function main(): Promise<void> {
     historyAfterGapS: numbers.historyGap,
     latestQuotes: env[LATEST_QUOTES_ENV.table] ? { tableName: env[LATEST_QUOTES_ENV.table]!, intervalMs: numbers.quoteStoreEvery } : undefined,
     logger: log,
+  let priceAlerts: PriceAlertSpec[];
+  try {
+    priceAlerts = parsePriceAlertsJson(env[PRICE_ALERTS_ENV]);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   });
   const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '127.0.0.1');
   const emfEvery = Number(env['RELAY_EMF_INTERVAL_MS'] ?? 60_000);
   const emf = emfEvery > 0 ? setInterval(() => process.stdout.write(emfLine(relay) + '\n'), emfEvery) : null;
+    priceAlerts, // kept as Futu price reminders (price-alerts-sync.ts)
   emf?.unref();
   let stopping = false;
   const stop = async (signal: string) => {

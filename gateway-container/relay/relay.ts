@@ -32,6 +32,8 @@ import { LoginPictureWatcher, withLoginPicture } from './login-challenge.js';
 import { orderKey, OrderTracker } from './order-tracker.js';
 import { EventPublisher } from './publisher.js';
 import { quotePushEvents } from './quote-events.js';
+import { priceAlertSyncStep, type PriceAlertSpec } from './price-alerts-sync.js';
+import { priceReminderEvent } from './price-reminder-events.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
 import { RetryingStep } from './side-steps.js';
 import { LatestQuoteWriter, type LatestQuotesOptions } from './latest-quotes.js';
@@ -70,6 +72,8 @@ export interface RelayOptions {
   loginPicture?: { stateDir?: string; pollMs?: number };
   /** The latest-quote store (latest-quotes.ts): quote and book pushes also kept in DynamoDB, conflated; off without it. */
   latestQuotes?: LatestQuotesOptions;
+  /** Configured price alerts, kept as Futu price reminders in OpenD (price-alerts-sync.ts); none without it. */
+  priceAlerts?: PriceAlertSpec[];
   logger: Logger;
 }
 
@@ -116,6 +120,7 @@ export class Relay {
   private restartReconcilePending = true;
   private horizonTimer: NodeJS.Timeout | null = null;
   private pushWatch: Set<string> | null = null;
+  readonly priceAlertSync: RetryingStep;
   readonly metrics = {
     pushesIn: 0, pushesByProto: {} as Record<string, number>, reconnects: 0, setups: 0, setupFailures: 0, reconciledOrders: 0, reconciledFills: 0,
     duplicatesSkipped: 0, staleSkipped: 0, historyReconciles: 0, unlockRejections: 0, unlockGaveUp: 0, subscriptionFailures: 0, checkpointWrites: 0,
@@ -183,6 +188,7 @@ export class Relay {
     });
     this.client.on('disconnected', ({ reason }) => {
       this.sessionReady = false;
+    this.priceAlertSync = priceAlertSyncStep(this.client, o.priceAlerts ?? [], o.logger);
       this.tradeReady = false;
       this.unlockStep.reset();
       this.subscriptionStep.reset();
@@ -196,6 +202,7 @@ export class Relay {
   }
 
   async start(): Promise<void> {
+      this.priceAlertSync.reset();
     this.publishGatewayState('relay starting');
     await this.client.open();
   }
@@ -218,6 +225,7 @@ export class Relay {
    * Waits until every push OpenD sent before this call has been published: a KeepAlive round trip is a
    * barrier (replies come after earlier pushes on the same TCP stream), then the publisher drains.
    */
+    this.priceAlertSync.stop();
   async flush(timeoutMs = 20_000): Promise<boolean> {
     if (this.client.connected) await this.client.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch(() => undefined);
     return this.publisher.drain(timeoutMs);
@@ -350,6 +358,7 @@ export class Relay {
     }
     this.o.logger.info('trading unlocked OpenD-wide for REAL accounts');
   }
+    if (this.o.priceAlerts?.length) this.priceAlertSync.start(); // price reminders need no subscription
 
   private async subscribeQuotes(): Promise<void> {
     try {
@@ -449,6 +458,9 @@ export class Relay {
     }
   }
 
+      case PROTO_ID.Qot_UpdatePriceReminder:
+        this.publisher.publish(priceReminderEvent(s2c, t));
+        return;
   private onNotify(n: Notify.S2C): void {
     const { detailType, detail } = withLoginPicture(notifyEvent(n, this.now()), this.pictureWatcherDir);
     this.publisher.publish({ detailType, detail });

@@ -75,14 +75,22 @@ describe('event contract', () => {
     expect(matchesEventPattern(pattern, event('Gateway State', { ready: true }))).toBe(false);
   });
 
-  it('fires a price alert at or beyond either bound for that security only', () => {
-    const [rule] = Object.values(priceAlertRules([{ security: 'HK.00700', above: 400, below: 300 }]));
-    const quote = (security: string, price: number) => event('Quote', { security, market: 'HK', code: security.slice(3), price });
-    expect(matchesEventPattern(rule!.eventPattern, quote('HK.00700', 400))).toBe(true);
-    expect(matchesEventPattern(rule!.eventPattern, quote('HK.00700', 299.5))).toBe(true);
-    expect(matchesEventPattern(rule!.eventPattern, quote('HK.00700', 350))).toBe(false);
-    expect(matchesEventPattern(rule!.eventPattern, quote('HK.09988', 500))).toBe(false);
+  it('fires a price alert on its security’s Price Reminder at either bound, not on Quotes or other reminders', () => {
+    const [rule] = Object.values(priceAlertRules([{ security: 'HK.00700', above: 400, below: 300.12345 }]));
+    const reminder = (security: string, reminderType: string, setValue: number) =>
+      event('Price Reminder', { security, market: 'HK', code: security.slice(3), reminderType, setValue, curValue: setValue, price: setValue });
+    expect(matchesEventPattern(rule!.eventPattern, reminder('HK.00700', 'PRICE_UP', 400))).toBe(true);
+    // Futu keeps 3 decimals of a reminder value: the event carries 300.123.
+    expect(matchesEventPattern(rule!.eventPattern, reminder('HK.00700', 'PRICE_DOWN', 300.123))).toBe(true);
+    expect(matchesEventPattern(rule!.eventPattern, reminder('HK.00700', 'PRICE_UP', 300.123))).toBe(false);
+    expect(matchesEventPattern(rule!.eventPattern, reminder('HK.00700', 'PRICE_UP', 410))).toBe(false);
+    expect(matchesEventPattern(rule!.eventPattern, reminder('HK.09988', 'PRICE_UP', 400))).toBe(false);
+    // A Quote beyond the bound is not an alert any more: the reminder fires once per crossing instead.
+    expect(matchesEventPattern(rule!.eventPattern, event('Quote', { security: 'HK.00700', market: 'HK', code: '00700', price: 450 }))).toBe(false);
     expect(rule!.target).toEqual({ kind: 'topic', topic: 'alerts' });
+    const [upOnly] = Object.values(priceAlertRules([{ security: 'US.AAPL', above: 250, frequency: 'ALWAYS' }]));
+    expect(matchesEventPattern(upOnly!.eventPattern, event('Price Reminder', { security: 'US.AAPL', reminderType: 'PRICE_UP', setValue: 250 }))).toBe(true);
+    expect(upOnly!.description).toBe('Price alert: US.AAPL ≥ 250 (ALWAYS)');
   });
 });
 
