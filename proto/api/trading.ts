@@ -15,6 +15,7 @@ export type TrdSideName = Trd_Common.TrdSideName;
 export type OrderTypeName = Trd_Common.OrderTypeName;
 export type OrderStatusName = Trd_Common.OrderStatusName;
 export type TimeInForceName = Trd_Common.TimeInForceName;
+export type TrailTypeName = Trd_Common.TrailTypeName;
 
 export interface AccountRef {
   accId: bigint;
@@ -47,6 +48,13 @@ export interface Order {
   fillQty: number;
   fillAvgPrice: number;
   timeInForce?: TimeInForceName;
+  /** Trigger price of STOP / STOP_LIMIT / MARKETIF_TOUCHED / LIMITIF_TOUCHED orders. */
+  auxPrice?: number;
+  /** Trailing orders: RATIO (trailValue in percent, 5 = 5 %) or AMOUNT (a price distance). */
+  trailType?: TrailTypeName;
+  trailValue?: number;
+  /** TRAILING_STOP_LIMIT: the limit's distance from the trigger price. */
+  trailSpread?: number;
   remark?: string;
   lastErrMsg?: string;
   currency?: string;
@@ -111,6 +119,39 @@ export interface PlaceOrderInput {
   fillOutsideRTH?: boolean;
   /** US orders: the sessions it may trade in (Common.Session): RTH, ETH (pre + regular + after), OVERNIGHT, ALL. */
   session?: Exclude<Common.SessionName, 'NONE'>;
+  /** Trigger price (STOP, STOP_LIMIT, MARKETIF_TOUCHED, LIMITIF_TOUCHED). */
+  auxPrice?: number;
+  /** TRAILING_STOP / TRAILING_STOP_LIMIT: RATIO (trailValue in percent) or AMOUNT. */
+  trailType?: TrailTypeName;
+  trailValue?: number;
+  /** TRAILING_STOP_LIMIT only. */
+  trailSpread?: number;
+}
+
+/** Order types that carry a limit price when placed (a trailing stop limit's price comes from its trigger). */
+export const PRICED_ORDER_TYPES: ReadonlySet<OrderTypeName> = new Set<OrderTypeName>([
+  'NORMAL',
+  'ABSOLUTE_LIMIT',
+  'AUCTION_LIMIT',
+  'SPECIAL_LIMIT',
+  'SPECIAL_LIMIT_ALL',
+  'STOP_LIMIT',
+  'LIMITIF_TOUCHED',
+  'TWAP_LIMIT',
+  'VWAP_LIMIT',
+]);
+
+/** A change to a working order: fields left out keep their value. */
+export interface ModifyOrderInput {
+  qty?: number;
+  price?: number;
+  adjustPriceLimit?: number;
+  /** Untriggered STOP / STOP_LIMIT / MARKETIF_TOUCHED / LIMITIF_TOUCHED: a new trigger price. */
+  auxPrice?: number;
+  /** Untriggered trailing orders: a new trail. */
+  trailType?: TrailTypeName;
+  trailValue?: number;
+  trailSpread?: number;
 }
 
 const FUTURES_MARKETS: readonly TrdMarketName[] = ['FUTURES', 'FUTURES_SIMULATE_HK', 'FUTURES_SIMULATE_US', 'FUTURES_SIMULATE_SG', 'FUTURES_SIMULATE_JP'];
@@ -171,6 +212,10 @@ export function toOrder(header: Trd_Common.TrdHeader, o: Trd_Common.Order): Orde
     fillQty: o.fillQty ?? 0,
     fillAvgPrice: o.fillAvgPrice ?? 0,
     timeInForce: o.timeInForce === undefined ? undefined : enumName(Trd_Common.TimeInForce, o.timeInForce),
+    auxPrice: o.auxPrice,
+    trailType: o.trailType === undefined ? undefined : enumName(Trd_Common.TrailType, o.trailType),
+    trailValue: o.trailValue,
+    trailSpread: o.trailSpread,
     remark: o.remark,
     lastErrMsg: o.lastErrMsg,
     currency: o.currency === undefined ? undefined : enumName(Trd_Common.Currency, o.currency),
@@ -327,8 +372,8 @@ export class TradeApi {
     const { code, secMarket } = secCode(input.code);
     const type = enumValue(Trd_Common.OrderType, input.type ?? 'NORMAL', 'type');
     if (!(typeof input.qty === 'number' && Number.isFinite(input.qty) && input.qty > 0)) throw new ValidationError('qty', 'must be a positive number');
-    if (type !== Trd_Common.OrderType.MARKET && !(typeof input.price === 'number' && Number.isFinite(input.price) && input.price > 0)) {
-      throw new ValidationError('price', 'a positive price is required for limit orders');
+    if (PRICED_ORDER_TYPES.has(input.type ?? 'NORMAL') && !(typeof input.price === 'number' && Number.isFinite(input.price) && input.price > 0)) {
+      throw new ValidationError('price', `a positive limit price is required for ${input.type ?? 'NORMAL'} orders`);
     }
     if (input.remark !== undefined && Buffer.byteLength(input.remark, 'utf8') > 64) throw new ValidationError('remark', 'at most 64 bytes (UTF-8)');
     const s2c = await this.client.request(PROTO_ID.Trd_PlaceOrder, {
@@ -345,12 +390,16 @@ export class TradeApi {
       adjustSideAndLimit: input.adjustPriceLimit,
       fillOutsideRTH: input.fillOutsideRTH,
       session: input.session ? enumValue(Common.Session, input.session, 'session', ['RTH', 'ETH', 'OVERNIGHT', 'ALL']) : undefined,
+      auxPrice: input.auxPrice,
+      trailType: input.trailType === undefined ? undefined : enumValue(Trd_Common.TrailType, input.trailType, 'trailType'),
+      trailValue: input.trailValue,
+      trailSpread: input.trailSpread,
     });
     if (s2c.orderID === undefined) throw new ValidationError('orderID', 'OpenD accepted the order but returned no orderID');
     return { orderId: s2c.orderID, orderIdEx: s2c.orderIDEx };
   }
 
-  async modifyOrder(acc: AccountRef, orderId: bigint, change: { qty?: number; price?: number; adjustPriceLimit?: number }): Promise<void> {
+  async modifyOrder(acc: AccountRef, orderId: bigint, change: ModifyOrderInput): Promise<void> {
     await this.client.request(PROTO_ID.Trd_ModifyOrder, {
       header: headerOf(acc),
       orderID: orderId,
@@ -359,6 +408,10 @@ export class TradeApi {
       price: change.price,
       adjustPrice: change.adjustPriceLimit !== undefined ? true : undefined,
       adjustSideAndLimit: change.adjustPriceLimit,
+      auxPrice: change.auxPrice,
+      trailType: change.trailType === undefined ? undefined : enumValue(Trd_Common.TrailType, change.trailType, 'trailType'),
+      trailValue: change.trailValue,
+      trailSpread: change.trailSpread,
     });
   }
 

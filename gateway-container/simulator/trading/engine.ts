@@ -2,9 +2,10 @@
 // validation, matching against the simulated market's trades and top of book, cash and positions, and the
 // order / fill events that become Trd_UpdateOrder / Trd_UpdateOrderFill pushes. Pure and synchronous:
 // no networking, no timers; time comes from the injected virtual clock.
-// Parts: records.ts (order / fill records, wire form, list filters), modify.ts (Trd_ModifyOrder operations),
-// ledger.ts (reservations, buying power,
-// funds, positions), matching.ts (price rules), snapshot.ts + state-file.ts (saving and restoring the state).
+// Parts: placement.ts (Trd_PlaceOrder checks, new order records; order-types.ts says which type takes what),
+// modify.ts (Trd_ModifyOrder operations), triggers.ts (conditional and trailing orders), records.ts (order /
+// fill records, wire form, list filters), ledger.ts (reservations, buying power, funds, positions),
+// matching.ts (price rules), snapshot.ts + state-file.ts (saving and restoring the state).
 import { createHash } from 'node:crypto';
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type * as Trd_GetMaxTrdQtys from '../../../proto/generated/Trd_GetMaxTrdQtys.js';
@@ -15,30 +16,14 @@ import { accountForHeader, AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, 
 import { TradingError } from './errors.js';
 import { Ledger } from './ledger.js';
 import { applyModifyOp, checkModifyOp, type EngineCore } from './modify.js';
-import { acceptable, bookLiquidity, matchPriority, triggerHit, type Liquidity } from './matching.js';
-import { canFillNow, checkSessions } from './sessions.js';
+import { acceptable, bookLiquidity, matchPriority, type Liquidity } from './matching.js';
+import { newOrder } from './placement.js';
+import { applyTrigger, tradeTriggers } from './triggers.js';
+import { canFillNow } from './sessions.js';
 import { exportState, restoreState, type TradingStateData } from './snapshot.js';
 import { fillMatches, fillOf, isBuy, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState } from './records.js';
-import {
-  localDate,
-  MARKET_TIME_ZONE,
-  nameOf,
-  roundMoney,
-  securityCurrency,
-} from './util.js';
-import {
-  checkOrderType,
-  checkPrice,
-  checkQty,
-  checkRemark,
-  checkSide,
-  checkTimeInForce,
-  floorLots,
-  IMMEDIATE_TYPES,
-  LIMIT_TYPES,
-  resolveSecurity,
-  TRIGGER_TYPES,
-} from './validation.js';
+import { localDate, roundMoney, securityCurrency } from './util.js';
+import { floorLots } from './validation.js';
 
 export { TradingError } from './errors.js';
 export { DEFAULT_ACCOUNTS, type AccountConfig, type StartingPosition } from './accounts.js';
@@ -182,68 +167,21 @@ export class TradingEngine {
     this.sweep();
     const acc = this.accountFor(c2s.header);
     this.requireUnlocked(acc);
-    const { sec, key } = resolveSecurity(this.market, c2s.header.trdMarket, c2s.code, c2s.secMarket);
-    const trdSide = checkSide(acc, sec, c2s.trdSide);
-    const orderType = checkOrderType(acc, sec, c2s.orderType);
-    const timeInForce = checkTimeInForce(acc, orderType, c2s.timeInForce);
-    checkSessions(acc, sec, orderType, c2s.session, c2s.fillOutsideRTH);
-    const qty = checkQty(c2s.qty, sec);
-    const remark = checkRemark(c2s.remark);
-    const price = LIMIT_TYPES.has(orderType) ? checkPrice(c2s.price, sec, c2s) : 0;
-    const auxPrice = TRIGGER_TYPES.has(orderType) ? checkPrice(c2s.auxPrice, sec, {}, 'auxPrice') : undefined;
-
-    const trading = this.market.isTradingNow(sec.market);
-    if (IMMEDIATE_TYPES.has(orderType) && !trading) {
-      throw new TradingError(
-        `${nameOf(OrderType, orderType)} orders can only be placed during continuous trading; the ${sec.market} market is not trading now`,
-      );
-    }
-    const top = this.market.top(key);
-    const reservePrice = this.ledger.reservePrice(orderType, trdSide, price, auxPrice, top, key);
-    const role = this.ledger.roleFor(acc, sec, trdSide, qty);
-    this.ledger.checkCapacity(acc, sec, role, qty, reservePrice);
-
-    const now = this.now();
-    const tz = MARKET_TIME_ZONE[sec.market];
-    const orderID = this.nextId();
-    const tradeDate = localDate(now, tz);
-    const o: OrderState = {
-      acc,
-      header: { trdEnv: acc.trdEnv, accID: acc.accID, trdMarket: c2s.header.trdMarket },
-      orderID,
-      orderIDEx: `${acc.envName === 'REAL' ? 'FTR' : 'FTS'}${tradeDate.replaceAll('-', '')}_${orderID}`,
-      sec,
-      tz,
-      tradeDate,
-      trdSide,
-      orderType,
-      status: OrderStatus.SUBMITTING,
-      qty,
-      price,
-      triggered: !TRIGGER_TYPES.has(orderType),
-      fillQty: 0,
-      fillValue: 0,
-      createMs: now,
-      updateMs: now,
-      remark,
-      timeInForce,
-      lastErrMsg: '',
-      role,
-      reservePrice,
-    };
-    if (auxPrice !== undefined) o.auxPrice = auxPrice;
-    if (c2s.fillOutsideRTH !== undefined) o.fillOutsideRTH = c2s.fillOutsideRTH;
-    if (c2s.session !== undefined) o.session = c2s.session;
+    const o = newOrder({ market: this.market, ledger: this.ledger, now: this.now(), nextId: () => this.nextId() }, acc, c2s);
+    const { orderType, sec, qty } = o;
     this.orderList.push(o);
     this.ordersById.set(o.orderID, o);
     this.ordersByIdEx.set(o.orderIDEx, o);
     this.open.add(o);
 
     this.emitOrder(o);
+    // A conditional order waits untriggered as WAITING_SUBMIT (one event); others go SUBMITTING -> SUBMITTED.
     o.status = OrderStatus.SUBMITTED;
+    if (!o.triggered) return { orderID: o.orderID, orderIDEx: o.orderIDEx };
     this.emitOrder(o);
 
     if (orderType === OrderType.SPECIAL_LIMIT_ALL) {
+    const top = this.market.top(sec.key);
       // Fill or kill: only if the whole quantity is available at or better than the limit right now.
       const avail = bookLiquidity(o, top).filter((l) => acceptable(o, l.price)).reduce((s, l) => s + l.vol, 0);
       if (floorLots(avail, sec.lotSize) >= qty) this.match(o, bookLiquidity(o, top));
@@ -436,9 +374,10 @@ export class TradingEngine {
     const candidates = [...this.open].filter((o) => o.sec.key === t.key && WORKING.has(o.status) && canFillNow(o, this.market));
     if (candidates.length === 0) return;
     for (const o of candidates) {
-      if (!o.triggered && triggerHit(o, t.price)) {
-        o.triggered = true;
-        o.updateMs = this.now();
+      if (!o.triggered && tradeTriggers(o, t.price)) {
+        applyTrigger(o);
+        if (o.status === OrderStatus.WAITING_SUBMIT) o.status = OrderStatus.SUBMITTED;
+        this.touchAndEmit(o);
       }
     }
     const working = candidates.filter((o) => o.triggered);

@@ -1,12 +1,12 @@
 // Price rules of the paper-trading engine's matching: what liquidity an arriving order meets, which prices a
-// limit accepts (an absolute limit only its own price), when a stop / if-touched order triggers, and the
-// queue priority of resting orders (market-type first, then the better price, then the earlier order).
+// limit accepts (an absolute limit only its own price), and the queue priority of resting orders (market-type
+// first, then the better price, then the earlier order). When a conditional order triggers: triggers.ts.
 // Prices are compared in integer units of the tick table (toUnits) so float noise never decides a fill.
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { TopOfBook } from '../market-view.js';
 import { toUnits } from '../ticks.js';
 import { isBuy, type OrderState } from './records.js';
-import { LIMIT_TYPES } from './validation.js';
+import { hasLimit } from './order-types.js';
 
 const { OrderType } = Trd_Common;
 
@@ -24,27 +24,18 @@ export function bookLiquidity(o: OrderState, top: TopOfBook | undefined): Liquid
 
 export function acceptable(o: OrderState, price: number): boolean {
   if (!(price > 0)) return false;
-  if (!LIMIT_TYPES.has(o.orderType)) return true;
+  if (!hasLimit(o.orderType)) return true;
   const p = toUnits(price);
   const limit = toUnits(o.price);
   if (o.orderType === OrderType.ABSOLUTE_LIMIT) return p === limit;
   return isBuy(o.trdSide) ? p <= limit : p >= limit;
 }
 
-export function triggerHit(o: OrderState, price: number): boolean {
-  if (o.auxPrice === undefined) return true;
-  const p = toUnits(price);
-  const aux = toUnits(o.auxPrice);
-  const buy = isBuy(o.trdSide);
-  if (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT) return buy ? p >= aux : p <= aux;
-  return buy ? p <= aux : p >= aux; // if-touched
-}
-
 /** Sort order of resting buy (or sell) orders for one market trade. */
 export function matchPriority(buy: boolean): (a: OrderState, b: OrderState) => number {
   return (a, b) => {
-    const am = LIMIT_TYPES.has(a.orderType) ? 0 : 1;
-    const bm = LIMIT_TYPES.has(b.orderType) ? 0 : 1;
+    const am = hasLimit(a.orderType) ? 0 : 1;
+    const bm = hasLimit(b.orderType) ? 0 : 1;
     if (am !== bm) return bm - am; // market-type orders first
     if (a.price !== b.price) return buy ? b.price - a.price : a.price - b.price;
     return a.orderID < b.orderID ? -1 : 1;

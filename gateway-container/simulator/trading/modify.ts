@@ -9,6 +9,8 @@ import { TradingError } from './errors.js';
 import type { Ledger } from './ledger.js';
 import { WORKING, type OrderState } from './records.js';
 import { nameOf } from './util.js';
+import { checkTrail, isConditional, TRAILING_TYPES } from './order-types.js';
+import { trailReservePrice } from './triggers.js';
 import { checkPrice, checkQty, IMMEDIATE_TYPES, LIMIT_TYPES, TRIGGER_TYPES } from './validation.js';
 
 const { OrderStatus, OrderType, ModifyOrderOp } = Trd_Common;
@@ -57,13 +59,14 @@ export function applyModifyOp(core: EngineCore, acc: AccountState, o: OrderState
     case ModifyOrderOp.ENABLE: {
       if (o.status !== OrderStatus.DISABLED) throw new TradingError(`order ${o.orderID} is ${statusName}; only DISABLED orders can be enabled`);
       core.ledger.checkCapacity(acc, o.sec, o.role, o.qty - o.fillQty, o.reservePrice, o);
-      o.status = o.fillQty > 0 ? OrderStatus.FILLED_PART : OrderStatus.SUBMITTED;
+      o.status = o.fillQty > 0 ? OrderStatus.FILLED_PART : o.triggered ? OrderStatus.SUBMITTED : OrderStatus.WAITING_SUBMIT;
       core.touchAndEmit(o);
       core.matchNow(o);
       break;
     }
     case ModifyOrderOp.DELETE: {
       const deletable: number[] = [
+        OrderStatus.WAITING_SUBMIT,
         OrderStatus.SUBMITTED,
         OrderStatus.DISABLED,
         OrderStatus.CANCELLED_ALL,
@@ -81,7 +84,10 @@ export function applyModifyOp(core: EngineCore, acc: AccountState, o: OrderState
   }
 }
 
-/** ModifyOrderOp NORMAL: new qty / price / trigger price; checks everything before changing anything. */
+/**
+ * ModifyOrderOp NORMAL: new qty / price, and for an untriggered conditional order a new auxPrice or trail
+ * (trailType / trailValue / trailSpread); checks everything before changing anything.
+ */
 function modifyFields(core: EngineCore, o: OrderState, c2s: Trd_ModifyOrder.C2S): void {
   const statusName = nameOf(OrderStatus, o.status);
   if (!core.open.has(o)) throw new TradingError(`order ${o.orderID} is already ${statusName} and cannot be modified`);
@@ -93,13 +99,43 @@ function modifyFields(core: EngineCore, o: OrderState, c2s: Trd_ModifyOrder.C2S)
     throw new TradingError(`qty ${qty} must be more than the ${o.fillQty} already filled; cancel the order instead`);
   }
   const price = LIMIT_TYPES.has(o.orderType) && c2s.price !== undefined ? checkPrice(c2s.price, o.sec, c2s) : o.price;
+  const changesTrigger = c2s.auxPrice !== undefined || c2s.trailType !== undefined || c2s.trailValue !== undefined || c2s.trailSpread !== undefined;
+  if (changesTrigger && !isConditional(o.orderType)) {
+    throw new TradingError(`${nameOf(OrderType, o.orderType)} orders have no trigger: auxPrice and trail fields cannot be changed`);
+  }
+  const typeName = nameOf(OrderType, o.orderType);
+  if (c2s.auxPrice !== undefined && !TRIGGER_TYPES.has(o.orderType)) {
+    throw new TradingError(`${typeName} orders have no auxPrice; change the trail (trailType / trailValue / trailSpread) instead`);
+  }
+  if ((c2s.trailType !== undefined || c2s.trailValue !== undefined) && !TRAILING_TYPES.has(o.orderType)) {
+    throw new TradingError(`${typeName} orders have no trail: trailType / trailValue are only for TRAILING_STOP and TRAILING_STOP_LIMIT`);
+  }
+  if (c2s.trailSpread !== undefined && o.orderType !== OrderType.TRAILING_STOP_LIMIT) {
+    throw new TradingError(`${typeName} orders have no trailSpread: it is only for TRAILING_STOP_LIMIT`);
+  }
+  if (changesTrigger && o.triggered) {
+    throw new TradingError(`order ${o.orderID} has already triggered; its trigger price and trail can no longer change`);
+  }
   const auxPrice =
     TRIGGER_TYPES.has(o.orderType) && c2s.auxPrice !== undefined ? checkPrice(c2s.auxPrice, o.sec, {}, 'auxPrice') : o.auxPrice;
-  const reservePrice = LIMIT_TYPES.has(o.orderType) ? price : (auxPrice ?? o.reservePrice);
+  // Trailing orders: a new trail keeps the water mark; fields left out keep their value.
+  const trail = TRAILING_TYPES.has(o.orderType)
+    ? checkTrail(o.orderType, {
+        trailType: c2s.trailType ?? o.trailType,
+        trailValue: c2s.trailValue ?? o.trailValue,
+        trailSpread: c2s.trailSpread ?? o.trailSpread,
+      })
+    : undefined;
+  const reservePrice = trail
+    ? trailReservePrice({ ...o, ...trail })
+    : LIMIT_TYPES.has(o.orderType)
+      ? price
+      : (auxPrice ?? o.reservePrice);
   if (WORKING.has(o.status)) core.ledger.checkCapacity(o.acc, o.sec, o.role, qty - o.fillQty, reservePrice, o);
   o.qty = qty;
   o.price = price;
   if (auxPrice !== undefined) o.auxPrice = auxPrice;
+  if (trail) Object.assign(o, trail);
   o.reservePrice = reservePrice;
   core.touchAndEmit(o);
   core.matchNow(o);

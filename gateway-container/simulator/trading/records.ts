@@ -28,7 +28,13 @@ export interface OrderState {
   /** Limit price; 0 for market-type orders. */
   price: number;
   auxPrice?: number;
-  /** false while a stop / if-touched order waits for its trigger. */
+  /** Trailing orders (TRAILING_STOP / TRAILING_STOP_LIMIT): Trd_Common.TrailType, value, limit spread. */
+  trailType?: number;
+  trailValue?: number;
+  trailSpread?: number;
+  /** Trailing orders: highest (sell) or lowest (buy) trade price since placement (triggers.ts). */
+  trailMark?: number;
+  /** false while a conditional (stop / if-touched / trailing) order waits for its trigger. */
   triggered: boolean;
   fillQty: number;
   fillValue: number;
@@ -52,8 +58,11 @@ export interface FillRecord {
   createMs: number;
 }
 
-/** Statuses in which an order works in the market (matches and reserves cash / position). */
-export const WORKING: ReadonlySet<number> = new Set([OrderStatus.SUBMITTED, OrderStatus.FILLED_PART]);
+/**
+ * Statuses in which an order works in the market: it reserves cash / position, and matches once triggered.
+ * WAITING_SUBMIT is an untriggered conditional order: accepted, held until its trigger, then SUBMITTED.
+ */
+export const WORKING: ReadonlySet<number> = new Set([OrderStatus.WAITING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.FILLED_PART]);
 /** Statuses from which nothing changes any more (DELETE of CANCELLED_ALL / FAILED is the only exception). */
 export const FINAL: ReadonlySet<number> = TERMINAL_ORDER_STATUS_VALUES;
 
@@ -85,6 +94,9 @@ export function toOrder(o: OrderState): Trd_Common.Order {
   };
   if (o.fillOutsideRTH !== undefined) order.fillOutsideRTH = o.fillOutsideRTH;
   if (o.auxPrice !== undefined) order.auxPrice = o.auxPrice;
+  if (o.trailType !== undefined) order.trailType = o.trailType;
+  if (o.trailValue !== undefined) order.trailValue = o.trailValue;
+  if (o.trailSpread !== undefined) order.trailSpread = o.trailSpread;
   if (o.session !== undefined) order.session = o.session;
   return order;
 }

@@ -55,6 +55,11 @@ export interface OrderData {
   qty: number;
   price: number;
   auxPrice?: number;
+  /** Trailing orders: Trd_Common.TrailType, value, limit spread, and the water mark so far. */
+  trailType?: number;
+  trailValue?: number;
+  trailSpread?: number;
+  trailMark?: number;
   triggered: boolean;
   fillQty: number;
   fillValue: number;
@@ -145,6 +150,10 @@ export function exportState(parts: EngineParts, clockMs: number): TradingStateDa
         open: parts.open.has(o),
       };
       if (o.auxPrice !== undefined) d.auxPrice = o.auxPrice;
+      if (o.trailType !== undefined) d.trailType = o.trailType;
+      if (o.trailValue !== undefined) d.trailValue = o.trailValue;
+      if (o.trailSpread !== undefined) d.trailSpread = o.trailSpread;
+      if (o.trailMark !== undefined) d.trailMark = o.trailMark;
       if (o.fillOutsideRTH !== undefined) d.fillOutsideRTH = o.fillOutsideRTH;
       if (o.session !== undefined) d.session = o.session;
       return d;
@@ -271,6 +280,10 @@ export function restoreState(data: TradingStateData, market: MarketView, account
       reservePrice: d.reservePrice,
     };
     if (d.auxPrice !== undefined) o.auxPrice = d.auxPrice;
+    if (d.trailType !== undefined) o.trailType = d.trailType;
+    if (d.trailValue !== undefined) o.trailValue = d.trailValue;
+    if (d.trailSpread !== undefined) o.trailSpread = d.trailSpread;
+    if (d.trailMark !== undefined) o.trailMark = d.trailMark;
     if (d.fillOutsideRTH !== undefined) o.fillOutsideRTH = d.fillOutsideRTH;
     if (d.session !== undefined) o.session = d.session;
     orders.push(o);

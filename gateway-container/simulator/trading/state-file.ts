@@ -52,7 +52,7 @@ export class StateEncoder {
   encode(state: TradingStateData): string {
     const orders = state.orders.map((o) => {
       // Every field the engine assigns after placement (see engine.ts / snapshot.ts), the free text last.
-      const key = [o.status, o.qty, o.price, o.auxPrice, o.reservePrice, o.triggered, o.updateMs, o.fillQty, o.fillValue, o.open, o.lastErrMsg].join('\u0000');
+      const key = [o.status, o.qty, o.price, o.auxPrice, o.trailType, o.trailValue, o.trailSpread, o.trailMark, o.reservePrice, o.triggered, o.updateMs, o.fillQty, o.fillValue, o.open, o.lastErrMsg].join('\u0000');
       const hit = this.orders.get(o.orderID);
       if (hit?.key === key) return hit.json;
       const json = JSON.stringify(o);
@@ -233,6 +233,10 @@ function checkShape(v: unknown): asserts v is TradingStateData {
       num(o, k, at);
     }
     num(o, 'auxPrice', at, true);
+    num(o, 'trailType', at, true);
+    num(o, 'trailValue', at, true);
+    num(o, 'trailSpread', at, true);
+    num(o, 'trailMark', at, true);
     num(o, 'session', at, true);
     bool(o, 'fillOutsideRTH', at, true);
     bool(o, 'triggered', at);

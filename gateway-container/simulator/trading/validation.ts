@@ -1,5 +1,5 @@
 // Request validation shared by PlaceOrder, ModifyOrder and GetMaxTrdQtys: security resolution, side,
-// order type and time in force per environment, quantity in whole lots, price precision and the tick
+// time in force per environment (order types: order-types.ts), quantity in whole lots, price precision and the tick
 // ladder (with OpenD's adjustPrice / adjustSideAndLimit), and the remark length.
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { MarketView, SecurityFacts, SecurityMarket } from '../market-view.js';
@@ -14,38 +14,9 @@ export const MAX_REMARK_BYTES = 64;
 /** Securities accounts: prices carry 3 decimals, extra digits are truncated (OpenD's rule). */
 export const PRICE_DECIMALS = 3;
 
-/** Order types that carry a limit price. */
-export const LIMIT_TYPES: ReadonlySet<number> = new Set([
-  OrderType.NORMAL,
-  OrderType.ABSOLUTE_LIMIT,
-  OrderType.SPECIAL_LIMIT,
-  OrderType.SPECIAL_LIMIT_ALL,
-  OrderType.STOP_LIMIT,
-  OrderType.LIMITIF_TOUCHED,
-]);
-/** Order types that wait for a trigger (auxPrice) before working. */
-export const TRIGGER_TYPES: ReadonlySet<number> = new Set([
-  OrderType.STOP,
-  OrderType.STOP_LIMIT,
-  OrderType.MARKETIF_TOUCHED,
-  OrderType.LIMITIF_TOUCHED,
-]);
-/** HK-only order types. */
-const HK_ONLY_TYPES: ReadonlySet<number> = new Set([OrderType.ABSOLUTE_LIMIT, OrderType.SPECIAL_LIMIT, OrderType.SPECIAL_LIMIT_ALL]);
-/** Order types that must execute at once (no resting): DAY only, continuous trading only. */
-export const IMMEDIATE_TYPES: ReadonlySet<number> = new Set([OrderType.MARKET, OrderType.SPECIAL_LIMIT, OrderType.SPECIAL_LIMIT_ALL]);
-
-const REAL_TYPES: readonly number[] = [
-  OrderType.NORMAL,
-  OrderType.MARKET,
-  OrderType.ABSOLUTE_LIMIT,
-  OrderType.SPECIAL_LIMIT,
-  OrderType.SPECIAL_LIMIT_ALL,
-  OrderType.STOP,
-  OrderType.STOP_LIMIT,
-  OrderType.MARKETIF_TOUCHED,
-  OrderType.LIMITIF_TOUCHED,
-];
+// The order-type rules (which types per market and environment, what each needs) live in order-types.ts.
+export { checkOrderType, IMMEDIATE_TYPES, LIMIT_TYPES, TRIGGER_TYPES } from './order-types.js';
+import { IMMEDIATE_TYPES } from './order-types.js';
 
 export interface ResolvedSecurity {
   sec: SecurityFacts;
@@ -105,26 +76,6 @@ export function checkSide(acc: AccountState, sec: SecurityFacts, side: number): 
     return side;
   }
   throw new TradingError(`trdSide ${nameOf(TrdSide, side)} is invalid: use BUY or SELL`);
-}
-
-export function checkOrderType(acc: AccountState, sec: SecurityFacts, type: number): number {
-  if (acc.envName === 'SIMULATE') {
-    if (type !== OrderType.NORMAL && type !== OrderType.MARKET) {
-      throw new TradingError(
-        `orderType ${nameOf(OrderType, type)} is not supported: paper trading supports only limit (NORMAL) and market (MARKET) orders`,
-      );
-    }
-    return type;
-  }
-  if (!REAL_TYPES.includes(type)) {
-    throw new TradingError(
-      `orderType ${nameOf(OrderType, type)} is not supported by the simulator; supported: ${REAL_TYPES.map((t) => nameOf(OrderType, t)).join(', ')}`,
-    );
-  }
-  if (HK_ONLY_TYPES.has(type) && sec.market !== 'HK') {
-    throw new TradingError(`orderType ${nameOf(OrderType, type)} is only available for HK securities`);
-  }
-  return type;
 }
 
 export function checkTimeInForce(acc: AccountState, type: number, tif: number | undefined): number {
