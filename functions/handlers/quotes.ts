@@ -5,8 +5,8 @@
 // after its minute (../lib/quote-subscriptions.ts), so API callers can never take the quota the relay needs.
 //
 // GET /v1/quotes, where each quote comes from (invariants):
-// - A code whose stored quote is current (the relay's heartbeat is recent and names it: latest-quote-store.ts
-//   `isCurrent`) is answered from the store: `source: "store"`, `ageMs` = how long ago the relay received its
+// - A code whose stored quote is current (the relay's heartbeat is recent and names it: isCurrent in
+//   proto/latest-quote-item.ts) is answered from the store: `source: "store"`, `ageMs` = how long ago the relay received its
 //   latest change. No Futu limit is spent on it, so any number of callers can poll subscribed codes.
 // - Every other code (not stored, or stored but stale: relay down, resubscribing, its writes failing, or no
 //   longer subscribed) is asked from Snapshot in one call under Futu's limit: `source: "snapshot"`, `ageMs: 0`.

@@ -1,4 +1,4 @@
-// The relay side of the latest-quote store (functions/lib/latest-quote-store.ts): the basic-quote and order-book
+// The relay side of the latest-quote store (item layout: proto/latest-quote-item.ts): the basic-quote and order-book
 // pushes that quote-events.ts turns into events also update one DynamoDB item per security, conflated, so that
 // GET /v1/quotes can answer subscribed codes without Futu's Snapshot limit (60 per 30 s per OpenD).
 //
@@ -14,13 +14,13 @@
 // - The heartbeat (what tells readers the stored quotes are current) is written only while `live()` holds and
 //   no write is failing, so a reader never takes a row that fell behind for current.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
 import { quoteDetail } from '../../proto/events.js';
 import type * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { PROTO_ID } from '../../proto/registry.js';
 import { securityKey } from '../../proto/securities.js';
-import { LatestQuoteStore, type SecurityWrite, type TopOfBook } from '../../functions/lib/latest-quote-store.js';
+import { heartbeatUpdate, securityUpdate, type Heartbeat, type SecurityWrite, type TopOfBook } from '../../proto/latest-quote-item.js';
 import type { SubscriptionSpec } from './relay.js';
 
 export interface LatestQuotesOptions {
@@ -50,8 +50,31 @@ export interface LatestQuotesMetrics {
 /** The environment variables main.ts reads (the CDK app sets them on the gateway task). */
 export const LATEST_QUOTES_ENV = { table: 'LATEST_QUOTES_TABLE', intervalMs: 'RELAY_QUOTE_STORE_INTERVAL_MS' } as const;
 
+/** The store's two writes: a security's change, and the heartbeat. */
+class StoreWriter {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** 'superseded': the stored value is newer (a slower retried write lost to a later one), not an error. */
+  async write(w: SecurityWrite, nowMs = Date.now()): Promise<'written' | 'superseded'> {
+    try {
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...securityUpdate(w, nowMs) }));
+      return 'written';
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return 'superseded';
+      throw err;
+    }
+  }
+
+  async writeHeartbeat(h: Heartbeat): Promise<void> {
+    await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...heartbeatUpdate(h) }));
+  }
+}
+
 export class LatestQuoteWriter {
-  private readonly store: LatestQuoteStore;
+  private readonly store: StoreWriter;
   private readonly pending = new Map<string, SecurityWrite>();
   private readonly lastWrite = new Map<string, number>();
   private inFlight = 0;
@@ -71,9 +94,12 @@ export class LatestQuoteWriter {
   ) {
     this.intervalMs = o.intervalMs ?? 1_000;
     // A DynamoDB that stops answering must not hold the in-flight slots forever: bounded requests, one retry.
-    const client = new DynamoDBClient({ maxAttempts: 2, requestHandler: { requestTimeout: 3_000, connectionTimeout: 3_000, throwOnRequestTimeout: true } });
-    const doc = o.doc ?? DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.store = new LatestQuoteStore(doc, o.tableName);
+    const doc =
+      o.doc ??
+      DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 2, requestHandler: { requestTimeout: 3_000, connectionTimeout: 3_000, throwOnRequestTimeout: true } }), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+    this.store = new StoreWriter(doc, o.tableName);
     // A tick every quarter interval keeps the delay of a write after its interval ends short.
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.floor(this.intervalMs / 4)));
     this.timer.unref?.();

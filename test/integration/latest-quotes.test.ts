@@ -10,7 +10,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../bin/local/dynamodb-local.
 import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { metricsOf } from '../../gateway-container/relay/http.js';
 import { Relay, type RelayOptions } from '../../gateway-container/relay/relay.js';
-import { HEARTBEAT_KEY } from '../../functions/lib/latest-quote-store.js';
+import { HEARTBEAT_KEY } from '../../proto/latest-quote-item.js';
 import { PROTO_ID } from '../../proto/registry.js';
 import { securityKey } from '../../proto/securities.js';
 import { stepTicks } from '../../proto/ticks.js';
