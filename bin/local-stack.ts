@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   say('');
   say('opend-cloud local stack is ready');
   say(`  HTTP API            ${api}   (the Lambda handlers behind API Gateway v2 events)`);
+  say(`  WebSocket stream    ${stack.streamUrl}   (quotes and order events; send {"action":"subscribe","quotes":["HK.00700"]}, see docs/streaming.md)`);
   say(`  OpenD simulator     tcp://127.0.0.1:${ports.openD}   (RSA + AES-CBC; key ${dataDir}/opend-rsa.pem)`);
   say(`  DynamoDB Local      http://127.0.0.1:${ports.dynamodb}   EventBridge (local) http://127.0.0.1:${ports.eventBridge}`);
   say(`  relay health        http://127.0.0.1:${ports.relayHealth}/readyz   bus events ${api}/_local/events`);

@@ -21,6 +21,8 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startLocalEventBridge, type BusEvent, type LocalEventBridge } from './eventbridge-local.js';
 import { compileRoute, dispatchHttp, type LambdaHttpHandler } from './http-api.js';
 import { startScheduler, type SchedulerHandle } from './scheduler.js';
+import { setConnectionPoster } from '../../functions/lib/stream-poster.js';
+import { startLocalWebSocketApi, type WebSocketHandler } from './websocket-api.js';
 
 export interface LocalStackOptions {
   root: string;
@@ -45,6 +47,8 @@ export interface RuleDelivery {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The WebSocket stream (docs/streaming.md), on the HTTP API's port. */
+  streamUrl: string;
   sim: Simulator;
   relay: Relay;
   bus: LocalEventBridge;
@@ -218,6 +222,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         }),
     );
 
+    // The WebSocket stream on the API's port; the bus's streamFanout rule posts to its open sockets.
+    const stream = await startLocalWebSocketApi({ server: api, path: '/stream', host, handler: modules.get('streamConnections')!.handler as WebSocketHandler, log });
+    setConnectionPoster(stream);
+    stoppers.push(async () => {
+      setConnectionPoster(undefined);
+      await stream.close();
+    });
+
     o.progress?.('scheduler');
     const scheduler = startScheduler(
       Object.entries(configuredSchedules(config)).map(([name, s]) => ({
@@ -232,7 +244,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     );
     stoppers.push(async () => scheduler.stop());
 
-    return { apiUrl: `http://${host}:${o.ports.api}`, sim, relay, bus, deliveries, notifications, scheduler, stop };
+    return { apiUrl: `http://${host}:${o.ports.api}`, streamUrl: stream.url, sim, relay, bus, deliveries, notifications, scheduler, stop };
   } catch (err) {
     await stop();
     throw err;
