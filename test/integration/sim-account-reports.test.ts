@@ -2,7 +2,7 @@
 // fills per Futu's HK and US schedules (and the cash that pays them), margin data per security, the cash-flow
 // log per clearing date, the paper-trading refusals, the request limits, and the log surviving a restart
 // from the state file.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -217,5 +217,11 @@ describe('restart', () => {
       await closeAll(...open.splice(0));
       await sim.close();
     }
+  });
+
+  it('refuses to start on a corrupt cash-flow file, naming it, rather than forgetting the log', async () => {
+    const stateFile = join(dir, 'state.json');
+    writeFileSync(`${stateFile}.cash-flow.json`, '{"format":"opend-simulator-cash-flow","lastId":"7000000000000000003","entr');
+    await expect(startTestSimulator({ stateFile })).rejects.toThrow(/cash-flow file .*state\.json\.cash-flow\.json: not valid JSON/);
   });
 });
