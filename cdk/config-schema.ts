@@ -14,6 +14,7 @@ import { DEFAULT_CALLERS, DEFAULT_RISK_LIMITS, parseCallers, parseRiskLimits, Se
 import { FARGATE_CPUS, fargateSizeProblem } from './fargate-sizes.js';
 import { scheduleExpressionProblem } from './schedule-expression.js';
 import { expected, pathText, securityCode, show, strictFields, subscriptionsSchema } from '../gateway-container/subscription-schema.js';
+import { publishPolicySchema } from '../gateway-container/publish-policy-schema.js';
 
 export { SUB_TYPES, type Subscription, type SubTypeName } from '../gateway-container/subscription-schema.js';
 
@@ -151,6 +152,12 @@ export const CONFIG_SCHEMA = z.strictObject({
   markets: whole(z.array(z.enum(MARKETS)).min(1), `a non-empty list of ${MARKETS.join(', ')}`).default(['HK', 'US']),
   /** What the relay keeps subscribed (and pushes to the bus): every code × every type. */
   subscriptions: subscriptionsSchema.default([]),
+  /**
+   * Market-data events the relay may put on the bus, per DetailType: `{ Quote: { enabled, maxPerSecurityPerSecond } }`;
+   * the types given replace the defaults (≤ 1 event/s per security each). Order, fill and gateway events are
+   * always on and never throttled. README "Cost control".
+   */
+  publishPolicy: publishPolicySchema.prefault({}),
   priceAlerts: priceAlertsSchema.default([]),
   /** Merged over `SCHEDULES` by name; a new name adds a schedule (then every field is needed). */
   schedules: z.record(z.string(), scheduleOverrideSchema, expected('an object of schedule name → fields to override (see SCHEDULES)')).default({}),

@@ -42,6 +42,8 @@ export const TABLE_ACTIONS: Readonly<Record<string, TableActions>> = {
     orders: ['dynamodb:Query', 'dynamodb:UpdateItem'],
     rateLimits: RATE_LIMITER,
   },
+  // The runtime quote subscriptions: list (Query of the one partition), add (conditional Put), remove (Delete).
+  subscriptions: { subscriptions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
   strategyDca: {
     idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     rateLimits: RATE_LIMITER,
@@ -59,7 +61,8 @@ export const TABLE_ACTIONS: Readonly<Record<string, TableActions>> = {
  * quote or book, and of its heartbeat: gateway-container/relay/latest-quotes.ts). Orders and fills it only
  * publishes to the bus; the consumer stores them.
  */
-export const GATEWAY_TABLE_ACTIONS: TableActions = { latestQuotes: ['dynamodb:UpdateItem'] };
+// The relay also reads the runtime quote subscriptions (one Query every few seconds: relay/runtime-subscriptions.ts).
+export const GATEWAY_TABLE_ACTIONS: TableActions = { latestQuotes: ['dynamodb:UpdateItem'], subscriptions: ['dynamodb:Query'] };
 
 /**
  * A function this file does not list yet (added to FUNCTIONS later) gets a conservative reading of its

@@ -12,6 +12,7 @@ import {
   FUNCTION_IDS,
   FUNCTIONS,
   GATEWAY,
+  GATEWAY_ENV,
   ROUTES,
   type FunctionDefinition,
   type FunctionId,
@@ -19,7 +20,8 @@ import {
 } from '../definitions.js';
 import { SECURITY_ENV } from '../../functions/lib/security-config.js';
 import { QUOTE_RESERVE_ENV } from '../../functions/lib/quote-subscriptions.js';
-import { quoteSubscriptionReserve } from '../quote-reserve.js';
+import { HEADROOM_ENV } from '../../functions/lib/subscription-store.js';
+import { QUOTE_RESERVE_MARGIN, quoteSubscriptionReserve } from '../quote-reserve.js';
 import { tableActionsFor } from '../table-permissions.js';
 import type { Data } from './data.js';
 import type { Events } from './events.js';
@@ -146,6 +148,11 @@ export class Functions extends Construct {
     if (functionId === 'quotes') {
       // Keep the relay's configured subscriptions (plus a margin) free of the API's own (cdk/quote-reserve.ts).
       fn.addEnvironment(QUOTE_RESERVE_ENV, String(quoteSubscriptionReserve(config.subscriptions)));
+    }
+    if (functionId === 'subscriptions') {
+      // The deploy-time set (reported by GET, never deleted by the API) and the quota the quotes API keeps.
+      fn.addEnvironment(GATEWAY_ENV.subscriptions, JSON.stringify(config.subscriptions));
+      fn.addEnvironment(HEADROOM_ENV, String(QUOTE_RESERVE_MARGIN));
     }
     if (definition.needsOpenD) data.rsaKeySecret.grantRead(fn);
 

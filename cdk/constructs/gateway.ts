@@ -148,6 +148,8 @@ export class Gateway extends Construct {
       [GATEWAY_ENV.brand]: config.brand,
       [GATEWAY_ENV.apiPort]: String(GATEWAY.apiPort),
       [GATEWAY_ENV.subscriptions]: JSON.stringify(config.subscriptions),
+      // Checked with the relay's own schema by loadConfig; the relay parses it again at start.
+      RELAY_PUBLISH_POLICY: JSON.stringify(config.publishPolicy),
       [GATEWAY_ENV.healthPort]: String(GATEWAY.healthPort),
       [GATEWAY_ENV.eventBusName]: events.bus.eventBusName,
       [GATEWAY_ENV.eventSource]: EVENT_SOURCE,

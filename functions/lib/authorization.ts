@@ -14,7 +14,7 @@ import type { CallerGrant, Right } from './security-config.js';
 
 /** What a route needs: a right on the account of its `{accId}`, or — for routes without one — on any account. */
 export interface RouteRule {
-  readonly right: 'read' | 'trade' | 'gateway';
+  readonly right: 'read' | 'trade' | 'gateway' | 'subscriptions';
   readonly perAccount: boolean;
 }
 
@@ -61,6 +61,10 @@ export const ROUTE_RIGHTS: Readonly<Record<string, RouteRule>> = {
   'DELETE /v1/accounts/{accId}/orders/{orderId}': { right: 'trade', perAccount: true },
   'GET /v1/gateway': { right: 'read', perAccount: false },
   'POST /v1/gateway/verification': { right: 'gateway', perAccount: false },
+  // Runtime quote subscriptions change what OpenD's quota holds and what the bus is billed for: a right of its own.
+  'GET /v1/subscriptions': { right: 'read', perAccount: false },
+  'PUT /v1/subscriptions': { right: 'subscriptions', perAccount: false },
+  'DELETE /v1/subscriptions': { right: 'subscriptions', perAccount: false },
 };
 
 /** The signed caller's principal ARN, as API Gateway v2's IAM authorizer reports it; undefined when unsigned. */

@@ -8,7 +8,7 @@
  */
 
 /** What a caller may do on an account. REAL trading is never implied: it needs `tradeReal` explicitly. */
-export const RIGHTS = ['read', 'trade', 'tradeReal', 'gateway'] as const;
+export const RIGHTS = ['read', 'trade', 'tradeReal', 'gateway', 'subscriptions'] as const;
 export type Right = (typeof RIGHTS)[number];
 
 export interface CallerGrant {

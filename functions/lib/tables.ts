@@ -94,6 +94,13 @@ export const TABLES = {
     sortKey: { name: 'connectionId', type: 'S' },
     ttlAttribute: 'expiresAt',
   },
+  subscriptions: {
+    // Runtime quote subscriptions (functions/lib/subscription-store.ts): one partition ("relay") of at most a few
+    // hundred items (OpenD's quota), which the relay reads with one Query every few seconds.
+    tableName: 'subscriptions',
+    partitionKey: { name: 'scope', type: 'S' },
+    sortKey: { name: 'pair', type: 'S' },
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableId = keyof typeof TABLES;
@@ -109,6 +116,7 @@ export const TABLE_ENV: Readonly<Record<TableId, string>> = {
   rateLimits: 'RATE_LIMITS_TABLE',
   gatewayState: 'GATEWAY_STATE_TABLE',
   latestQuotes: 'LATEST_QUOTES_TABLE',
+  subscriptions: 'SUBSCRIPTIONS_TABLE',
   streamConnections: 'STREAM_CONNECTIONS_TABLE',
 };
 

@@ -1,4 +1,6 @@
-// The relay's HTTP surface for the container health check and operators: /livez, /readyz, /metrics.
+// The relay's HTTP surface for the container health check and operators: /livez, /readyz, /metrics, and
+// /subscriptions (the runtime quote subscriptions, each with its state: applied / pending / pending-minute-rule /
+// refused with OpenD's reason).
 import { createServer, type Server } from 'node:http';
 import type { Relay } from './relay.js';
 
@@ -20,8 +22,10 @@ export function startHealthServer(relay: Relay, port: number, host = '127.0.0.1'
       }
       case '/metrics':
         return send(200, metricsOf(relay));
+      case '/subscriptions':
+        return send(200, subscriptionsOf(relay));
       default:
-        return send(404, { error: `unknown path ${path}; try /livez, /readyz or /metrics` });
+        return send(404, { error: `unknown path ${path}; try /livez, /readyz, /metrics or /subscriptions` });
     }
   });
   return new Promise((resolve, reject) => {
@@ -62,9 +66,22 @@ export function metricsOf(relay: Relay) {
     subscriptionsFailing: relay.subscriptionStep.state === 'waiting-retry' ? 1 : 0,
     checkpointWrites: relay.metrics.checkpointWrites,
     latencyMs: relay.publisher.latencyPercentiles(),
+    // What EventBridge bills: events the bus accepted, per DetailType (rate over the last 10 s, and totals), and
+    // what the publish policy merged (conflated) or dropped (suppressed).
+    eventsPerSecondByType: relay.publisher.acceptedRate.perSecond(),
+    eventsOutByType: { ...relay.publisher.acceptedByType },
+    policyConflatedByType: { ...relay.publisher.policyMetrics.conflated },
+    policySuppressedByType: { ...relay.publisher.policyMetrics.suppressed },
+    runtimeSubscriptions: relay.runtimeSubscriptions ? { ...relay.runtimeSubscriptions.metrics } : undefined,
     // Writes, conflated pushes and failures of the latest-quote store (absent when the store is off).
     latestQuotes: relay.latestQuotes ? { ...relay.latestQuotes.metrics } : undefined,
   };
+}
+
+export function subscriptionsOf(relay: Relay) {
+  const r = relay.runtimeSubscriptions;
+  if (!r) return { enabled: false, subscriptions: [] };
+  return { enabled: true, lastError: r.lastError, subscriptions: r.statuses() };
 }
 
 /** CloudWatch embedded-metric-format line for the alarms defined in the CDK app. */

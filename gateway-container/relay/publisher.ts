@@ -12,9 +12,14 @@
 // offered again only every `rejectedRetryMs` (default 5 min), so that an operator who fixes the policy or the bus
 // sees the events flow without a restart, while a broken setup is not hammered. A quote event refused that way
 // is dropped (counted): it is worthless by the time the setup is fixed.
+//
+// With a publish policy (publish-policy.ts) market-data events pass a per-security rate gate before they are
+// queued, so what EventBridge bills stays bounded; trade and gateway events never meet the gate.
 import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
+import type { PublishPolicy } from '../publish-policy-schema.js';
+import { PublishGate, TypeRateMeter } from './publish-policy.js';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
@@ -78,6 +83,8 @@ export interface PublisherOptions {
   rejectedRetryMs?: number;
   logger: Logger;
   now?: () => number;
+  /** Market-data rates per DetailType and security (absent: every event is published). */
+  policy?: PublishPolicy;
 }
 
 interface Pending {
@@ -131,17 +138,38 @@ export class EventPublisher {
   private closed = false;
   private drainWaiters: (() => void)[] = [];
   private readonly latencies: number[] = [];
+  private readonly gate: PublishGate<PublishInput> | undefined;
+  /** Events the bus accepted, per DetailType: the rate over the last 10 s (/metrics, the local stack's live line). */
+  readonly acceptedRate = new TypeRateMeter();
+  /** Events the bus accepted, per DetailType, since start. */
+  readonly acceptedByType: Record<string, number> = {};
   readonly metrics: PublisherMetrics = { eventsIn: 0, eventsOut: 0, batches: 0, retries: 0, failedEntries: 0, rejectedEntries: 0, throttledCalls: 0, coalesced: 0, dropped: 0, queueDepth: 0, inFlight: 0 };
-  private readonly o: Required<Omit<PublisherOptions, 'client' | 'logger'>> & Pick<PublisherOptions, 'client' | 'logger'>;
+  private readonly o: Required<Omit<PublisherOptions, 'client' | 'logger' | 'policy'>> & Pick<PublisherOptions, 'client' | 'logger' | 'policy'>;
 
   constructor(opts: PublisherOptions) {
     this.o = { lingerMs: 20, highWaterMark: 5_000, maxQueued: 20_000, maxInFlight: 4, retryBaseMs: 100, retryMaxMs: 10_000, rejectedRetryMs: 300_000, now: Date.now, ...opts };
+    this.gate = opts.policy
+      ? new PublishGate<PublishInput>({ policy: opts.policy, now: this.o.now, release: (input) => !this.closed && this.enqueue(input) })
+      : undefined;
   }
 
-  /** Enqueues one event. Never throws for trade events; quote events may be coalesced or dropped (counted). */
+  /** What the publish policy merged (conflated) or dropped (suppressed), per DetailType. */
+  get policyMetrics() {
+    return this.gate?.metrics ?? { conflated: {}, suppressed: {} };
+  }
+
+  /**
+   * Enqueues one event. Never throws for trade events; quote events may be held, conflated or suppressed by the
+   * publish policy, or coalesced or dropped under pressure (all counted).
+   */
   publish(input: PublishInput): void {
     if (this.closed) throw new Error('publisher is closed');
     this.metrics.eventsIn++;
+    if (this.gate && !isCriticalDetailType(input.detailType) && !this.gate.admit(input)) return;
+    this.enqueue(input);
+  }
+
+  private enqueue(input: PublishInput): void {
     const entry: PutEventsRequestEntry = {
       EventBusName: this.o.eventBusName,
       Source: this.o.source,
@@ -334,6 +362,9 @@ export class EventPublisher {
         failed.push(p);
       } else {
         this.metrics.eventsOut++;
+        const type = p.entry.DetailType ?? '';
+        this.acceptedByType[type] = (this.acceptedByType[type] ?? 0) + 1;
+        this.acceptedRate.add(type);
         this.recordLatency(this.o.now() - p.enqueuedAt);
         try {
           p.onDelivered?.();
@@ -387,6 +418,7 @@ export class EventPublisher {
     if (this.closed) return;
     const ok = await this.drain(timeoutMs);
     this.closed = true;
+    this.gate?.close();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     // Calls already sent finish (accepted or not) before close returns, so the relay's last checkpoint knows

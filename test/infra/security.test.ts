@@ -102,14 +102,15 @@ describe('least-privilege DynamoDB access', () => {
     }
   });
 
-  it('grants no Scan, BatchWriteItem or DescribeTable to anyone, and DeleteItem only on the idempotency and stream-connection tables', () => {
+  it('grants no Scan, BatchWriteItem or DescribeTable to anyone, and DeleteItem only on the idempotency, stream-connection and runtime-subscription tables', () => {
     const idempotency = tableLogicalId('idempotency');
     const streamConnections = tableLogicalId('streamConnections');
+    const subscriptions = tableLogicalId('subscriptions');
     for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
       for (const s of policy.Properties!['PolicyDocument'].Statement as Statement[]) {
         const actions = actionsOf(s);
         for (const banned of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:*']) expect(actions).not.toContain(banned);
-        if (actions.includes('dynamodb:DeleteItem')) expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`${idempotency}|${streamConnections}`));
+        if (actions.includes('dynamodb:DeleteItem')) expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`${idempotency}|${streamConnections}|${subscriptions}`));
       }
     }
   });

@@ -59,6 +59,7 @@ async function loadHttpHandlers(): Promise<Record<string, LambdaHttpHandler>> {
     accounts: import('../../functions/handlers/accounts.js'),
     orders: import('../../functions/handlers/orders.js'),
     gateway: import('../../functions/handlers/gateway.js'),
+    subscriptions: import('../../functions/handlers/subscriptions.js'),
   };
   const byRoute: Record<string, LambdaHttpHandler> = {};
   for (const [routeKey, fn] of Object.entries(ROUTES) as [string, HttpFunctionId][]) {

@@ -109,7 +109,7 @@ describe('CONFIG_SCHEMA', () => {
     expect(message({}, { priceAlerts: [{ security: 'HK.00700', abov: 1 }] })).toBe('cdk/config.ts "priceAlerts[0]": unknown field(s) abov; allowed: security, above, below, frequency');
     expect(message({}, { priceAlerts: [{ security: 'HK.00700', above: 1, frequency: 'HOURLY' }] })).toBe('cdk/config.ts "priceAlerts[0].frequency": expected one of ONCE_A_DAY, ALWAYS, ONLY_ONCE, got "HOURLY"');
     expect(message({}, { priceAlerts: [{ security: 'HK.00700', below: -3 }] })).toBe('cdk/config.ts "priceAlerts[0].below": expected a price above 0, got -3');
-    expect(message({ callers: '[{"principal":"*","accounts":"*"}]' })).toBe('context "callers"[0].rights: expected a non-empty list of read, trade, tradeReal, gateway, got undefined');
+    expect(message({ callers: '[{"principal":"*","accounts":"*"}]' })).toBe('context "callers"[0].rights: expected a non-empty list of read, trade, tradeReal, gateway, subscriptions, got undefined');
     expect(message({ openDUrl: 'http://example.com/x.tar.gz' })).toBe('context "openDUrl": expected an https:// URL of the OpenD tarball, got "http://example.com/x.tar.gz"');
     expect(message({ archiveDetailTypes: '["Order Update",""]' })).toBe('context "archiveDetailTypes": expected a list of detail-types, got ["Order Update",""]');
   });
