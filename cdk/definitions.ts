@@ -148,16 +148,6 @@ export const FUNCTIONS = {
     // It fails only when reading the subscribers fails, before anything was sent: a retry duplicates nothing.
     asyncRetryAttempts: 2,
   },
-  subscriptions: {
-    entry: 'functions/handlers/subscriptions.ts',
-    handler: 'handler',
-    description: '/v1/subscriptions: the relay\'s runtime quote subscriptions (stored; OpenD read for the quota only)',
-    memoryMb: 256,
-    timeoutSec: 15,
-    reservedConcurrency: 2,
-    needsOpenD: true,
-    tables: { subscriptions: 'readWrite' },
-  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -210,9 +200,6 @@ export const ROUTES = {
   'DELETE /v1/accounts/{accId}/orders/{orderId}': 'orders',
   'GET /v1/gateway': 'gateway',
   'POST /v1/gateway/verification': 'gateway',
-  'GET /v1/subscriptions': 'subscriptions',
-  'PUT /v1/subscriptions': 'subscriptions',
-  'DELETE /v1/subscriptions': 'subscriptions',
 } as const satisfies Record<RouteKey, FunctionId>;
 
 export interface RouteDefinition {
@@ -253,6 +240,7 @@ export const DETAIL_TYPES = [
   'Gateway Notice',
   'Login Challenge',
   'Gateway State',
+  'Price Reminder',
 ] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
@@ -266,7 +254,6 @@ export const NON_MARKET_DATA_DETAIL_TYPES: readonly DetailType[] = [
 ];
 
 /** An EventBridge event pattern as JSON, in EventBridge's own syntax (`detail-type`, operators, `$or`). */
-  'Price Reminder',
 export type EventPatternJson = Readonly<Record<string, unknown>>;
 
 export type TopicId = 'alerts' | 'loginChallenges';

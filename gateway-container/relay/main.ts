@@ -12,22 +12,17 @@
 //   RELAY_PRICE_ALERTS (JSON, optional: [{"security":"HK.00700","above":400}]): kept as Futu price reminders in OpenD
 //   LATEST_QUOTES_TABLE (optional): keep the latest quote / top of book of subscribed securities there
 //   RELAY_QUOTE_STORE_INTERVAL_MS (1000): at most one store write per security per this many ms
-//   SUBSCRIPTIONS_TABLE (optional): the runtime quote subscriptions, read every RELAY_SUBSCRIPTIONS_POLL_MS (5000)
-//   RELAY_PUBLISH_POLICY (JSON, optional): market-data events per second per security by DetailType; unset = the
-//     defaults of publish-policy-schema.ts (every market-data type ≤ 1 event/s per security)
 //   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../proto/log.js';
 import { parseSubscriptionsJson } from '../subscription-schema.js';
 import { readSecretFile } from '../secret-file.js';
+import { parsePriceAlertsJson, PRICE_ALERTS_ENV, type PriceAlertSpec } from './price-alerts-sync.js';
 import { emfLine, startHealthServer } from './http.js';
 import { defaultCheckpointPath } from './checkpoint.js';
 import { Relay, type SubscriptionSpec } from './relay.js';
-import { parsePriceAlertsJson, PRICE_ALERTS_ENV, type PriceAlertSpec } from './price-alerts-sync.js';
 import { relayEventBridgeClient } from './publisher.js';
-import { parsePublishPolicyJson, type PublishPolicy } from '../publish-policy-schema.js';
-import { RUNTIME_SUBSCRIPTIONS_ENV, tableReader } from './runtime-subscriptions.js';
 import { LATEST_QUOTES_ENV } from './latest-quotes.js';
 
 const log = createLogger('relay');
@@ -55,15 +50,6 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  let publishPolicy: PublishPolicy;
-  let subscriptionsPollMs: number;
-  try {
-    publishPolicy = parsePublishPolicyJson(env['RELAY_PUBLISH_POLICY']);
-    subscriptionsPollMs = intEnv(env, RUNTIME_SUBSCRIPTIONS_ENV.pollMs, 5_000, 200);
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  const subscriptionsTable = env[RUNTIME_SUBSCRIPTIONS_ENV.table];
   const tradePasswordMd5 = readSecret('OPEND_TRADE_PASSWORD_MD5_FILE');
   if (tradePasswordMd5 !== undefined && !/^[0-9a-f]{32}$/i.test(tradePasswordMd5)) fail('the trade password file must hold the 32-hex-digit MD5 of the trade password');
   let numbers: { unlockMax: number; unlockBackoff: number; checkpointEvery: number; historyGap: number; quoteStoreEvery: number };
@@ -78,10 +64,17 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  let priceAlerts: PriceAlertSpec[];
+  try {
+    priceAlerts = parsePriceAlertsJson(env[PRICE_ALERTS_ENV]);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const checkpointFile = env['RELAY_CHECKPOINT_FILE'] === 'off' ? undefined : env['RELAY_CHECKPOINT_FILE'] || defaultCheckpointPath();
   const relay = new Relay({
     openD: { host: env['OPEND_HOST'] ?? '127.0.0.1', port: Number(env['OPEND_PORT'] ?? 11111), rsaPrivateKey: readSecret('OPEND_RSA_KEY_FILE') },
     subscriptions,
+    priceAlerts, // kept as Futu price reminders (price-alerts-sync.ts)
     tradePasswordMd5,
     eventBridge: relayEventBridgeClient(),
     eventBusName: env['EVENT_BUS_NAME'] ?? 'default',
@@ -90,21 +83,12 @@ async function main(): Promise<void> {
     checkpointFile,
     checkpointIntervalMs: numbers.checkpointEvery,
     historyAfterGapS: numbers.historyGap,
-    publishPolicy,
-    runtimeSubscriptions: subscriptionsTable ? { read: tableReader(subscriptionsTable), pollMs: subscriptionsPollMs } : undefined,
     latestQuotes: env[LATEST_QUOTES_ENV.table] ? { tableName: env[LATEST_QUOTES_ENV.table]!, intervalMs: numbers.quoteStoreEvery } : undefined,
     logger: log,
-  let priceAlerts: PriceAlertSpec[];
-  try {
-    priceAlerts = parsePriceAlertsJson(env[PRICE_ALERTS_ENV]);
-  } catch (err) {
-    fail((err as Error).message);
-  }
   });
   const server = await startHealthServer(relay, Number(env['RELAY_HTTP_PORT'] ?? 8080), env['RELAY_HTTP_HOST'] ?? '127.0.0.1');
   const emfEvery = Number(env['RELAY_EMF_INTERVAL_MS'] ?? 60_000);
   const emf = emfEvery > 0 ? setInterval(() => process.stdout.write(emfLine(relay) + '\n'), emfEvery) : null;
-    priceAlerts, // kept as Futu price reminders (price-alerts-sync.ts)
   emf?.unref();
   let stopping = false;
   const stop = async (signal: string) => {

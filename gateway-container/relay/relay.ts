@@ -36,8 +36,6 @@ import { priceAlertSyncStep, type PriceAlertSpec } from './price-alerts-sync.js'
 import { priceReminderEvent } from './price-reminder-events.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
 import { RetryingStep } from './side-steps.js';
-import { RuntimeSubscriptions, type RuntimeSubscriptionsOptions } from './runtime-subscriptions.js';
-import type { PublishPolicy } from '../publish-policy-schema.js';
 import { LatestQuoteWriter, type LatestQuotesOptions } from './latest-quotes.js';
 import { PROTO_ID } from '../../proto/registry.js';
 
@@ -72,14 +70,10 @@ export interface RelayOptions {
   lostCheckpointLookbackDays?: number;
   /** OpenD's state folder, where it saves the login picture (default OPEND_STATE_DIR), and how often a new one is looked for. */
   loginPicture?: { stateDir?: string; pollMs?: number };
+  /** Configured price alerts, kept as Futu price reminders in OpenD (price-alerts-sync.ts); none without it. */
+  priceAlerts?: readonly PriceAlertSpec[];
   /** The latest-quote store (latest-quotes.ts): quote and book pushes also kept in DynamoDB, conflated; off without it. */
   latestQuotes?: LatestQuotesOptions;
-  /** Configured price alerts, kept as Futu price reminders in OpenD (price-alerts-sync.ts); none without it. */
-  priceAlerts?: PriceAlertSpec[];
-  /** Runtime quote subscriptions read from the subscriptions table (runtime-subscriptions.ts); off without it. */
-  runtimeSubscriptions?: RuntimeSubscriptionsOptions;
-  /** Market-data events per second per security, by DetailType (publish-policy.ts); absent: every event. */
-  publishPolicy?: PublishPolicy;
   logger: Logger;
 }
 
@@ -120,14 +114,13 @@ export class Relay {
   private lastPublishedReady: boolean | null = null;
   private lastPublishedReason: string | undefined;
   readonly unlockStep: RetryingStep;
+  readonly priceAlertSync: RetryingStep;
   readonly subscriptionStep: RetryingStep;
-  readonly runtimeSubscriptions?: RuntimeSubscriptions;
   readonly latestQuotes?: LatestQuoteWriter;
   private readonly ledger: DeliveryLedger;
   private restartReconcilePending = true;
   private horizonTimer: NodeJS.Timeout | null = null;
   private pushWatch: Set<string> | null = null;
-  readonly priceAlertSync: RetryingStep;
   readonly metrics = {
     pushesIn: 0, pushesByProto: {} as Record<string, number>, reconnects: 0, setups: 0, setupFailures: 0, reconciledOrders: 0, reconciledFills: 0,
     duplicatesSkipped: 0, staleSkipped: 0, historyReconciles: 0, unlockRejections: 0, unlockGaveUp: 0, subscriptionFailures: 0, checkpointWrites: 0,
@@ -150,13 +143,10 @@ export class Relay {
       eventBusName: o.eventBusName,
       source: o.source ?? 'opend',
       logger: o.logger,
-      policy: o.publishPolicy,
       ...o.publisher,
     });
     this.quotes = new QuoteApi(this.client);
     this.trade = new TradeApi(this.client);
-    const subsReady = () => this.tradeReady && this.client.connected && (!this.subscriptionsNeeded() || this.subscriptionStep.state === 'done');
-    if (o.runtimeSubscriptions) this.runtimeSubscriptions = new RuntimeSubscriptions(o.runtimeSubscriptions, this.quotes, this.client, o.subscriptions, subsReady, o.logger);
     const onChange = () => this.publishGatewayState('session step changed');
     this.unlockStep = new RetryingStep({
       name: 'trade unlock',
@@ -188,6 +178,7 @@ export class Relay {
       logger: o.logger,
       onChange,
     });
+    this.priceAlertSync = priceAlertSyncStep(this.client, o.priceAlerts ?? [], o.logger);
     this.ledger = new DeliveryLedger({ file: o.checkpointFile, intervalMs: o.checkpointIntervalMs ?? 1_000, tracker: this.tracker, publisher: this.publisher, logger: o.logger });
     Object.defineProperty(this.metrics, 'checkpointWrites', { get: () => this.ledger.writes, enumerable: true });
     if (o.latestQuotes) this.latestQuotes = new LatestQuoteWriter(o.latestQuotes, o.subscriptions, () => this.client.connected && this.subscriptionStep.state === 'done', o.logger);
@@ -198,10 +189,10 @@ export class Relay {
     });
     this.client.on('disconnected', ({ reason }) => {
       this.sessionReady = false;
-    this.priceAlertSync = priceAlertSyncStep(this.client, o.priceAlerts ?? [], o.logger);
       this.tradeReady = false;
       this.unlockStep.reset();
       this.subscriptionStep.reset();
+      this.priceAlertSync.reset();
       this.publishGatewayState(`disconnected from OpenD: ${reason}`);
     });
     this.client.on('error', (err) => o.logger.warn('OpenD client error', { error: err.message }));
@@ -212,9 +203,7 @@ export class Relay {
   }
 
   async start(): Promise<void> {
-      this.priceAlertSync.reset();
     this.publishGatewayState('relay starting');
-    this.runtimeSubscriptions?.start();
     await this.client.open();
   }
 
@@ -225,8 +214,8 @@ export class Relay {
     if (this.setupTimer) clearTimeout(this.setupTimer);
     if (this.horizonTimer) clearInterval(this.horizonTimer);
     this.unlockStep.stop();
+    this.priceAlertSync.stop();
     this.subscriptionStep.stop();
-    this.runtimeSubscriptions?.stop();
     await this.latestQuotes?.stop();
     await this.client.close();
     await this.publisher.close(opts.drainTimeoutMs);
@@ -237,7 +226,6 @@ export class Relay {
    * Waits until every push OpenD sent before this call has been published: a KeepAlive round trip is a
    * barrier (replies come after earlier pushes on the same TCP stream), then the publisher drains.
    */
-    this.priceAlertSync.stop();
   async flush(timeoutMs = 20_000): Promise<boolean> {
     if (this.client.connected) await this.client.request(PROTO_ID.KeepAlive, { time: BigInt(Math.floor(Date.now() / 1000)) }).catch(() => undefined);
     return this.publisher.drain(timeoutMs);
@@ -358,6 +346,7 @@ export class Relay {
     this.o.logger.info('relay trade session ready', { accounts: accounts.length, connId });
     if (this.unlockNeeded()) this.unlockStep.start();
     if (this.subscriptionsNeeded()) this.subscriptionStep.start();
+    if (this.o.priceAlerts?.length) this.priceAlertSync.start(); // price reminders need no subscription
     this.publishGatewayState('ready');
   }
 
@@ -370,7 +359,6 @@ export class Relay {
     }
     this.o.logger.info('trading unlocked OpenD-wide for REAL accounts');
   }
-    if (this.o.priceAlerts?.length) this.priceAlertSync.start(); // price reminders need no subscription
 
   private async subscribeQuotes(): Promise<void> {
     try {
@@ -458,6 +446,9 @@ export class Relay {
       case PROTO_ID.Trd_UpdateOrderFill:
         this.offerFill(fillDetail(s2c.header, s2c.orderFill, t));
         return;
+      case PROTO_ID.Qot_UpdatePriceReminder:
+        this.publisher.publish(priceReminderEvent(s2c, t));
+        return;
       default: {
         const events = quotePushEvents(ev.protoId, s2c, t);
         if (!events) {
@@ -470,9 +461,6 @@ export class Relay {
     }
   }
 
-      case PROTO_ID.Qot_UpdatePriceReminder:
-        this.publisher.publish(priceReminderEvent(s2c, t));
-        return;
   private onNotify(n: Notify.S2C): void {
     const { detailType, detail } = withLoginPicture(notifyEvent(n, this.now()), this.pictureWatcherDir);
     this.publisher.publish({ detailType, detail });

@@ -44,7 +44,7 @@ async function world(alerts: PriceAlertSpec[]) {
   return { sim, bus, notifications, reminders: new PriceReminderApi(admin), alerts: config.priceAlerts };
 }
 
-async function startRelay(sim: Simulator, bus: LocalEventBridge, alerts: PriceAlertSpec[]): Promise<Relay> {
+async function startRelay(sim: Simulator, bus: LocalEventBridge, alerts: readonly PriceAlertSpec[]): Promise<Relay> {
   const relay = new Relay(testRelayOptions({ host: sim.host, port: sim.port, rsaPrivateKey: KEY }, bus.endpoint, { priceAlerts: alerts }));
   cleanups.push(() => relay.stop());
   await relay.start();
