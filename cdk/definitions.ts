@@ -148,6 +148,16 @@ export const FUNCTIONS = {
     // It fails only when reading the subscribers fails, before anything was sent: a retry duplicates nothing.
     asyncRetryAttempts: 2,
   },
+  subscriptions: {
+    entry: 'functions/handlers/subscriptions.ts',
+    handler: 'handler',
+    description: '/v1/subscriptions: the relay\'s runtime quote subscriptions (stored; OpenD read for the quota only)',
+    memoryMb: 256,
+    timeoutSec: 15,
+    reservedConcurrency: 2,
+    needsOpenD: true,
+    tables: { subscriptions: 'readWrite' },
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -200,6 +210,9 @@ export const ROUTES = {
   'DELETE /v1/accounts/{accId}/orders/{orderId}': 'orders',
   'GET /v1/gateway': 'gateway',
   'POST /v1/gateway/verification': 'gateway',
+  'GET /v1/subscriptions': 'subscriptions',
+  'PUT /v1/subscriptions': 'subscriptions',
+  'DELETE /v1/subscriptions': 'subscriptions',
 } as const satisfies Record<RouteKey, FunctionId>;
 
 export interface RouteDefinition {

@@ -12,6 +12,9 @@
 //   RELAY_PRICE_ALERTS (JSON, optional: [{"security":"HK.00700","above":400}]): kept as Futu price reminders in OpenD
 //   LATEST_QUOTES_TABLE (optional): keep the latest quote / top of book of subscribed securities there
 //   RELAY_QUOTE_STORE_INTERVAL_MS (1000): at most one store write per security per this many ms
+//   SUBSCRIPTIONS_TABLE (optional): the runtime quote subscriptions, read every RELAY_SUBSCRIPTIONS_POLL_MS (5000)
+//   RELAY_PUBLISH_POLICY (JSON, optional): market-data events per second per security by DetailType; unset = the
+//     defaults of publish-policy-schema.ts (every market-data type ≤ 1 event/s per security)
 //   AWS_REGION / AWS_ENDPOINT_URL_EVENTBRIDGE as usual for the AWS SDK.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,8 @@ import { emfLine, startHealthServer } from './http.js';
 import { defaultCheckpointPath } from './checkpoint.js';
 import { Relay, type SubscriptionSpec } from './relay.js';
 import { relayEventBridgeClient } from './publisher.js';
+import { parsePublishPolicyJson, type PublishPolicy } from '../publish-policy-schema.js';
+import { RUNTIME_SUBSCRIPTIONS_ENV, tableReader } from './runtime-subscriptions.js';
 import { LATEST_QUOTES_ENV } from './latest-quotes.js';
 
 const log = createLogger('relay');
@@ -50,6 +55,15 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  let publishPolicy: PublishPolicy;
+  let subscriptionsPollMs: number;
+  try {
+    publishPolicy = parsePublishPolicyJson(env['RELAY_PUBLISH_POLICY']);
+    subscriptionsPollMs = intEnv(env, RUNTIME_SUBSCRIPTIONS_ENV.pollMs, 5_000, 200);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const subscriptionsTable = env[RUNTIME_SUBSCRIPTIONS_ENV.table];
   const tradePasswordMd5 = readSecret('OPEND_TRADE_PASSWORD_MD5_FILE');
   if (tradePasswordMd5 !== undefined && !/^[0-9a-f]{32}$/i.test(tradePasswordMd5)) fail('the trade password file must hold the 32-hex-digit MD5 of the trade password');
   let numbers: { unlockMax: number; unlockBackoff: number; checkpointEvery: number; historyGap: number; quoteStoreEvery: number };
@@ -83,6 +97,8 @@ async function main(): Promise<void> {
     checkpointFile,
     checkpointIntervalMs: numbers.checkpointEvery,
     historyAfterGapS: numbers.historyGap,
+    publishPolicy,
+    runtimeSubscriptions: subscriptionsTable ? { read: tableReader(subscriptionsTable), pollMs: subscriptionsPollMs } : undefined,
     latestQuotes: env[LATEST_QUOTES_ENV.table] ? { tableName: env[LATEST_QUOTES_ENV.table]!, intervalMs: numbers.quoteStoreEvery } : undefined,
     logger: log,
   });

@@ -36,6 +36,8 @@ import { priceAlertSyncStep, type PriceAlertSpec } from './price-alerts-sync.js'
 import { priceReminderEvent } from './price-reminder-events.js';
 import { historyNeeded, reconcileAccounts } from './reconcile.js';
 import { RetryingStep } from './side-steps.js';
+import { RuntimeSubscriptions, type RuntimeSubscriptionsOptions } from './runtime-subscriptions.js';
+import type { PublishPolicy } from '../publish-policy-schema.js';
 import { LatestQuoteWriter, type LatestQuotesOptions } from './latest-quotes.js';
 import { PROTO_ID } from '../../proto/registry.js';
 
@@ -74,6 +76,10 @@ export interface RelayOptions {
   priceAlerts?: readonly PriceAlertSpec[];
   /** The latest-quote store (latest-quotes.ts): quote and book pushes also kept in DynamoDB, conflated; off without it. */
   latestQuotes?: LatestQuotesOptions;
+  /** Runtime quote subscriptions read from the subscriptions table (runtime-subscriptions.ts); off without it. */
+  runtimeSubscriptions?: RuntimeSubscriptionsOptions;
+  /** Market-data events per second per security, by DetailType (publish-policy.ts); absent: every event. */
+  publishPolicy?: PublishPolicy;
   logger: Logger;
 }
 
@@ -116,6 +122,7 @@ export class Relay {
   readonly unlockStep: RetryingStep;
   readonly priceAlertSync: RetryingStep;
   readonly subscriptionStep: RetryingStep;
+  readonly runtimeSubscriptions?: RuntimeSubscriptions;
   readonly latestQuotes?: LatestQuoteWriter;
   private readonly ledger: DeliveryLedger;
   private restartReconcilePending = true;
@@ -143,10 +150,13 @@ export class Relay {
       eventBusName: o.eventBusName,
       source: o.source ?? 'opend',
       logger: o.logger,
+      policy: o.publishPolicy,
       ...o.publisher,
     });
     this.quotes = new QuoteApi(this.client);
     this.trade = new TradeApi(this.client);
+    const subsReady = () => this.tradeReady && this.client.connected && (!this.subscriptionsNeeded() || this.subscriptionStep.state === 'done');
+    if (o.runtimeSubscriptions) this.runtimeSubscriptions = new RuntimeSubscriptions(o.runtimeSubscriptions, this.quotes, this.client, o.subscriptions, subsReady, o.logger);
     const onChange = () => this.publishGatewayState('session step changed');
     this.unlockStep = new RetryingStep({
       name: 'trade unlock',
@@ -204,6 +214,7 @@ export class Relay {
 
   async start(): Promise<void> {
     this.publishGatewayState('relay starting');
+    this.runtimeSubscriptions?.start();
     await this.client.open();
   }
 
@@ -216,6 +227,7 @@ export class Relay {
     this.unlockStep.stop();
     this.priceAlertSync.stop();
     this.subscriptionStep.stop();
+    this.runtimeSubscriptions?.stop();
     await this.latestQuotes?.stop();
     await this.client.close();
     await this.publisher.close(opts.drainTimeoutMs);
