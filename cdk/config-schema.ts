@@ -213,6 +213,11 @@ export const CONFIG_SCHEMA = z.strictObject({
    * reads it) at most once per this many ms; pushes in between are conflated into that one write.
    */
   quoteStoreIntervalMs: z.int(expected('milliseconds as a whole number from 100 to 60000')).min(100, expected('milliseconds as a whole number from 100 to 60000')).max(60_000, expected('milliseconds as a whole number from 100 to 60000')).default(1_000),
+  /**
+   * GET /v1/quotes treats stored quotes as current while the relay's heartbeat is younger than this; older, they
+   * are replaced by a snapshot (or served marked stale when Futu's Snapshot limit is used up). README "Where quotes come from".
+   */
+  quoteStaleAfterMs: z.int(expected('milliseconds as a whole number from 3000 to 300000')).min(3_000, expected('milliseconds as a whole number from 3000 to 300000')).max(300_000, expected('milliseconds as a whole number from 3000 to 300000')).default(10_000),
 });
 
 type Parsed = z.output<typeof CONFIG_SCHEMA>;

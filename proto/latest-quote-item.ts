@@ -15,6 +15,10 @@
  *   relay stopped writing" (`isCurrent`).
  */
 
+/** The quotes function's environment variable for the stale bound (cdk config `quoteStaleAfterMs`), and its default. */
+export const QUOTE_STALE_ENV = 'QUOTE_STALE_AFTER_MS';
+export const DEFAULT_QUOTE_STALE_AFTER_MS = 10_000;
+
 /** Not a security code (those are "MARKET.CODE"), so it can share the table. */
 export const HEARTBEAT_KEY = '#relay';
 /** Rows of securities nobody subscribes to any more disappear a week after their last write (TTL). */

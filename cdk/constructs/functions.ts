@@ -20,6 +20,7 @@ import {
 } from '../definitions.js';
 import { SECURITY_ENV } from '../../functions/lib/security-config.js';
 import { QUOTE_RESERVE_ENV } from '../../functions/lib/quote-subscriptions.js';
+import { QUOTE_STALE_ENV } from '../../proto/latest-quote-item.js';
 import { HEADROOM_ENV } from '../../functions/lib/subscription-store.js';
 import { QUOTE_RESERVE_MARGIN, quoteSubscriptionReserve } from '../quote-reserve.js';
 import { tableActionsFor } from '../table-permissions.js';
@@ -148,6 +149,8 @@ export class Functions extends Construct {
     if (functionId === 'quotes') {
       // Keep the relay's configured subscriptions (plus a margin) free of the API's own (cdk/quote-reserve.ts).
       fn.addEnvironment(QUOTE_RESERVE_ENV, String(quoteSubscriptionReserve(config.subscriptions)));
+      // How old the relay's latest-quote heartbeat may be before stored quotes count as stale.
+      fn.addEnvironment(QUOTE_STALE_ENV, String(config.quoteStaleAfterMs));
     }
     if (functionId === 'subscriptions') {
       // The deploy-time set (reported by GET, never deleted by the API) and the quota the quotes API keeps.

@@ -9,15 +9,12 @@
  * missing item.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { HEARTBEAT_KEY, type Heartbeat, type StoredSecurity } from '../../proto/latest-quote-item.js';
+import { DEFAULT_QUOTE_STALE_AFTER_MS, HEARTBEAT_KEY, QUOTE_STALE_ENV, type Heartbeat, type StoredSecurity } from '../../proto/latest-quote-item.js';
 
 export { isCurrent, type Heartbeat, type StoredSecurity } from '../../proto/latest-quote-item.js';
 
 /** DynamoDB's BatchGetItem maximum is 100 keys; one of them is the heartbeat. */
 export const CODES_PER_BATCH = 99;
-
-export const QUOTE_STALE_ENV = 'QUOTE_STALE_AFTER_MS';
-export const DEFAULT_QUOTE_STALE_AFTER_MS = 10_000;
 
 /** `QUOTE_STALE_AFTER_MS` (default 10 s): how old the relay's heartbeat may be for stored quotes to count as current. */
 export function quoteStaleAfterMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
