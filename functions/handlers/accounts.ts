@@ -59,6 +59,13 @@ function fillView(f: Fill) {
   return { ...f, accId: f.accId.toString(), fillId: f.fillId.toString(), orderId: f.orderId?.toString() };
 }
 
+/** Checks the history parameters before anything is asked of OpenD (the account's market is not known yet). */
+function checkHistoryInput(req: HttpRequest): void {
+  parseHistoryRange(req.query, localToday('UTC'));
+  parseLimit(req.query['limit']);
+  decodeCursor(req.query['cursor']);
+}
+
 /** History reads: the range in the account market's local time, the page after the cursor, the next cursor. */
 function historyQuery(req: HttpRequest, market: string, kind: string, extra: readonly unknown[]) {
   const tz = marketPrefixTimeZone(market) ?? 'Asia/Hong_Kong';
@@ -137,6 +144,7 @@ export const handler = httpHandler({
   'GET /v1/accounts/{accId}/history/orders': async (req) => {
     const codes = parseHistoryCodes(req.query['codes']);
     const statuses = parseStatuses(req.query['status']);
+    checkHistoryInput(req);
     const { s, acc } = await account(req);
     const h = historyQuery(req, acc.market, 'orders', [codes ?? null, statuses ?? null]);
     const accId = acc.accId.toString();
@@ -150,6 +158,7 @@ export const handler = httpHandler({
   },
 
   'GET /v1/accounts/{accId}/history/fills': async (req) => {
+    checkHistoryInput(req);
     const { s, acc } = await account(req);
     const h = historyQuery(req, acc.market, 'fills', []);
     const accId = acc.accId.toString();

@@ -152,8 +152,11 @@ export function encodeCursor(hash: string, after: PageKey): string {
   return Buffer.from(JSON.stringify({ v: 1, q: hash, t: after.time, id: after.id })).toString('base64url');
 }
 
-/** The position after which the next page starts, or undefined for the first page. */
-export function decodeCursor(v: string | undefined, hash: string): PageKey | undefined {
+/**
+ * The position after which the next page starts, or undefined for the first page. Without `hash` only the form
+ * is checked (input validation before the account is known); with it, the cursor must belong to that query.
+ */
+export function decodeCursor(v: string | undefined, hash?: string): PageKey | undefined {
   if (v === undefined) return undefined;
   let doc: { v?: unknown; q?: unknown; t?: unknown; id?: unknown };
   try {
@@ -164,7 +167,7 @@ export function decodeCursor(v: string | undefined, hash: string): PageKey | und
   if (doc?.v !== 1 || typeof doc.q !== 'string' || typeof doc.t !== 'string' || typeof doc.id !== 'string' || !/^\d{1,20}$/.test(doc.id)) {
     throw invalid('cursor', 'is not a cursor this API issued: pass nextCursor from the previous page unchanged');
   }
-  if (doc.q !== hash) throw invalid('cursor', 'belongs to a different query: keep from, to, codes and status as they were for the first page');
+  if (hash !== undefined && doc.q !== hash) throw invalid('cursor', 'belongs to a different query: keep from, to, codes and status as they were for the first page');
   return { time: doc.t, id: doc.id };
 }
 
