@@ -63,7 +63,7 @@ export const FUNCTIONS = {
   accounts: {
     entry: 'functions/handlers/accounts.ts',
     handler: 'handler',
-    description: 'GET /v1/accounts…: accounts, funds, positions and fills',
+    description: 'GET /v1/accounts…: accounts, funds, positions, fills and reports (fees, margin ratios, cash flow, max quantities, history)',
     memoryMb: 512,
     timeoutSec: 15,
     reservedConcurrency: 5,
