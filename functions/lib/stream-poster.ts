@@ -25,8 +25,9 @@ export class GoneConnectionError extends Error {
 export class ApiGatewayConnectionPoster implements ConnectionPoster {
   private readonly client: ApiGatewayManagementApiClient;
 
-  constructor(endpoint: string) {
-    this.client = new ApiGatewayManagementApiClient({ endpoint });
+  /** `config`: region and credentials for a client outside Lambda (tests against a local endpoint). */
+  constructor(endpoint: string, config: ConstructorParameters<typeof ApiGatewayManagementApiClient>[0] = {}) {
+    this.client = new ApiGatewayManagementApiClient({ ...config, endpoint });
   }
 
   async post(connectionId: string, data: string): Promise<void> {
