@@ -47,6 +47,11 @@ export interface LatestQuotesMetrics {
   heartbeatFailures: number;
 }
 
+/** The runtime subscriptions' view the heartbeat needs (runtime-subscriptions.ts statuses). */
+export interface RuntimeSubscriptionStatuses {
+  statuses(): { code: string; subType: string; state: string }[];
+}
+
 /** The environment variables main.ts reads (the CDK app sets them on the gateway task). */
 export const LATEST_QUOTES_ENV = { table: 'LATEST_QUOTES_TABLE', intervalMs: 'RELAY_QUOTE_STORE_INTERVAL_MS' } as const;
 
@@ -91,6 +96,8 @@ export class LatestQuoteWriter {
     private readonly subscriptions: readonly SubscriptionSpec[],
     private readonly live: () => boolean,
     private readonly log: Logger,
+    /** Subscriptions added at runtime (GET/PUT /v1/subscriptions): their applied pairs count as subscribed too. */
+    private readonly runtime?: RuntimeSubscriptionStatuses,
   ) {
     this.intervalMs = o.intervalMs ?? 1_000;
     // A DynamoDB that stops answering must not hold the in-flight slots forever: bounded requests, one retry.
@@ -174,7 +181,9 @@ export class LatestQuoteWriter {
 
   /** The codes the relay subscribes for each stored kind. */
   private subscribed(kind: 'BASIC' | 'ORDER_BOOK'): string[] {
-    return [...new Set(this.subscriptions.filter((s) => s.types.includes(kind)).flatMap((s) => s.codes))].sort();
+    const configured = this.subscriptions.filter((s) => s.types.includes(kind)).flatMap((s) => s.codes);
+    const runtime = (this.runtime?.statuses() ?? []).filter((p) => p.subType === kind && p.state === 'applied').map((p) => p.code);
+    return [...new Set([...configured, ...runtime])].sort();
   }
 
   private async heartbeat(): Promise<void> {

@@ -191,7 +191,7 @@ export class Relay {
     this.priceAlertSync = priceAlertSyncStep(this.client, o.priceAlerts ?? [], o.logger);
     this.ledger = new DeliveryLedger({ file: o.checkpointFile, intervalMs: o.checkpointIntervalMs ?? 1_000, tracker: this.tracker, publisher: this.publisher, logger: o.logger });
     Object.defineProperty(this.metrics, 'checkpointWrites', { get: () => this.ledger.writes, enumerable: true });
-    if (o.latestQuotes) this.latestQuotes = new LatestQuoteWriter(o.latestQuotes, o.subscriptions, () => this.client.connected && this.subscriptionStep.state === 'done', o.logger);
+    if (o.latestQuotes) this.latestQuotes = new LatestQuoteWriter(o.latestQuotes, o.subscriptions, () => this.client.connected && this.subscriptionStep.state === 'done', o.logger, this.runtimeSubscriptions);
     this.client.on('push', (ev) => this.onPush(ev));
     this.client.on('ready', () => this.scheduleSetup(0));
     this.client.on('reconnected', () => {

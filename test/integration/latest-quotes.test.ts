@@ -216,6 +216,21 @@ describe('GET /v1/quotes from the store and from Snapshot', () => {
     expect(mixed.headers['retry-after']).toMatch(/^\d+$/);
   }, 120_000);
 
+  it('serves a code subscribed at runtime (not in the configuration) from the store once the relay applied it', async () => {
+    const relay = await startRelay({
+      subscriptions: [{ codes: ['HK.00700'], types: ['BASIC'] }],
+      // The runtime set as the subscriptions table would give it: US.AAPL BASIC added after deploy.
+      runtimeSubscriptions: { read: async () => [{ code: 'US.AAPL', subType: 'BASIC' }], pollMs: 100 },
+      latestQuotes: { tableName: h.tables.latestQuotes, doc, intervalMs: 200, heartbeatMs: 200 },
+    });
+    await until(() => relay.runtimeSubscriptions!.statuses().some((p) => p.code === 'US.AAPL' && p.state === 'applied'), 20_000, 'runtime subscription applied');
+    await until(async () => ((await stored(HEARTBEAT_KEY))?.['subscribed']?.BASIC ?? []).includes('US.AAPL'), 10_000, 'heartbeat names US.AAPL');
+    await until(async () => (await stored('US.AAPL'))?.['quote'] !== undefined, 10_000, 'US.AAPL stored');
+    const r = await h.http('GET', '/v1/quotes?codes=US.AAPL');
+    expect(r.status).toBe(200);
+    expect(r.body.quotes[0]).toMatchObject({ code: 'US.AAPL', source: 'store' });
+  }, 60_000);
+
   it('refuses a bad code list with a clear 400 and reads nothing', async () => {
     const r = await h.http('GET', '/v1/quotes?codes=HK.00700,NOPE');
     expect(r.status).toBe(400);
