@@ -123,7 +123,9 @@ async function main(): Promise<void> {
     lastEvents = stack.bus.events.length;
     const orders = stack.deliveries.filter((d) => d.rule === 'orderEvents').length;
     const h = stack.relay.health();
-    process.stdout.write(`[live] ${h.ready ? 'ready' : `not ready (${h.reason})`} · ${perSec} events/s · ${total} events · ${orders} order events stored · ${stack.notifications.length} alerts\n`);
+    // Events/s by DetailType over the last 10 s: what EventBridge bills, type by type (README "Cost control").
+    const byType = Object.entries(stack.relay.publisher.acceptedRate.perSecond()).map(([t, n]) => `${t} ${n}`).join(', ');
+    process.stdout.write(`[live] ${h.ready ? 'ready' : `not ready (${h.reason})`} · ${perSec} events/s${byType ? ` (${byType})` : ''} · ${total} events · ${orders} order events stored · ${stack.notifications.length} alerts\n`);
   }, 5_000);
   live.unref();
   void lastEvents;

@@ -12,6 +12,7 @@ import { eventRules, FUNCTIONS, loadConfig, routeList, schedules as configuredSc
 import { runtime, setRuntime } from '../../functions/lib/runtime.js';
 import { createTables } from './create-tables.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
+import { tableReader } from '../../gateway-container/relay/runtime-subscriptions.js';
 import { relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import type { Logger } from '../../proto/client.js';
@@ -160,6 +161,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
 
     const subscriptions = (config.subscriptions.length ? config.subscriptions : o.defaultSubscriptions ?? [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }]).map((sub) => ({ codes: [...sub.codes], types: [...sub.types] }));
+    // The subscriptions function reports the deploy-time set and never deletes it, as in AWS.
+    process.env['RELAY_SUBSCRIPTIONS'] = JSON.stringify(subscriptions);
     o.progress?.(`relay (health on port ${o.ports.relayHealth})`);
     const relay = new Relay({
       openD: { host, port: o.ports.openD, rsaPrivateKey: keyPem, clientId: 'local-relay' },
@@ -168,6 +171,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       eventBusName: 'opend-local',
       // The latest-quote store GET /v1/quotes reads, as the gateway task keeps it in AWS.
       latestQuotes: { tableName: tables.latestQuotes, intervalMs: config.quoteStoreIntervalMs },
+      // PUT /v1/subscriptions is applied within 2 s; the configured publish policy caps market-data events.
+      runtimeSubscriptions: { read: tableReader(tables.subscriptions), pollMs: 2_000 },
+      publishPolicy: config.publishPolicy,
       logger: log,
     });
     stoppers.push(() => relay.stop());

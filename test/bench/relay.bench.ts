@@ -1,9 +1,13 @@
 // npm run bench:relay — pushes/s sustained from the simulator through the relay to a local PutEvents
 // endpoint, events per PutEvents call, and push-to-PutEvents latency at a fixed rate. Baseline in the same
 // process: the endpoint's own capacity with 10-entry PutEvents calls made directly (no OpenD, no relay).
+// Cost rows: at the fixed rate, the events a day and EventBridge's bill a day ($1.00 per million custom events)
+// without a publish policy and with the default one (a second relay on the same pushes), per security and
+// scaled to 100 securities, around the clock and for one 6.5 h US session.
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { startLocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
+import { DEFAULT_PUBLISH_POLICY } from '../../gateway-container/publish-policy-schema.js';
 import { startSimulator } from '../../gateway-container/simulator/index.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { silentLogger } from '../../proto/log.js';
@@ -39,8 +43,19 @@ async function main(): Promise<void> {
     logger: silentLogger,
     publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 },
   });
+  // The same subscriptions and pushes through the default publish policy, for the cost rows.
+  const relayPolicy = new Relay({
+    openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY, clientId: 'bench-policy' },
+    subscriptions: [{ codes: CODES, types: ['BASIC', 'TICKER'] }],
+    eventBridge: localEventBridgeClient(bus.endpoint),
+    eventBusName: 'bench',
+    logger: silentLogger,
+    publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 },
+    publishPolicy: DEFAULT_PUBLISH_POLICY,
+  });
   await relay.start();
-  for (let i = 0; i < 200 && !relay.health().ready; i++) await sleep(25);
+  await relayPolicy.start();
+  for (let i = 0; i < 400 && !(relay.health().ready && relayPolicy.health().ready); i++) await sleep(25);
 
   const base = await baseline(bus.endpoint, 3);
 
@@ -61,7 +76,9 @@ async function main(): Promise<void> {
   const calls = bus.calls.length - calls0;
 
   // Fixed rate: one market step per 50 ms = 12 securities × 2 push kinds × 20/s = 480 pushes/s, for 5 s.
+  await relayPolicy.flush(30_000);
   const lat0 = relay.publisher.metrics.eventsOut;
+  const policy0 = relayPolicy.publisher.metrics.eventsOut;
   relay.publisher.resetLatency();
   const stepEvery = 50;
   const fixedEnd = Date.now() + 5000;
@@ -74,6 +91,10 @@ async function main(): Promise<void> {
   await relay.flush(30_000);
   const lat = relay.publisher.latencyPercentiles();
   const fixedEvents = relay.publisher.metrics.eventsOut - lat0;
+  // Whatever the policy still holds leaves within a second; it belongs to the window.
+  await sleep(1_100);
+  await relayPolicy.flush(30_000);
+  const policyEvents = relayPolicy.publisher.metrics.eventsOut - policy0;
 
   console.log('bench:relay — simulator → relay → local PutEvents endpoint (loopback, real EventBridge client)\n');
   console.log(`baseline: direct PutEvents, 10 entries/call, 4 concurrent      ${Math.round(base).toString().padStart(8)} events/s`);
@@ -83,8 +104,23 @@ async function main(): Promise<void> {
   console.log(`fixed rate: ${steps} steps at ${1000 / stepEvery}/s → ${fixedEvents} events (${Math.round(fixedEvents / 5)} events/s)`);
   console.log(`fixed rate: push-to-PutEvents latency over ${lat.count} events: p50 ${lat.p50} ms, p99 ${lat.p99} ms`);
   console.log(`dropped ${relay.publisher.metrics.dropped}, coalesced ${relay.publisher.metrics.coalesced}, retries ${relay.publisher.metrics.retries}`);
+  console.log('');
+  console.log(`EventBridge cost at the fixed rate (${CODES.length} securities × BASIC + TICKER; $1.00 per million events):`);
+  console.log('                                    events/s   events/day (24 h)    $/day (24 h)   $/day (6.5 h session)');
+  const row = (label: string, perSec: number) => {
+    const day = perSec * 86_400;
+    const session = perSec * 23_400;
+    console.log(`${label.padEnd(34)}${perSec.toFixed(1).padStart(10)}${Math.round(day).toLocaleString('en-US').padStart(21)}${('$' + (day / 1e6).toFixed(2)).padStart(16)}${('$' + (session / 1e6).toFixed(2)).padStart(24)}`);
+  };
+  const noPolicy = fixedEvents / 5;
+  const withPolicy = policyEvents / 5;
+  row('no policy', noPolicy);
+  row('default policy (1/s per security, type)', withPolicy);
+  row('no policy, 100 securities', (noPolicy / CODES.length) * 100);
+  row('default policy, 100 securities', (withPolicy / CODES.length) * 100);
 
   await relay.stop();
+  await relayPolicy.stop();
   await sim.close();
   await bus.close();
 }
