@@ -8,6 +8,7 @@
 // so a handshake with an Origin is refused, as is a Host that does not name this server (DNS rebinding).
 // API Gateway's limits are kept: 128 KB messages, 10 minutes idle, 2 hours per connection.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -71,6 +72,8 @@ export async function startLocalWebSocketApi(o: LocalWebSocketApiOptions): Promi
   const idleMs = o.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutMs;
   const maxMs = o.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionMs;
   const sockets = new Map<string, WebSocket>();
+  /** $disconnect invocations still running: close() waits for them, so none runs after the stack's tables are gone. */
+  const disconnecting = new Set<Promise<void>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: WEBSOCKET_LIMITS.maxMessageBytes, perMessageDeflate: false });
   let port = o.port ?? 0;
 
@@ -157,7 +160,12 @@ export async function startLocalWebSocketApi(o: LocalWebSocketApiOptions): Promi
       clearTimeout(idle);
       clearTimeout(lifetime);
       sockets.delete(connectionId);
-      void queue.then(() => invoke(event('$disconnect', 'DISCONNECT', connectionId))).catch((err: Error) => o.log?.warn('local stream $disconnect failed', { error: err.message }));
+      const done: Promise<void> = queue
+        .then(() => invoke(event('$disconnect', 'DISCONNECT', connectionId)))
+        .then(() => undefined)
+        .catch((err: Error) => o.log?.warn('local stream $disconnect failed', { error: err.message }))
+        .finally(() => disconnecting.delete(done));
+      disconnecting.add(done);
     });
   }
 
@@ -180,13 +188,17 @@ export async function startLocalWebSocketApi(o: LocalWebSocketApiOptions): Promi
       // Pushes do not reset the local idle timer, only client messages do: AWS's quota does not say that pushes
       // count, so a client that pings (docs/streaming.md) behaves the same here and there.
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of sockets.values()) ws.terminate();
-        wss.close();
-        if (!own) return resolve();
+    async close() {
+      const closing = [...sockets.values()].map((ws) => once(ws, 'close'));
+      for (const ws of sockets.values()) ws.terminate();
+      await Promise.all(closing);
+      await Promise.all([...disconnecting]);
+      wss.close();
+      if (!own) return;
+      await new Promise<void>((resolve) => {
         server.closeAllConnections?.();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
