@@ -12,6 +12,8 @@ import { tableReader } from '../../gateway-container/relay/runtime-subscriptions
 import { OpenDClient } from '../../proto/client.js';
 import { QuoteApi } from '../../proto/api/quotes.js';
 import { startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
+import { LOCAL_CALLER_HEADER } from '../../bin/local/http-api.js';
+import { LOCAL_CALLERS, SECURITY_ENV } from '../../functions/lib/security-config.js';
 import { until } from '../support/local-aws.js';
 import { testRelayOptions } from '../support/test-relay.js';
 
@@ -142,6 +144,40 @@ describe('runtime subscriptions', () => {
       "subscription quota exceeded: the relay's set would hold 12 code × type pairs, over its limit of 10 (OpenD's quota 20 minus 10 left for the quotes API); remove some first (DELETE /v1/subscriptions, after their first minute)",
     );
     expect((await h.http('GET', '/v1/subscriptions')).body.subscriptions.length).toBe(before);
+  }, 30_000);
+
+  it('reports a pair OpenD refuses as refused, with the reason, and still applies the rest', async () => {
+    const put = await h.http('PUT', '/v1/subscriptions', { body: { codes: ['HK.99999'], types: ['BASIC'] } });
+    expect(put.status).toBe(200);
+    const relay = startRelay();
+    await relay.start();
+    await until(() => relay.runtimeSubscriptions!.statuses().some((s) => s.code === 'HK.99999' && s.state === 'refused'), 20_000, 'HK.99999 refused');
+    const refused = relay.runtimeSubscriptions!.statuses().find((s) => s.code === 'HK.99999')!;
+    expect(refused.reason).toMatch(/HK\.99999|unknown/i);
+    await until(() => relay.runtimeSubscriptions!.statuses().filter((s) => s.state === 'applied').length === 2, 10_000, 'the other pairs applied');
+    expect(relay.runtimeSubscriptions!.metrics.refused).toBe(1);
+    await relay.stop();
+  }, 60_000);
+
+  it('lets only callers with the subscriptions right change the set; readers may look', async () => {
+    const reader = 'arn:aws:iam::123456789012:user/reader';
+    const ops = 'arn:aws:iam::123456789012:role/market-data-ops';
+    await h.restartRuntime({ [SECURITY_ENV.callers]: JSON.stringify([{ principal: reader, accounts: '*', rights: ['read', 'trade', 'gateway'] }, { principal: ops, accounts: '*', rights: ['subscriptions'] }]) });
+    try {
+      const put = await h.http('PUT', '/v1/subscriptions', { headers: { [LOCAL_CALLER_HEADER]: reader }, body: { codes: ['HK.00388'], types: ['BASIC'] } });
+      expect(put.status).toBe(403);
+      expect(put.body.error).toMatchObject({ code: 'FORBIDDEN', details: { missing: 'subscriptions' } });
+      const del = await h.http('DELETE', '/v1/subscriptions?codes=HK.00700&types=BASIC', { headers: { [LOCAL_CALLER_HEADER]: reader } });
+      expect(del.status).toBe(403);
+      expect((await h.http('GET', '/v1/subscriptions', { headers: { [LOCAL_CALLER_HEADER]: reader } })).status).toBe(200);
+      const allowed = await h.http('PUT', '/v1/subscriptions', { headers: { [LOCAL_CALLER_HEADER]: ops }, body: { codes: ['HK.00388'], types: ['BASIC'] } });
+      expect(allowed.status).toBe(200);
+      expect((await h.http('GET', '/v1/subscriptions', { headers: { [LOCAL_CALLER_HEADER]: ops } })).status).toBe(403);
+      const stored = (await h.http('GET', '/v1/subscriptions', { headers: { [LOCAL_CALLER_HEADER]: reader } })).body.subscriptions as { code: string; requestedBy: string }[];
+      expect(stored.find((s) => s.code === 'HK.00388')?.requestedBy).toBe(ops);
+    } finally {
+      await h.restartRuntime({ [SECURITY_ENV.callers]: JSON.stringify(LOCAL_CALLERS) });
+    }
   }, 30_000);
 
   it('names what is wrong in a bad request', async () => {

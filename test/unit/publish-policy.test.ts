@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PUBLISH_POLICY, parsePublishPolicyJson } from '../../gateway-container/publish-policy-schema.js';
 import { PublishGate, rateKey, TypeRateMeter } from '../../gateway-container/relay/publish-policy.js';
+import { loadConfig } from '../../cdk/config-schema.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -25,6 +26,12 @@ describe('publish policy schema', () => {
     for (const t of ['Order Update', 'Order Fill', 'Gateway State', 'Gateway Notice', 'Login Challenge']) {
       expect(() => parsePublishPolicyJson(JSON.stringify({ [t]: { enabled: false } }))).toThrow(`${t} events are always published and never throttled`);
     }
+  });
+
+  it('is part of the deployment configuration, with the same refusals', () => {
+    expect(loadConfig().publishPolicy).toEqual(DEFAULT_PUBLISH_POLICY);
+    expect(loadConfig({}, { publishPolicy: { Quote: { maxPerSecurityPerSecond: 0.5 } } }).publishPolicy.Quote).toEqual({ enabled: true, maxPerSecurityPerSecond: 0.5 });
+    expect(() => loadConfig({}, { publishPolicy: { 'Order Fill': { enabled: false } } as never })).toThrow(/Order Fill events are always published and never throttled/);
   });
 
   it('names the field and what is allowed', () => {
