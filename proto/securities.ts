@@ -1,5 +1,6 @@
 // Securities as strings on every public surface: "HK.00700", "US.AAPL", "SH.600519".
 // On the wire they are Qot_Common.Security { market: QotMarket, code } or a code plus TrdSecMarket.
+import { parseDerivativeCode, type DerivativeCode } from './derivatives.js';
 import { ValidationError } from './errors.js';
 
 export const QOT_MARKET_BY_PREFIX = {
@@ -37,9 +38,16 @@ export interface SecurityRef {
   /** Qot_Common.QotMarket */
   market: number;
   code: string;
+  /** Set for futures ("HK.HSImain", "US.ES2703") and options ("US.AAPL260116C200000"). */
+  derivative?: DerivativeCode;
 }
 
-/** Parses "HK.00700"; throws ValidationError naming `field` and what is allowed. */
+const DERIVATIVE_FORMS: Partial<Record<MarketPrefix, string>> = {
+  HK: 'a future like HK.HSImain or HK.MHI2612, or an option like HK.TCH260330C400000 (root, yyMMdd, C or P, strike × 1000)',
+  US: 'a future like US.ESmain or US.NQ2703, or an option like US.AAPL260116C200000 (root, yyMMdd, C or P, strike × 1000)',
+};
+
+/** Parses "HK.00700", "HK.HSImain" or "US.AAPL260116C200000"; throws ValidationError naming `field` and what is allowed. */
 export function parseSecurity(input: unknown, field = 'code'): SecurityRef {
   if (typeof input !== 'string' || input.length === 0 || input.length > 24) {
     throw new ValidationError(field, `expected a security like "HK.00700", "US.AAPL" or "SH.600519", got ${JSON.stringify(input)?.slice(0, 40)}`);
@@ -51,9 +59,13 @@ export function parseSecurity(input: unknown, field = 'code'): SecurityRef {
     throw new ValidationError(field, `"${input}" needs a market prefix; allowed: ${Object.keys(QOT_MARKET_BY_PREFIX).join(', ')} (e.g. "HK.00700")`);
   }
   const p = prefix as MarketPrefix;
+  const derivative = parseDerivativeCode(p, code);
+  if (typeof derivative === 'string') throw new ValidationError(field, `"${input}" is not a valid ${p} derivative code: ${derivative}`);
+  if (derivative) return { key: `${p}.${code}`, prefix: p, market: QOT_MARKET_BY_PREFIX[p], code, derivative };
   const rule = CODE_RULES[p];
   if (rule ? !rule.re.test(code) : !/^[A-Za-z0-9.\-]{1,16}$/.test(code)) {
-    throw new ValidationError(field, `"${input}" is not a valid ${p} code: ${rule?.what ?? 'letters and digits'}`);
+    const also = DERIVATIVE_FORMS[p] ? `; or ${DERIVATIVE_FORMS[p]}` : '';
+    throw new ValidationError(field, `"${input}" is not a valid ${p} code: ${rule?.what ?? 'letters and digits'}${also}`);
   }
   return { key: `${p}.${code}`, prefix: p, market: QOT_MARKET_BY_PREFIX[p], code };
 }

@@ -1,7 +1,8 @@
 // Shared by the simulator (order checks, book prices) and the Lambdas (validation before an order reaches OpenD).
 // Price grids ("tick ladders") and lot sizes. Prices are compared in integer units of 1e-4 so that
 // floating-point noise (0.1 + 0.2) never decides whether an order is valid.
-export type TickRule = 'HK' | 'US' | 'CN';
+// HK_FUTURE: one index point (HKFE index futures); US_FUTURE: a quarter point (CME E-mini); OPTION: 0.01.
+export type TickRule = 'HK' | 'US' | 'CN' | 'HK_FUTURE' | 'US_FUTURE' | 'OPTION';
 
 const SCALE = 10_000;
 
@@ -38,7 +39,12 @@ export function tickSize(rule: TickRule, price: number): number {
     case 'US':
       return price < 1 ? 0.0001 : 0.01;
     case 'CN':
+    case 'OPTION':
       return 0.01;
+    case 'HK_FUTURE':
+      return 1;
+    case 'US_FUTURE':
+      return 0.25;
   }
 }
 

@@ -16,6 +16,9 @@ import { registerTradeHandlers } from './handlers/trade.js';
 import { registerAccountReportHandlers } from './handlers/account-reports.js';
 import { MarketEngine, type SessionMode } from './market/engine.js';
 import { loadUniverse } from './market/universe.js';
+import { DerivativesMarket, withFutures } from './market/derivatives.js';
+import { registerDerivativeHandlers } from './handlers/derivatives.js';
+import { DEFAULT_ACCOUNTS, DEFAULT_FUTURES_ACCOUNTS } from './trading/accounts.js';
 import { OpenDSimulator, type SimulatorCoreOptions } from './server.js';
 import { TradingEngine, type AccountConfig, type TradingEngineOptions } from './trading/engine.js';
 import { attachStateFile, readStateFile, StateFileError, type StateFileSaver } from './trading/state-file.js';
@@ -35,6 +38,8 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
   /** Real ms between market steps when the clock runs by itself (default 200). */
   driveIntervalMs?: number;
   accounts?: readonly AccountConfig[];
+  /** With the default accounts, also the futures accounts (trading/accounts.ts DEFAULT_FUTURES_ACCOUNTS). */
+  futuresAccounts?: boolean;
   /** Also serve OpenD's WebSocket protocol (the official JavaScript SDK's transport) on this port. */
   websocket?: { port: number; host?: string; keyMd5?: string };
   /** MD5 of the trade password REAL accounts unlock with (default md5("123456")). */
@@ -53,6 +58,8 @@ export interface SimulatorOptions extends Omit<SimulatorCoreOptions, 'now'>, Quo
 export interface Simulator {
   core: OpenDSimulator;
   market: MarketEngine;
+  /** Futures contract facts and the options priced from their underlyings. */
+  derivatives: DerivativesMarket;
   trading: TradingEngine;
   clock: SimClock;
   quotes: QuoteService;
@@ -73,8 +80,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const clock = options.clock instanceof SimClock ? options.clock : new SimClock(clockAfter(options.clock ?? {}, saved?.clockMs));
   // Virtual time never goes back across a restart: orders and fills keep their order in time.
   if (saved && clock.now() < saved.clockMs) clock.advance(saved.clockMs - clock.now());
+  // Futures are listed relative to the virtual clock at start (the current and next contract months).
+  const { universe, futures } = withFutures(loadUniverse(options.universePath), clock.now());
   const market = new MarketEngine({
-    universe: options.universePath ? loadUniverse(options.universePath) : undefined,
+    universe,
     clock,
     seed: options.seed ?? 1,
     tickIntervalMs: options.tickIntervalMs,
@@ -82,14 +91,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     onListenerError: (err) => options.logger?.error('market listener failed', { error: (err as Error)?.stack ?? String(err) }),
   });
   const now = () => clock.now();
-  const trading = newTradingEngine({ market, now, accounts: options.accounts, tradePasswordMd5: options.tradePasswordMd5, restore: saved }, options.stateFile);
+  const derivatives = new DerivativesMarket(market, futures);
+  const accounts = options.accounts ?? (options.futuresAccounts ? [...DEFAULT_ACCOUNTS, ...DEFAULT_FUTURES_ACCOUNTS] : undefined);
+  const trading = newTradingEngine({ market: derivatives.tradingView, now, accounts, tradePasswordMd5: options.tradePasswordMd5, restore: saved }, options.stateFile);
   // Attached before the trade handlers' push listener, so the file is written before pushes and replies.
   const state = options.stateFile
     ? attachStateFile(trading, options.stateFile, (err) => options.logger?.error('saving the trading state file failed', { error: err.message }))
     : undefined;
   const core = new OpenDSimulator({ ...options, now });
   const referenceData = loadReferenceData((k) => market.security(k) !== undefined, options.referencePath);
-  const quotes = registerQuoteHandlers(core, market, options, new CorporateActions(referenceData.corporateActions));
+  const quotes = registerQuoteHandlers(core, derivatives.quoteMarket, options, new CorporateActions(referenceData.corporateActions));
   registerSystemHandlers(core, {
     marketState: (m) => {
       market.advanceTo(clock.now());
@@ -110,6 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerTopMoversHandler(core, market);
   registerWarrantHandlers(core, market);
   registerHoldingHandlers(core, market);
+  registerDerivativeHandlers(core, derivatives, () => market.advanceTo(clock.now()));
   registerPriceReminderHandlers(core, market, { stateFile: options.stateFile });
   const { host, port } = await core.listen();
   const ws = options.websocket ? await startWebSocketBridge(core, { host: options.websocket.host ?? host, port: options.websocket.port, keyMd5: options.websocket.keyMd5 }) : undefined;
@@ -117,6 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     core,
     market,
+    derivatives,
     trading,
     clock,
     quotes,

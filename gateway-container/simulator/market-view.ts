@@ -19,6 +19,21 @@ export interface SecurityFacts {
   secType: number;
   /** Indexes cannot be traded. */
   tradable: boolean;
+  /** Futures and options: what one contract is (market/derivatives.ts). Absent for stocks, funds, indexes. */
+  derivative?: DerivativeFacts;
+}
+
+export interface DerivativeFacts {
+  kind: 'future' | 'option';
+  /** Currency per point (futures) or shares per contract (options): cash and value scale by it. */
+  multiplier: number;
+  /** "HK.800000", "US.AAPL" */
+  underlying: string;
+  /** "yyyy-MM-dd": last trading day (dated futures) or expiry (options). */
+  expiry?: string;
+  /** Futures: margin per contract in the contract's currency. */
+  initialMargin?: number;
+  maintenanceMargin?: number;
 }
 
 export interface TopOfBook {

@@ -3,10 +3,12 @@
 import type * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { OpenDSimulator } from '../server.js';
 import type { TradingEngine } from '../trading/engine.js';
+import { inTrdCategory } from '../trading/accounts.js';
 import { PROTO_ID } from '../../../proto/registry.js';
 
 export function registerTradeHandlers(sim: OpenDSimulator, trading: TradingEngine): void {
-  sim.handle(PROTO_ID.Trd_GetAccList, () => ({ accList: trading.accounts() }));
+  // trdCategory FUTURE lists the futures accounts, SECURITY (or none) the securities accounts, as OpenD does.
+  sim.handle(PROTO_ID.Trd_GetAccList, (_ctx, c2s) => ({ accList: trading.accounts().filter((a) => inTrdCategory(a, c2s.trdCategory)) }));
   sim.handle(PROTO_ID.Trd_UnlockTrade, (_ctx, c2s) => {
     trading.unlock(c2s.unlock, c2s.pwdMD5);
     return {};

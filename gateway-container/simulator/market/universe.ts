@@ -12,7 +12,8 @@ export * from './calendars.js';
 // ---------------------------------------------------------------------------------------------------
 // Universe types
 
-export type SecTypeName = 'EQTY' | 'TRUST' | 'INDEX';
+/** FUTURE entries are generated from the clock (futures.ts), never read from universe.json. */
+export type SecTypeName = 'EQTY' | 'TRUST' | 'INDEX' | 'FUTURE';
 export type PlateSetTypeName = 'INDUSTRY' | 'REGION' | 'CONCEPT';
 
 /** Per-share figures for the snapshot's EquitySnapshotExData. Illustrative, not market data. */

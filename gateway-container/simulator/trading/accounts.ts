@@ -7,7 +7,10 @@ import { CASH_CURRENCIES, type CashCurrency, nameOf, roundMoney, securityCurrenc
 
 export type TrdEnvName = 'SIMULATE' | 'REAL';
 /** Account-side trading markets the simulator can serve (Trd_Common.TrdMarket names). */
-export type AccountMarketName = 'HK' | 'US' | 'CN' | 'HKCC';
+export type AccountMarketName = 'HK' | 'US' | 'CN' | 'HKCC' | FuturesMarketName;
+/** Futures accounts: REAL ones trade FUTURES (HK and US contracts), paper ones one simulated futures market each. */
+export type FuturesMarketName = 'FUTURES' | 'FUTURES_SIMULATE_HK' | 'FUTURES_SIMULATE_US';
+const FUTURES_MARKETS: ReadonlySet<string> = new Set<FuturesMarketName>(['FUTURES', 'FUTURES_SIMULATE_HK', 'FUTURES_SIMULATE_US']);
 
 export interface StartingPosition {
   /** "HK.00700" */
@@ -140,6 +143,8 @@ export class AccountState {
   readonly leverage: number;
   readonly allowShort: boolean;
   readonly baseCurrency: CashCurrency;
+  /** A futures account (Trd_GetAccList's trdCategory FUTURE): trades futures on margin, nothing else. */
+  readonly isFutures: boolean;
   readonly cash = new Map<CashCurrency, number>();
   /** By security key. */
   readonly positions = new Map<string, PositionState>();
@@ -157,7 +162,11 @@ export class AccountState {
     this.leverage = this.isMargin ? Math.max(1, config.leverage ?? 2) : 1;
     this.allowShort = config.allowShort ?? this.isMargin;
     const first = config.markets[0];
-    this.baseCurrency = first === 'US' ? 'USD' : first === 'CN' ? 'CNH' : 'HKD';
+    this.baseCurrency = first === 'US' || first === 'FUTURES_SIMULATE_US' ? 'USD' : first === 'CN' ? 'CNH' : 'HKD';
+    this.isFutures = config.markets.some((m) => FUTURES_MARKETS.has(m));
+    if (this.isFutures && !config.markets.every((m) => FUTURES_MARKETS.has(m))) {
+      throw new TradingError(`account ${config.accID}: a futures account trades only futures markets, got ${config.markets.join(', ')}`);
+    }
     for (const c of CASH_CURRENCIES) {
       const v = config.cash[c];
       if (v !== undefined) this.cash.set(c, v);
@@ -280,4 +289,44 @@ export function accountForHeader(accounts: ReadonlyMap<bigint, AccountState>, he
     );
   }
   return acc;
+}
+
+/**
+ * Futures accounts like a Futu HK login's: a paper HK and a paper US futures account and one real futures
+ * account for HK and US contracts. Listed by Trd_GetAccList only when it asks for trdCategory FUTURE.
+ */
+export const DEFAULT_FUTURES_ACCOUNTS: readonly AccountConfig[] = [
+  {
+    accID: 281756480572583502n,
+    trdEnv: 'SIMULATE',
+    markets: ['FUTURES_SIMULATE_HK'],
+    accType: 'MARGIN',
+    simAccType: 'FUTURES',
+    cardNum: '1001100520437021',
+    cash: { HKD: 1_000_000 },
+  },
+  {
+    accID: 281756455983234103n,
+    trdEnv: 'SIMULATE',
+    markets: ['FUTURES_SIMULATE_US'],
+    accType: 'MARGIN',
+    simAccType: 'FUTURES',
+    cardNum: '1001100520437022',
+    cash: { USD: 200_000 },
+  },
+  {
+    accID: 281756478396547904n,
+    trdEnv: 'REAL',
+    markets: ['FUTURES'],
+    accType: 'MARGIN',
+    cardNum: '1001289516908061',
+    uniCardNum: '1001289516908050',
+    cash: { HKD: 1_000_000, USD: 200_000 },
+  },
+];
+
+/** Trd_GetAccList's trdCategory: FUTURE lists the futures accounts; SECURITY or none lists the others. */
+export function inTrdCategory(acc: Trd_Common.TrdAcc, trdCategory: number | undefined): boolean {
+  const futures = (acc.trdMarketAuthList ?? []).some((m) => FUTURES_MARKETS.has(nameOf(Trd_Common.TrdMarket, m)));
+  return trdCategory === Trd_Common.TrdCategory.FUTURE ? futures : !futures;
 }

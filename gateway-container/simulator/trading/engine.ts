@@ -14,6 +14,7 @@ import type * as Trd_PlaceOrder from '../../../proto/generated/Trd_PlaceOrder.js
 import type { MarketTrade, MarketView } from '../market-view.js';
 import { accountForHeader, AccountState, applyFillToPosition, DEFAULT_ACCOUNTS, emptyToday, seedPosition, type AccountConfig } from './accounts.js';
 import { TradingError } from './errors.js';
+import { fillCashDelta } from './derivatives.js';
 import { Ledger } from './ledger.js';
 import { applyModifyOp, checkModifyOp, type EngineCore } from './modify.js';
 import { acceptable, bookLiquidity, matchPriority, type Liquidity } from './matching.js';
@@ -406,7 +407,7 @@ export class TradingEngine {
     if (o.status === OrderStatus.FILLED_ALL) this.open.delete(o);
 
     const cur = securityCurrency(o.sec);
-    acc.addCash(cur, -signed * price);
+    acc.addCash(cur, fillCashDelta(o.sec, acc.positions.get(o.sec.key), signed, price)); // × multiplier; futures: realized P&L
     let pos = acc.positions.get(o.sec.key);
     if (!pos) {
       pos = {

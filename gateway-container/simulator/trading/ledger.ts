@@ -7,6 +7,7 @@ import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type * as Trd_GetMaxTrdQtys from '../../../proto/generated/Trd_GetMaxTrdQtys.js';
 import type { MarketView, SecurityFacts, TopOfBook } from '../market-view.js';
 import { emptyToday, type AccountState, type PositionState } from './accounts.js';
+import { isFuture, maySellShort, multiplierOf, orderCommitment, positionMargin } from './derivatives.js';
 import { TradingError } from './errors.js';
 import { isBuy, matchesCode, WORKING, type OrderState, type Role } from './records.js';
 import {
@@ -70,9 +71,11 @@ export class Ledger {
     });
     const marketInfoList: Trd_Common.AccMarketInfo[] = acc.markets.map((m) => ({ trdMarket: m, assets: r3(v.mvByTrdMarket.get(m) ?? 0) }));
     const gross = v.longMv + v.shortMv;
+    // Futures: the notional is no asset; equity counts their open P&L, and their margin is per contract.
+    const equity = v.cash + v.longMv - v.shortMv + v.futuresPL;
     return {
       power: r3(power),
-      totalAssets: r3(v.cash + v.longMv - v.shortMv),
+      totalAssets: r3(equity),
       cash: r3(v.cash),
       marketVal: r3(v.longMv - v.shortMv),
       frozenCash: r3(frozen),
@@ -83,8 +86,8 @@ export class Ledger {
       realizedPL: r3(v.realizedPL),
       riskLevel: Trd_Common.CltRiskLevel.SAFE,
       riskStatus: Trd_Common.CltRiskStatus.LEVEL1,
-      initialMargin: r3(acc.isMargin ? gross / acc.leverage : 0),
-      maintenanceMargin: r3(acc.isMargin ? gross / acc.leverage / 2 : 0),
+      initialMargin: r3((acc.isMargin && !acc.isFutures ? gross / acc.leverage : 0) + v.futuresInitialMargin),
+      maintenanceMargin: r3((acc.isMargin && !acc.isFutures ? gross / acc.leverage / 2 : 0) + v.futuresMaintenanceMargin),
       cashInfoList,
       maxPowerShort: r3(acc.allowShort && acc.marketNames.includes('US') ? power : 0),
       netCashPower: r3(freeCash),
@@ -92,7 +95,7 @@ export class Ledger {
       shortMv: r3(v.shortMv),
       pendingAsset: 0,
       maxWithdrawal: r3(freeCash),
-      securitiesAssets: r3(v.cash + v.longMv - v.shortMv),
+      securitiesAssets: r3(acc.isFutures ? 0 : equity),
       fundAssets: 0,
       bondAssets: 0,
       marketInfoList,
@@ -137,6 +140,8 @@ export class Ledger {
     const cur = securityCurrency(sec);
     const lot = sec.lotSize;
     const held = acc.positions.get(key)?.qty ?? 0;
+    // What one unit holds of the account's money: a futures contract its margin, others price × multiplier.
+    price = orderCommitment(sec, 1, price);
 
     let ownCash: number;
     if (acc.isMargin) {
@@ -182,6 +187,7 @@ export class Ledger {
 
   /** Why this account may not short this security, or undefined if it may. */
   private shortBlocker(acc: AccountState, sec: SecurityFacts): string | undefined {
+    if (maySellShort(sec)) return undefined;
     if (sec.market !== 'US') {
       return acc.envName === 'SIMULATE'
         ? 'short selling is only allowed for US securities in paper trading'
@@ -214,10 +220,11 @@ export class Ledger {
       const cur = securityCurrency(o.sec);
       switch (o.role) {
         case 'open-long':
-          add(r.frozen, cur, left * o.reservePrice);
+          add(r.frozen, cur, orderCommitment(o.sec, left, o.reservePrice));
           break;
         case 'open-short':
-          add(r.shortHeld, cur, left * o.reservePrice);
+          // A futures short holds margin like a long; a short of anything else holds buying power.
+          add(isFuture(o.sec) ? r.frozen : r.shortHeld, cur, orderCommitment(o.sec, left, o.reservePrice));
           break;
         case 'close-long':
           add(r.pendingSell, o.sec.key, left);
@@ -247,17 +254,31 @@ export class Ledger {
     let shortMv = 0;
     let unrealizedPL = 0;
     let realizedPL = 0;
+    let futuresPL = 0;
+    let futuresInitialMargin = 0;
+    let futuresMaintenanceMargin = 0;
     const mvByTrdMarket = new Map<number, number>();
     for (const pos of acc.positions.values()) {
+      const sec = this.market.security(pos.key);
+      const mult = multiplierOf(sec);
       const price = this.lastPrice(pos.key, pos.avgCost);
-      const mv = convert(pos.qty * price, pos.currency, cur);
+      const open = convert((price - pos.avgCost) * pos.qty * mult, pos.currency, cur);
+      unrealizedPL += open;
+      realizedPL += convert(pos.realizedPL * mult, pos.currency, cur);
+      if (isFuture(sec)) {
+        futuresPL += open;
+        const m = positionMargin(sec, pos.qty);
+        futuresInitialMargin += convert(m.initial, pos.currency, cur);
+        futuresMaintenanceMargin += convert(m.maintenance, pos.currency, cur);
+        add(mvByTrdMarket, this.positionTrdMarket(acc, pos), open);
+        continue;
+      }
+      const mv = convert(pos.qty * price * mult, pos.currency, cur);
       if (mv > 0) longMv += mv;
       else shortMv -= mv;
-      unrealizedPL += convert((price - pos.avgCost) * pos.qty, pos.currency, cur);
-      realizedPL += convert(pos.realizedPL, pos.currency, cur);
       add(mvByTrdMarket, this.positionTrdMarket(acc, pos), mv);
     }
-    return { cash, debt, longMv, shortMv, unrealizedPL, realizedPL, mvByTrdMarket };
+    return { cash, debt, longMv, shortMv, unrealizedPL, realizedPL, mvByTrdMarket, futuresPL, futuresInitialMargin, futuresMaintenanceMargin };
   }
 
   /**
@@ -267,6 +288,12 @@ export class Ledger {
   private buyingPower(acc: AccountState, cur: CashCurrency, res: Reservations): number {
     if (!acc.isMargin) return Math.max(0, acc.cashIn(cur) - (res.frozen.get(cur) ?? 0));
     const v = this.valuation(acc, cur);
+    if (acc.isFutures) {
+      // Futures accounts: equity (cash + open futures P&L) less the initial margin of positions and open orders.
+      let held = 0;
+      for (const [c, x] of res.frozen) held += convert(x, c, cur);
+      return Math.max(0, v.cash + v.futuresPL - v.futuresInitialMargin - held);
+    }
     let reserved = 0;
     for (const [c, x] of res.frozen) reserved += convert(x, c, cur);
     for (const [c, x] of res.shortHeld) reserved += convert(x, c, cur);
@@ -279,7 +306,14 @@ export class Ledger {
     const res = this.reservations(acc, exclude);
     const cur = securityCurrency(sec);
     const held = acc.positions.get(sec.key)?.qty ?? 0;
-    const need = roundMoney(qty * price);
+    const need = orderCommitment(sec, qty, price);
+    if (isFuture(sec) && (role === 'open-long' || role === 'open-short')) {
+      const power = this.buyingPower(acc, cur, res);
+      if (need > power + 1e-6) {
+        throw new TradingError(`insufficient margin: ${qty} ${sec.key} need initial margin ${formatMoney(need)} ${cur}, available ${formatMoney(power)} ${cur}`);
+      }
+      return;
+    }
     switch (role) {
       case 'open-long': {
         if (acc.isMargin) {
@@ -332,18 +366,21 @@ export class Ledger {
   }
 
   private positionTrdMarket(acc: AccountState, pos: PositionState): number {
+    if (acc.isFutures) return acc.markets.find((m) => m !== Trd_Common.TrdMarket.FUTURES) ?? acc.markets[0]!;
     const options = trdMarketsFor(pos.market);
     return options.find((m) => acc.markets.includes(m)) ?? options[0] ?? Trd_Common.TrdMarket.UNKNOWN;
   }
 
   private toPosition(acc: AccountState, pos: PositionState, res: Reservations, today: string): Trd_Common.Position {
     const facts = this.market.security(pos.key);
+    const mult = multiplierOf(facts);
     const price = this.lastPrice(pos.key, pos.avgCost);
     const qty = pos.qty;
-    const val = qty * price;
-    const plVal = val - pos.costTotal;
+    // Prices are per contract; values scale by the contract multiplier (1 for stocks).
+    const val = qty * price * mult;
+    const plVal = val - pos.costTotal * mult;
     const diluted = qty !== 0 ? pos.costTotal / qty : 0;
-    const unrealized = (price - pos.avgCost) * qty;
+    const unrealized = (price - pos.avgCost) * qty * mult;
     const td = pos.today.date === today ? pos.today : emptyToday(today);
     const p: Trd_Common.Position = {
       positionID: pos.positionID,
@@ -357,23 +394,23 @@ export class Ledger {
       val: r3(val),
       plVal: r3(plVal),
       secMarket: secMarketEnum(pos.market),
-      td_trdVal: r3(td.buyVal + td.sellVal),
-      td_buyVal: r3(td.buyVal),
+      td_trdVal: r3((td.buyVal + td.sellVal) * mult),
+      td_buyVal: r3(td.buyVal * mult),
       td_buyQty: td.buyQty,
-      td_sellVal: r3(td.sellVal),
+      td_sellVal: r3(td.sellVal * mult),
       td_sellQty: td.sellQty,
       unrealizedPL: r3(unrealized),
-      realizedPL: r3(pos.realizedPL),
+      realizedPL: r3(pos.realizedPL * mult),
       currency: currencyEnum(pos.currency),
       trdMarket: this.positionTrdMarket(acc, pos),
       dilutedCostPrice: diluted,
       accID: acc.accID,
     };
-    if (qty !== 0 && diluted > 0) p.plRatio = (plVal / (Math.abs(qty) * diluted)) * 100;
+    if (qty !== 0 && diluted > 0) p.plRatio = (plVal / (Math.abs(qty) * diluted * mult)) * 100;
     // Futu: the average cost price does not apply to paper-trading securities accounts.
     if (acc.envName === 'REAL' && qty !== 0) {
       p.averageCostPrice = pos.avgCost;
-      if (pos.avgCost > 0) p.averagePlRatio = (unrealized / (Math.abs(qty) * pos.avgCost)) * 100;
+      if (pos.avgCost > 0) p.averagePlRatio = (unrealized / (Math.abs(qty) * pos.avgCost * mult)) * 100;
     }
     return p;
   }

@@ -6,6 +6,7 @@ import type { MarketView, SecurityFacts, SecurityMarket } from '../market-view.j
 import { formatPrice, isOnTick, isWholeLots, snapToTick, tickSize, toUnits } from '../ticks.js';
 import type { AccountState } from './accounts.js';
 import { TradingError } from './errors.js';
+import { futuresSecurityMarket, isDerivativeCode, isFuturesTrdMarket, tradableUnder } from './derivatives.js';
 import { formatPercent, nameOf, securityMarketOf, trdMarketsFor, truncateTo } from './util.js';
 
 const { OrderType, TrdSide, TimeInForce, TrdMarket, TrdSecMarket } = Trd_Common;
@@ -41,6 +42,8 @@ export function resolveSecurity(market: MarketView, trdMarket: number, code: str
     m = 'US';
   } else if (trdMarket === TrdMarket.CN || trdMarket === TrdMarket.HKCC) {
     m = /^[69]/.test(code) ? 'SH' : 'SZ';
+  } else if (isFuturesTrdMarket(trdMarket)) {
+    m = futuresSecurityMarket(trdMarket, code);
   } else {
     throw new TradingError(`trdMarket ${nameOf(TrdMarket, trdMarket)} is not supported by the simulator`);
   }
@@ -49,13 +52,13 @@ export function resolveSecurity(market: MarketView, trdMarket: number, code: str
   if (sec && !sec.tradable) {
     throw new TradingError(`${key} (${sec.name}) ${sec.secType === 6 ? 'is an index and ' : ''}cannot be traded`);
   }
-  if (m === 'HK' && !/^\d{5}$/.test(code)) {
+  if (m === 'HK' && !/^\d{5}$/.test(code) && !isDerivativeCode(m, code)) {
     throw new TradingError(`code "${code}" is invalid: HK codes must be 5 digits (e.g. "00700"), without a market prefix`);
   }
   if ((m === 'SH' || m === 'SZ') && !/^\d{6}$/.test(code)) {
     throw new TradingError(`code "${code}" is invalid: A-share codes must be 6 digits (e.g. "600519")`);
   }
-  if (!trdMarketsFor(m).includes(trdMarket)) {
+  if (!tradableUnder(sec, m, trdMarket)) {
     throw new TradingError(`security ${m}.${code} cannot be traded under trdMarket ${nameOf(TrdMarket, trdMarket)}`);
   }
   if (!sec) throw new TradingError(`unknown stock ${key}: not in the simulator's security list`);
