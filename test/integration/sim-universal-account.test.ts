@@ -40,7 +40,9 @@ describe('universal account', () => {
       const acc: AccountRef = { ...ACC.SIM_UNI, market: tradeMarketFor(account, o.code) };
       expect(acc.market).toBe(o.market);
       sim.advance(50); // trade writes of one account at least 20 ms apart
-      placed.push((await t.placeOrder(acc, { code: o.code, side: 'BUY', type: 'MARKET', qty: o.qty })).orderId);
+      // Market orders for HK and US; Stock Connect takes limit orders only, so SH buys 2 % above the ask.
+      const order = o.market === 'HKCC' ? { type: 'NORMAL' as const, price: Math.round(sim.market.top(o.code)!.ask * 102) / 100 } : { type: 'MARKET' as const };
+      placed.push((await t.placeOrder(acc, { code: o.code, side: 'BUY', qty: o.qty, ...order })).orderId);
     }
 
     const list = await t.orders(ACC.SIM_UNI);
