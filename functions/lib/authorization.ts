@@ -43,6 +43,12 @@ export const ROUTE_RIGHTS: Readonly<Record<string, RouteRule>> = {
   'GET /v1/quotes/{code}/corporate-actions': { right: 'read', perAccount: false },
   'GET /v1/rankings/top-movers': { right: 'read', perAccount: false },
   'GET /v1/delay-statistics': { right: 'read', perAccount: false },
+  // Price reminders are the OpenD login's, not an account's; a change alters what OpenD pushes to the bus (Price Reminder events).
+  'GET /v1/price-reminders': { right: 'read', perAccount: false },
+  'POST /v1/price-reminders': { right: 'subscriptions', perAccount: false },
+  'PATCH /v1/price-reminders/{key}': { right: 'subscriptions', perAccount: false },
+  'DELETE /v1/price-reminders/{key}': { right: 'subscriptions', perAccount: false },
+  'DELETE /v1/price-reminders': { right: 'subscriptions', perAccount: false },
   'GET /v1/accounts': { right: 'read', perAccount: false },
   'GET /v1/accounts/{accId}/funds': { right: 'read', perAccount: true },
   'GET /v1/accounts/{accId}/positions': { right: 'read', perAccount: true },
