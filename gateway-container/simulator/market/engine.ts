@@ -473,7 +473,7 @@ export class MarketEngine implements MarketView {
         key: s.sec.key,
         security: { ...s.qot },
         trade: { ...ticker },
-        basic: buildBasicQot(s, this.history),
+        basic: { ...buildBasicQot(s, this.history), ...extendedQuoteFields(s) },
         book: { bids: s.bids.map(toOrderBook), asks: s.asks.map(toOrderBook) },
         klines: new Map(KL_TYPES.map((type, i) => [type, toKLine(s, this.history.settleCarry(s, type, touched[i]!))])),
         rt: toTimeShare(s, point),
