@@ -167,6 +167,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const relay = new Relay({
       openD: { host, port: o.ports.openD, rsaPrivateKey: keyPem, clientId: 'local-relay' },
       subscriptions,
+      // Kept as Futu price reminders in the simulator; the alert rules match their Price Reminder events.
+      priceAlerts: config.priceAlerts,
       eventBridge: relayEventBridgeClient({ endpoint: bus.endpoint }),
       eventBusName: 'opend-local',
       // The latest-quote store GET /v1/quotes reads, as the gateway task keeps it in AWS.
