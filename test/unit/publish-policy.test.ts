@@ -30,7 +30,7 @@ describe('publish policy schema', () => {
 
   it('is part of the deployment configuration, with the same refusals', () => {
     expect(loadConfig().publishPolicy).toEqual(DEFAULT_PUBLISH_POLICY);
-    expect(loadConfig({}, { publishPolicy: { Quote: { maxPerSecurityPerSecond: 0.5 } } }).publishPolicy.Quote).toEqual({ enabled: true, maxPerSecurityPerSecond: 0.5 });
+    expect(loadConfig({}, { publishPolicy: { Quote: { maxPerSecurityPerSecond: 0.5 } } as never }).publishPolicy.Quote).toEqual({ enabled: true, maxPerSecurityPerSecond: 0.5 });
     expect(() => loadConfig({}, { publishPolicy: { 'Order Fill': { enabled: false } } as never })).toThrow(/Order Fill events are always published and never throttled/);
   });
 
