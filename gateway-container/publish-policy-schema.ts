@@ -13,9 +13,10 @@
  * - A rate is per security (and per K-line type for KLine): `maxPerSecurityPerSecond` events of that type and
  *   security per second at most; the latest event within the window wins (see relay/publish-policy.ts).
  *
- * Layering: imports only zod and the helpers of subscription-schema.ts (which import only proto/).
+ * Layering: imports only zod, proto/ and the helpers of subscription-schema.ts (which import only proto/).
  */
 import { z } from 'zod';
+import { isCriticalDetailType } from '../proto/events.js';
 import { expected, firstProblem, show, strictFields } from './subscription-schema.js';
 
 /** The DetailTypes a policy may limit (proto/events.ts DETAIL_TYPES, market data only). */
@@ -69,7 +70,7 @@ export const publishPolicySchema = z
   .record(z.string(), typePolicySchema, expected(`an object of DetailType → {enabled, maxPerSecurityPerSecond}, DetailType one of ${ALLOWED}`))
   .superRefine((value, ctx) => {
     for (const key of Object.keys(value)) {
-      if ((UNTHROTTLED_DETAIL_TYPES as readonly string[]).includes(key)) {
+      if ((UNTHROTTLED_DETAIL_TYPES as readonly string[]).includes(key) || isCriticalDetailType(key)) {
         ctx.addIssue({ code: 'custom', path: [key], message: `${key} events are always published and never throttled (order, fill and gateway events are the record of trading); only ${ALLOWED} take a policy` });
       } else if (!(POLICY_DETAIL_TYPES as readonly string[]).includes(key)) {
         ctx.addIssue({ code: 'custom', path: [key], message: `unknown DetailType ${show(key)}; allowed: ${ALLOWED}` });
