@@ -229,6 +229,12 @@ export interface OrderDetail {
   fillQty: number;
   fillAvgPrice: number;
   timeInForce?: string;
+  /** Trigger price of a STOP / STOP_LIMIT / MARKETIF_TOUCHED / LIMITIF_TOUCHED order. */
+  auxPrice?: number;
+  /** Trailing orders: RATIO (trailValue in percent) or AMOUNT (a price distance); trailSpread for TRAILING_STOP_LIMIT. */
+  trailType?: string;
+  trailValue?: number;
+  trailSpread?: number;
   remark?: string;
   clientOrderId?: string;
   lastErrMsg?: string;
@@ -257,6 +263,10 @@ export function orderDetailFromOrder(o: Order, gatewayTime: string): OrderDetail
     fillQty: o.fillQty,
     fillAvgPrice: o.fillAvgPrice,
     timeInForce: o.timeInForce,
+    auxPrice: o.auxPrice,
+    trailType: o.trailType,
+    trailValue: o.trailValue,
+    trailSpread: o.trailSpread,
     remark: o.remark,
     clientOrderId: clientOrderIdFromRemark(o.remark),
     lastErrMsg: o.lastErrMsg || undefined,

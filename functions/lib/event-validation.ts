@@ -28,6 +28,7 @@ function names(e: Record<string, number>): Set<string> {
 }
 const SIDES = names(Trd_Common.TrdSide);
 const ORDER_TYPES = names(Trd_Common.OrderType);
+const TRAIL_TYPES = names(Trd_Common.TrailType);
 const TRD_MARKETS = names(Trd_Common.TrdMarket);
 const FILL_STATUSES = names(Trd_Common.OrderFillStatus);
 const ORDER_STATUSES = new Set(Object.keys(ORDER_STATUS));
@@ -90,6 +91,10 @@ function orderUpdate(d: Record<string, unknown>): void {
   amount(d, 'fillQty', MAX_EVENT_QTY);
   amount(d, 'price', MAX_EVENT_PRICE, false);
   amount(d, 'fillAvgPrice', MAX_EVENT_PRICE);
+  amount(d, 'auxPrice', MAX_EVENT_PRICE, false);
+  oneOf(d, 'trailType', TRAIL_TYPES, false, true);
+  amount(d, 'trailValue', MAX_EVENT_PRICE, false);
+  amount(d, 'trailSpread', MAX_EVENT_PRICE, false);
   check((d['fillQty'] as number) <= (d['qty'] as number), `fillQty ${String(d['fillQty'])} is above qty ${String(d['qty'])}`);
   amount(d, 'updateTimestamp', 1e11, false);
   const coid = d['clientOrderId'];

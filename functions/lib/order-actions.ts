@@ -12,7 +12,8 @@ import { idempotencyKey } from './idempotency-store.js';
 import { remainingTimeMs } from './invocation.js';
 import { isTerminalStatus } from './model.js';
 import type { OpenDSession } from './opend-connection.js';
-import { checkMarketRules, type ModifyRequest, type OrderRequest } from './order-input.js';
+import { checkMarketRules, checkModifyForType, type ModifyRequest, type OrderRequest } from './order-input.js';
+import { checkTypeForEnv } from './order-types.js';
 import { orderView, type OrderView } from './order-view.js';
 import { placeOrderIdempotently, type PlacementResponse } from './place-order.js';
 import { bucketFor, FUTU_LIMITS } from './rate-limiter.js';
@@ -51,6 +52,7 @@ export async function placeOrder(accId: string, order: OrderRequest, log: Logger
   const s = await rt.openD.get();
   // The header's trdMarket is the security's market (a universal account trades several).
   const acc = await rt.directory.resolveFor(s, accId, order.security);
+  checkTypeForEnv(acc.env, order.type, order.timeInForce);
   checkMarketRules(order, await rt.directory.securityRules(s, order.security));
   await riskCheckPlacement(s, acc, order);
   return placeOrderIdempotently(
@@ -98,18 +100,20 @@ export async function getOrder(accId: string, orderId: bigint): Promise<OrderVie
 }
 
 /** PATCH: a new qty and/or price for an open order, within the market rules and the risk limits. */
-export async function modifyOrder(accId: string, orderId: bigint, change: ModifyRequest): Promise<OrderView> {
+export async function modifyOrder(accId: string, orderId: bigint, request: ModifyRequest): Promise<OrderView> {
   const rt = runtime();
   const { s, acc: account0 } = await account(accId);
   const o = await findOrder(s, account0, orderId);
   if (!o) throw notFound(`order ${orderId} is not an open order of account ${account0.accId} today`, { orderId: orderId.toString() });
   const acc = inOrderMarket(account0, o);
+  const change = checkModifyForType(request, o);
   const security = parseSecurity(o.code);
-  checkMarketRules({ security, qty: change.qty, price: change.price, adjustPriceLimit: change.adjustPriceLimit }, await rt.directory.securityRules(s, security));
+  checkMarketRules({ security, qty: change.qty, price: change.price, auxPrice: change.auxPrice, adjustPriceLimit: change.adjustPriceLimit }, await rt.directory.securityRules(s, security));
   if (change.qty !== undefined && change.qty < o.fillQty) throw invalid('qty', `cannot be below the ${o.fillQty} already filled`);
   await riskCheckModification(s, acc, o, change);
   await modifyLimit(acc);
-  await s.trade.modifyOrder(acc, orderId, { qty: change.qty ?? o.qty, price: change.price ?? o.price, adjustPriceLimit: change.adjustPriceLimit });
+  const { auxPrice, trailType, trailValue, trailSpread } = change;
+  await s.trade.modifyOrder(acc, orderId, { qty: change.qty ?? o.qty, price: change.price ?? o.price, adjustPriceLimit: change.adjustPriceLimit, auxPrice, trailType, trailValue, trailSpread });
   return opendView((await findOrder(s, acc, orderId)) ?? o, o);
 }
 

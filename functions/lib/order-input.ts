@@ -3,24 +3,28 @@
 import { createHash } from 'node:crypto';
 import { CLIENT_ORDER_ID_PATTERN } from '../../proto/events.js';
 import { parseSecurity, type SecurityRef } from '../../proto/securities.js';
+import { derivativeTickRule } from '../../proto/derivatives.js';
 import { formatPrice, isOnTick, snapToTick, type TickRule } from '../../proto/ticks.js';
 import type { OrderTypeName, TimeInForceName, TrdSideName } from '../../proto/api/trading.js';
 import { invalid } from './api-error.js';
 import { parseOrderSession, type OrderSession } from './order-session.js';
+import { checkTypeForMarket, parseOrderType, parseTrail, parseTypeFields, TRAILING_TYPES, TRIGGER_TYPES, type ApiOrderType, type ConditionalFields } from './order-types.js';
 
 export const ORDER_SIDES = ['BUY', 'SELL', 'SELL_SHORT', 'BUY_BACK'] as const;
-export const ORDER_TYPES = ['NORMAL', 'MARKET', 'ABSOLUTE_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', 'STOP', 'STOP_LIMIT'] as const;
+// Which order types exist per market and what each needs: order-types.ts.
+export { ORDER_TYPES } from './order-types.js';
 export const TIME_IN_FORCE = ['DAY', 'GTC'] as const;
 const MAX_QTY = 1e9;
 const MAX_PRICE = 1e7;
-const PLACE_FIELDS = new Set(['clientOrderId', 'code', 'side', 'type', 'qty', 'price', 'timeInForce', 'adjustPriceLimit', 'session']);
-const MODIFY_FIELDS = new Set(['qty', 'price', 'adjustPriceLimit']);
+const PLACE_FIELDS = new Set(['clientOrderId', 'code', 'side', 'type', 'qty', 'price', 'auxPrice', 'trailType', 'trailValue', 'trailSpread', 'timeInForce', 'adjustPriceLimit', 'session']);
+const MODIFY_FIELDS = new Set(['qty', 'price', 'auxPrice', 'trailType', 'trailValue', 'trailSpread', 'adjustPriceLimit']);
 
-export interface OrderRequest {
+export interface OrderRequest extends ConditionalFields {
   clientOrderId: string;
   security: SecurityRef;
   side: TrdSideName;
-  type: OrderTypeName;
+  /** Futu's name: a request's "LIMIT" is NORMAL here. */
+  type: ApiOrderType;
   qty: number;
   price?: number;
   timeInForce: TimeInForceName;
@@ -35,6 +39,8 @@ export interface SecurityRules {
 }
 
 export function tickRuleOf(ref: SecurityRef): TickRule {
+  // Futures move by index points (HSI 1, ES 0.25), option premiums by 0.01 (proto/derivatives.ts).
+  if (ref.derivative) return derivativeTickRule(ref.derivative);
   return ref.prefix === 'HK' ? 'HK' : ref.prefix === 'US' ? 'US' : 'CN';
 }
 
@@ -83,17 +89,12 @@ export function parseOrderRequest(body: unknown, idempotencyKey?: string): Order
   // A ValidationError from here becomes the same 400 through toApiError.
   const security = parseSecurity(b['code'], 'code');
   const side = oneOf(b['side'], 'side', ORDER_SIDES);
-  const type = oneOf(b['type'], 'type', ORDER_TYPES, 'NORMAL');
+  const type = parseOrderType(b['type']);
   const qty = positiveNumber(b['qty'], 'qty', MAX_QTY);
   if (!Number.isInteger(qty)) throw invalid('qty', `must be a whole number of shares, got ${qty}`);
-  let price: number | undefined;
-  if (type === 'MARKET') {
-    if (b['price'] !== undefined) throw invalid('price', 'must be left out for MARKET orders');
-  } else {
-    if (b['price'] === undefined) throw invalid('price', `is required for ${type} orders`);
-    price = positiveNumber(b['price'], 'price', MAX_PRICE);
-  }
+  const { price, ...conditional } = parseTypeFields(b, type);
   const timeInForce = oneOf(b['timeInForce'], 'timeInForce', TIME_IN_FORCE, 'DAY');
+  checkTypeForMarket(security, type, timeInForce);
   let adjustPriceLimit: number | undefined;
   if (b['adjustPriceLimit'] !== undefined) {
     const a = b['adjustPriceLimit'];
@@ -103,11 +104,22 @@ export function parseOrderRequest(body: unknown, idempotencyKey?: string): Order
     adjustPriceLimit = a;
   }
   const session = parseOrderSession(b['session'], security, type);
-  return { clientOrderId, security, side, type, qty, price, timeInForce, adjustPriceLimit, ...(session ? { session } : {}) };
+  return { clientOrderId, security, side, type, qty, price, ...conditional, timeInForce, adjustPriceLimit, ...(session ? { session } : {}) };
 }
 
-/** Lot size and tick ladder. An off-tick price passes only with adjustPriceLimit (OpenD snaps it). */
-export function checkMarketRules(req: { security: SecurityRef; qty?: number; price?: number; adjustPriceLimit?: number }, rules: SecurityRules): void {
+/**
+ * Lot size and tick ladder. An off-tick price passes only with adjustPriceLimit (OpenD snaps it); a trigger
+ * price (auxPrice) is never snapped, so it must be on the ladder.
+ */
+export function checkMarketRules(req: { security: SecurityRef; qty?: number; price?: number; auxPrice?: number; adjustPriceLimit?: number }, rules: SecurityRules): void {
+  if (req.auxPrice !== undefined && !isOnTick(rules.tickRule, req.auxPrice)) {
+    const down = snapToTick(rules.tickRule, req.auxPrice, 'down');
+    const up = snapToTick(rules.tickRule, req.auxPrice, 'up');
+    throw invalid('auxPrice', `${req.auxPrice} is not on the ${rules.tickRule} tick ladder for ${req.security.key}; nearest valid trigger prices are ${formatPrice(down)} and ${formatPrice(up)}`, {
+      validBelow: down,
+      validAbove: up,
+    });
+  }
   if (req.qty !== undefined && req.qty % rules.lotSize !== 0) {
     const lower = Math.floor(req.qty / rules.lotSize) * rules.lotSize;
     throw invalid('qty', `${req.qty} is not a multiple of the lot size ${rules.lotSize} for ${req.security.key}; try ${lower || rules.lotSize} or ${lower + rules.lotSize}`, { lotSize: rules.lotSize });
@@ -123,7 +135,7 @@ export function checkMarketRules(req: { security: SecurityRef; qty?: number; pri
   }
 }
 
-export interface ModifyRequest {
+export interface ModifyRequest extends ConditionalFields {
   qty?: number;
   price?: number;
   adjustPriceLimit?: number;
@@ -135,16 +147,43 @@ export function parseModifyRequest(body: unknown): ModifyRequest {
   const qty = b['qty'] === undefined ? undefined : positiveNumber(b['qty'], 'qty', MAX_QTY);
   if (qty !== undefined && !Number.isInteger(qty)) throw invalid('qty', `must be a whole number of shares, got ${qty}`);
   const price = b['price'] === undefined ? undefined : positiveNumber(b['price'], 'price', MAX_PRICE);
-  if (qty === undefined && price === undefined) throw invalid('body', 'give qty and/or price to change');
+  const auxPrice = b['auxPrice'] === undefined ? undefined : positiveNumber(b['auxPrice'], 'auxPrice', MAX_PRICE);
+  const trailGiven = ['trailType', 'trailValue', 'trailSpread'].some((k) => b[k] !== undefined);
+  if (qty === undefined && price === undefined && auxPrice === undefined && !trailGiven) {
+    throw invalid('body', 'give qty, price, auxPrice (stop / if-touched) or trailType / trailValue / trailSpread (trailing) to change');
+  }
   const a = b['adjustPriceLimit'];
   if (a !== undefined && (typeof a !== 'number' || !Number.isFinite(a) || a === 0 || Math.abs(a) > 0.1)) throw invalid('adjustPriceLimit', 'must be a non-zero number between -0.1 and 0.1');
-  return { qty, price, adjustPriceLimit: a as number | undefined };
+  // The trail fields are checked against the order's type once it is known (checkModifyForType).
+  const trail = Object.fromEntries(['trailType', 'trailValue', 'trailSpread'].filter((k) => b[k] !== undefined).map((k) => [k, b[k]]));
+  return { qty, price, adjustPriceLimit: a as number | undefined, ...(auxPrice !== undefined ? { auxPrice } : {}), ...trail };
 }
+
+/**
+ * A change against the order it changes: a price only for a type that has one, auxPrice only for a stop /
+ * if-touched order, trail fields only for a trailing order (checked as for a new order). Returns the change
+ * with the trail fields typed.
+ */
+export function checkModifyForType(change: ModifyRequest, o: { type: string } & ConditionalFields): ModifyRequest {
+  if (change.price !== undefined && !PRICED_TYPES_FOR_MODIFY.has(o.type)) throw invalid('price', `cannot be changed on a ${o.type} order: it has no limit price`);
+  if (change.auxPrice !== undefined && !TRIGGER_TYPES.has(o.type)) throw invalid('auxPrice', `cannot be changed on a ${o.type} order; it is the trigger price of ${[...TRIGGER_TYPES].join(', ')}`);
+  const given = change as Record<string, unknown>;
+  if (['trailType', 'trailValue', 'trailSpread'].some((k) => given[k] !== undefined)) {
+    if (!TRAILING_TYPES.has(o.type)) throw invalid('trailType', `trail fields cannot be changed on a ${o.type} order; they are for ${[...TRAILING_TYPES].join(' and ')}`);
+    return { ...change, ...parseTrail(given, o.type, false, o) };
+  }
+  return change;
+}
+const PRICED_TYPES_FOR_MODIFY: ReadonlySet<string> = new Set(['NORMAL', 'ABSOLUTE_LIMIT', 'AUCTION_LIMIT', 'STOP_LIMIT', 'LIMITIF_TOUCHED']);
 
 /** Hash of what the order is (not of the clientOrderId): a reused clientOrderId with another hash is a 409. */
 export function orderRequestHash(accId: string, r: OrderRequest): string {
-  // The session joins the hash only when given, so the hashes of earlier requests stay the same.
-  const canonical = JSON.stringify([accId, r.security.key, r.side, r.type, r.qty, r.price ?? null, r.timeInForce, r.adjustPriceLimit ?? null, ...(r.session ? [r.session] : [])]);
+  // The session and the trigger / trail fields join the hash only when given, so the hashes of earlier requests
+  // stay the same; a retry with another trigger price or trail is a different order (409), not a duplicate.
+  const conditional = [r.auxPrice, r.trailType, r.trailValue, r.trailSpread].some((v) => v !== undefined)
+    ? [{ auxPrice: r.auxPrice ?? null, trailType: r.trailType ?? null, trailValue: r.trailValue ?? null, trailSpread: r.trailSpread ?? null }]
+    : [];
+  const canonical = JSON.stringify([accId, r.security.key, r.side, r.type, r.qty, r.price ?? null, r.timeInForce, r.adjustPriceLimit ?? null, ...(r.session ? [r.session] : []), ...conditional]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -30,6 +30,13 @@ export interface OrderView {
   fillQty?: number;
   fillAvgPrice?: number;
   timeInForce?: string;
+  /** Trigger price of STOP / STOP_LIMIT / MARKETIF_TOUCHED / LIMITIF_TOUCHED orders. */
+  auxPrice?: number;
+  /** Trailing orders: RATIO (trailValue in percent, 5 = 5 %) or AMOUNT (a price distance). */
+  trailType?: string;
+  trailValue?: number;
+  /** TRAILING_STOP_LIMIT: the limit's distance from the trigger price. */
+  trailSpread?: number;
   lastErrMsg?: string;
   createTime?: string;
   updateTime?: string;
@@ -63,6 +70,11 @@ export function orderView(input: OrderViewInput): OrderView {
         fillQty: o.fillQty,
         fillAvgPrice: o.fillAvgPrice,
         timeInForce: o.timeInForce,
+        // OpenD reports 0 / absent for fields a type does not have; absent here, never guessed.
+        auxPrice: o.auxPrice || undefined,
+        trailType: o.trailType && o.trailType !== 'UNKNOWN' ? o.trailType : undefined,
+        trailValue: o.trailValue || undefined,
+        trailSpread: o.trailType && o.trailType !== 'UNKNOWN' ? o.trailSpread : undefined,
         lastErrMsg: o.lastErrMsg || undefined,
         createTime: o.createTime || undefined,
         updateTime: o.updateTime || undefined,
@@ -107,6 +119,10 @@ export function orderView(input: OrderViewInput): OrderView {
         qty: q.qty,
         price: q.price,
         timeInForce: q.timeInForce,
+        auxPrice: q.auxPrice,
+        trailType: q.trailType,
+        trailValue: q.trailValue,
+        trailSpread: q.trailSpread,
         source: 'placement',
       };
     }

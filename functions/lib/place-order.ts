@@ -274,6 +274,10 @@ async function execute(deps: PlaceOrderDeps, acc: AccountRef, req: OrderRequest,
       remark: remarkForClientOrderId(req.clientOrderId),
       adjustPriceLimit: req.adjustPriceLimit,
       session: req.session,
+      auxPrice: req.auxPrice,
+      trailType: req.trailType,
+      trailValue: req.trailValue,
+      trailSpread: req.trailSpread,
     });
   } catch (err) {
     // Checked before anything was sent.

@@ -13,6 +13,7 @@ import { idempotencyKey } from './idempotency-store.js';
 import { isTerminalStatus } from './model.js';
 import type { OpenDSession } from './opend-connection.js';
 import type { OrderRequest } from './order-input.js';
+import { riskTerms } from './order-types.js';
 import { bucketFor, FUTU_LIMITS } from './rate-limiter.js';
 import { checkModification, checkNewOrder, type RiskDeps } from './risk-limits.js';
 import { DynamoDailyNotionalStore, type DailyNotionalStore } from './risk-store.js';
@@ -71,16 +72,17 @@ export async function riskCheckPlacement(s: OpenDSession, acc: AccountRef, order
   if (await rt.idempotency.get(idempotencyKey(acc.accId.toString(), order.clientOrderId))) return;
   await checkNewOrder(
     deps,
-    { accId: acc.accId.toString(), code: order.security.key, side: order.side, type: order.type, qty: order.qty, price: order.price },
+    { accId: acc.accId.toString(), code: order.security.key, side: order.side, qty: order.qty, ...riskTerms(order) },
     order.clientOrderId,
   );
 }
 
 /** The same for a modification of `o` to `change` (fields not given keep the order's values). */
-export async function riskCheckModification(s: OpenDSession, acc: AccountRef, o: Order, change: { qty?: number; price?: number }): Promise<void> {
+export async function riskCheckModification(s: OpenDSession, acc: AccountRef, o: Order, change: { qty?: number; price?: number; auxPrice?: number }): Promise<void> {
   const rt = runtime();
   const deps = riskDeps(rt, security(rt), s, acc);
   if (!deps) return;
-  const before = { accId: acc.accId.toString(), code: o.code, side: o.side, type: o.type, qty: o.qty, price: o.price };
-  await checkModification(deps, before, { ...before, qty: change.qty ?? o.qty, price: change.price ?? o.price });
+  const before = { accId: acc.accId.toString(), code: o.code, side: o.side, qty: o.qty, ...riskTerms(o) };
+  const after = riskTerms({ ...o, price: change.price ?? o.price, auxPrice: change.auxPrice ?? o.auxPrice });
+  await checkModification(deps, before, { ...before, ...after, qty: change.qty ?? o.qty });
 }
