@@ -9,8 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionId, OpenDCloudConfig } from '../definitions.js';
 import { SECURITY_ENV } from '../../functions/lib/security-config.js';
-import { STREAM_ACTIONS } from '../../functions/lib/stream-protocol.js';
-import { STREAM_CALLBACK_URL_ENV } from '../../functions/lib/stream-poster.js';
+import { STREAM_ACTIONS, STREAM_CALLBACK_URL_ENV } from '../../functions/lib/stream-protocol.js';
 import { acknowledge } from './nag.js';
 
 export interface StreamProps {

@@ -6,9 +6,9 @@
  * GoneException), and only then; the caller deletes its records.
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { STREAM_CALLBACK_URL_ENV } from './stream-protocol.js';
 
-/** Environment variable of the fan-out function: `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`. */
-export const STREAM_CALLBACK_URL_ENV = 'STREAM_CALLBACK_URL';
+export { STREAM_CALLBACK_URL_ENV };
 
 export interface ConnectionPoster {
   post(connectionId: string, data: string): Promise<void>;

@@ -22,6 +22,12 @@ export const STREAM_DETAIL_TYPES: readonly string[] = [...STREAM_QUOTE_TYPES, ..
 export const STREAM_ACTIONS = ['subscribe', 'unsubscribe', 'ping'] as const;
 export type StreamAction = (typeof STREAM_ACTIONS)[number];
 
+/**
+ * Environment variable of the fan-out function: the stage's callback URL, `https://{api-id}.execute-api.{region}
+ * .amazonaws.com/{stage}`. Here, in plain data, so the CDK app sets it without loading the AWS SDK client.
+ */
+export const STREAM_CALLBACK_URL_ENV = 'STREAM_CALLBACK_URL';
+
 export const STREAM_LIMITS = {
   /** Securities in one request. */
   maxQuotesPerRequest: 50,
