@@ -159,5 +159,12 @@ describe('US extended sessions', () => {
     expect(await statusOf(eth.orderId)).toBe('SUBMITTED');
     const fills = await t.fills(ACC.REAL_US);
     expect(fills.some((f) => f.orderId === overnight.orderId)).toBe(true);
+
+    // A DAY order placed in the overnight session trades for the next day: it does not expire at midnight.
+    const resting = await spaced(() => t.placeOrder(ACC.REAL_US, { code: 'US.AAPL', side: 'BUY', qty: 5, price: 100, session: 'ALL' }));
+    advanceTo(et('00:30', 15));
+    const [kept] = await t.orders(ACC.REAL_US, { orderIds: [resting.orderId] });
+    expect(kept!.status).toBe('SUBMITTED');
+    expect(kept!.orderIdEx).toMatch(/^FTR20250115_/);
   });
 });

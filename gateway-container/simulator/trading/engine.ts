@@ -20,7 +20,7 @@ import { applyModifyOp, checkModifyOp, type EngineCore } from './modify.js';
 import { acceptable, bookLiquidity, matchPriority, type Liquidity } from './matching.js';
 import { newOrder } from './placement.js';
 import { applyTrigger, tradeTriggers } from './triggers.js';
-import { canFillNow } from './sessions.js';
+import { canFillNow, orderTradeDate } from './sessions.js';
 import { exportState, restoreState, type TradingStateData } from './snapshot.js';
 import { fillMatches, fillOf, isBuy, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState } from './records.js';
 import { localDate, roundMoney, securityCurrency } from './util.js';
@@ -255,7 +255,7 @@ export class TradingEngine {
     const range = timeRange(header, filter, false);
     const now = this.now();
     return this.orderList
-      .filter((o) => o.acc === acc && (this.open.has(o) || o.tradeDate === localDate(now, o.tz)))
+      .filter((o) => o.acc === acc && (this.open.has(o) || o.tradeDate === localDate(now, o.tz) || o.tradeDate === orderTradeDate(o.sec.market, now, o.tz)))
       .filter((o) => orderMatches(o, filter, statusList, range))
       .map((o) => toOrder(o));
   }

@@ -12,9 +12,9 @@ import { TradingError } from './errors.js';
 import type { Ledger } from './ledger.js';
 import { checkTrail, isConditional, TRAILING_TYPES } from './order-types.js';
 import type { OrderState } from './records.js';
-import { checkSessions } from './sessions.js';
+import { checkSessions, orderTradeDate } from './sessions.js';
 import { trailReservePrice } from './triggers.js';
-import { localDate, MARKET_TIME_ZONE, nameOf } from './util.js';
+import { MARKET_TIME_ZONE, nameOf } from './util.js';
 import {
   checkOrderType,
   checkPrice,
@@ -86,7 +86,7 @@ export function newOrder(ctx: NewOrderContext, acc: AccountState, c2s: Trd_Place
   const top = ctx.market.top(key);
   const conditional = isConditional(orderType);
   const tz = MARKET_TIME_ZONE[sec.market];
-  const tradeDate = localDate(ctx.now, tz);
+  const tradeDate = orderTradeDate(sec.market, ctx.now, tz);
   const o: OrderState = {
     acc,
     header: { trdEnv: acc.trdEnv, accID: acc.accID, trdMarket: c2s.header.trdMarket },

@@ -17,7 +17,7 @@ import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { MarketView, SecurityFacts, SecurityMarket, TradingSessionName } from '../market-view.js';
 import type { AccountState } from './accounts.js';
 import { TradingError } from './errors.js';
-import { nameOf } from './util.js';
+import { localDate, nameOf } from './util.js';
 
 const { Session } = Common;
 const { OrderType } = Trd_Common;
@@ -94,4 +94,16 @@ export function currentSession(market: MarketView, m: SecurityMarket): TradingSe
 export function canFillNow(o: { sec: { market: SecurityMarket }; session?: number; fillOutsideRTH?: boolean }, market: MarketView): boolean {
   const now = currentSession(market, o.sec.market);
   return now !== undefined && allowedSessions(o).has(now);
+}
+
+/** How far the US trading date runs ahead of the ET calendar date: the overnight session from 20:00 belongs to the next day. */
+const US_DATE_LEAD_MS = 4 * 3_600_000;
+
+/**
+ * The trading date of an order placed at `now` in time zone `tz`: the local date, except that a US order placed
+ * from 20:00 ET on (the overnight session, which trades for the next trading day) belongs to the next date, so a
+ * DAY order placed in the evening lives through the night instead of expiring at midnight.
+ */
+export function orderTradeDate(market: SecurityMarket, now: number, tz: string): string {
+  return localDate(market === 'US' ? now + US_DATE_LEAD_MS : now, tz);
 }
