@@ -61,6 +61,7 @@ export const FUTU_LIMITS_BY_PROTO: Readonly<Record<number, FutuLimit>> = Object.
   [PROTO_ID.Qot_GetOwnerPlate]: { limit: 10, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetHoldingChangeList]: { limit: 10, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetOptionChain]: { limit: 10, windowMs: W30, scope: 'opend' },
+  [PROTO_ID.Qot_GetFutureInfo]: { limit: 30, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetWarrant]: { limit: 60, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetCapitalFlow]: { limit: 30, windowMs: W30, scope: 'opend' },
   [PROTO_ID.Qot_GetCapitalDistribution]: { limit: 30, windowMs: W30, scope: 'opend' },

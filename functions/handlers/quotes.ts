@@ -23,6 +23,7 @@ import { httpHandler } from '../lib/http.js';
 import { bucketFor, FUTU_LIMITS, type FutuLimitName } from '../lib/rate-limiter.js';
 import { runtime } from '../lib/runtime.js';
 import { REFERENCE_ROUTES } from './reference-routes.js';
+import { DERIVATIVE_ROUTES } from './derivative-routes.js';
 import { PRICE_REMINDER_ROUTES } from './price-reminder-routes.js';
 import { QUOTE_ROUTES, subscriptionsByClient, subscriptionsOf } from './quote-routes.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -93,6 +94,8 @@ function storedQuote(row: StoredSecurity, heartbeat: Heartbeat | undefined, now:
 export const handler = httpHandler({
   // Reference and screening data: trading days, plates, screener, capital flow, warrants, watchlists, IPOs.
   ...REFERENCE_ROUTES,
+  // Option expirations and chains, futures contract specs.
+  ...DERIVATIVE_ROUTES,
   // Futu price reminders: list, add, modify, enable / disable, delete.
   ...PRICE_REMINDER_ROUTES,
   // Current K-lines, time share, broker queue, market state.

@@ -1,6 +1,7 @@
 // Accounts and securities as the Lambdas see them: the account list and static data change rarely, so
 // they are cached per execution environment.
 import { tradeMarketFor, type AccountRef, type TrdMarketName } from '../../proto/api/trading.js';
+import { DerivativesApi } from '../../proto/api/derivatives.js';
 import { ValidationError } from '../../proto/errors.js';
 import type { SecurityRef } from '../../proto/securities.js';
 import { invalid, notFound } from './api-error.js';
@@ -16,7 +17,8 @@ export class AccountDirectory {
 
   async list(s: OpenDSession): Promise<(AccountRef & { markets: string[] })[]> {
     if (!this.cache || Date.now() - this.cache.at > ACCOUNTS_TTL_MS) {
-      const accounts = await s.trade.accounts();
+      // Futu lists futures accounts only when asked for trdCategory FUTURE; orders may name either kind.
+      const accounts = [...(await s.trade.accounts()), ...(await new DerivativesApi(s.client).futuresAccounts())];
       this.cache = { at: Date.now(), accounts };
     }
     return this.cache.accounts;

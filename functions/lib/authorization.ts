@@ -43,6 +43,10 @@ export const ROUTE_RIGHTS: Readonly<Record<string, RouteRule>> = {
   'GET /v1/quotes/{code}/corporate-actions': { right: 'read', perAccount: false },
   'GET /v1/rankings/top-movers': { right: 'read', perAccount: false },
   'GET /v1/delay-statistics': { right: 'read', perAccount: false },
+  // Futures and options reference data (functions/handlers/derivative-routes.ts): market-wide reads.
+  'GET /v1/options/{underlying}/expirations': { right: 'read', perAccount: false },
+  'GET /v1/options/{underlying}/chain': { right: 'read', perAccount: false },
+  'GET /v1/futures/{code}': { right: 'read', perAccount: false },
   // Price reminders are the OpenD login's, not an account's; a change alters what OpenD pushes to the bus (Price Reminder events).
   'GET /v1/price-reminders': { right: 'read', perAccount: false },
   'POST /v1/price-reminders': { right: 'subscriptions', perAccount: false },
