@@ -46,7 +46,7 @@ function place(acc: AccountRef, input: Parameters<TradeApi['placeOrder']>[1]) {
 async function snapshotOf(code: string) {
   const [market, sym] = [code.slice(0, 2) === 'US' ? US : HK, code.slice(3)];
   const s2c = await c.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: [{ market, code: sym }] });
-  return s2c.snapshotList[0]!;
+  return s2c.snapshotList![0]!;
 }
 
 describe('futures contracts', () => {
@@ -183,9 +183,9 @@ describe('trading futures and options', () => {
     const [buy] = await t.orders(FUT_SIM_HK, { orderIds: [orderId] });
     expect(buy).toMatchObject({ status: 'FILLED_ALL', fillQty: 2, code: 'HK.HSImain' });
     const raw = await c.request(PROTO_ID.Trd_GetFunds, { header: { trdEnv: 0, accID: FUT_SIM_HK.accId, trdMarket: 10 } });
-    expect(raw.funds.initialMargin).toBe(240_000); // 2 × HKD 120,000
-    expect(raw.funds.maintenanceMargin).toBe(192_000);
-    expect(raw.funds.cash).toBe(before.cash); // opening a future moves no cash
+    expect(raw.funds!.initialMargin).toBe(240_000); // 2 × HKD 120,000
+    expect(raw.funds!.maintenanceMargin).toBe(192_000);
+    expect(raw.funds!.cash).toBe(before.cash); // opening a future moves no cash
     const [pos] = await t.positions(FUT_SIM_HK);
     expect(pos).toMatchObject({ code: 'HK.HSImain', qty: 2 });
     expect(pos!.value).toBeCloseTo(2 * pos!.price * 50, 2);
@@ -197,7 +197,7 @@ describe('trading futures and options', () => {
     const after = await t.funds(FUT_SIM_HK);
     expect(after.cash).toBeCloseTo(before.cash + (sell!.fillAvgPrice - buy!.fillAvgPrice) * 2 * 50, 3);
     const rawAfter = await c.request(PROTO_ID.Trd_GetFunds, { header: { trdEnv: 0, accID: FUT_SIM_HK.accId, trdMarket: 10 } });
-    expect(rawAfter.funds.initialMargin).toBe(0);
+    expect(rawAfter.funds!.initialMargin).toBe(0);
   });
 
   it('refuses an order whose margin exceeds the account, and a stock in a futures account or a future in a securities account', async () => {
