@@ -103,7 +103,7 @@ describe('order validation', () => {
       'price 380.03 is not on the HK tick ladder (tick 0.2 at this price); valid neighbours 380 and 380.2',
     );
     expectTradingError(() => engine.placeOrder(placeReq(SIM_US, { qty: 1, price: 150.015 })), 'price 150.015 is not on the US tick ladder (tick 0.01');
-    expectTradingError(() => engine.placeOrder(placeReq(SIM_HK, { price: 0 })), 'price must be greater than 0');
+    expectTradingError(() => engine.placeOrder(placeReq(SIM_HK, { price: 0 })), 'NORMAL needs price (the limit price) > 0, got 0');
   });
 
   it('truncates the price to 3 decimals before the tick check, as OpenD does', () => {
@@ -150,12 +150,13 @@ describe('order validation', () => {
     const gtc = engine.placeOrder(placeReq(REAL_HK, { price: 379, timeInForce: TimeInForce.GTC }));
     expect(orderOf(REAL_HK, gtc.orderID).timeInForce).toBe(TimeInForce.GTC);
     expectTradingError(() => engine.placeOrder(placeReq(REAL_HK, { price: 379, timeInForce: TimeInForce.IOC })), 'timeInForce IOC is not supported by the simulator; use DAY or GTC');
+    expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.TRAILING_STOP, qty: 1 })), 'TRAILING_STOP needs trailType RATIO or AMOUNT, got none');
     expectTradingError(
-      () => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.TRAILING_STOP, qty: 1 })),
-      'orderType TRAILING_STOP is not supported by the simulator; supported: NORMAL, MARKET, ABSOLUTE_LIMIT',
+      () => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.VWAP_LIMIT, qty: 1, price: 150 })),
+      'orderType VWAP_LIMIT is not supported by the simulator: TWAP / VWAP algorithms are not simulated',
     );
     expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.ABSOLUTE_LIMIT, qty: 1, price: 150 })), 'only available for HK securities');
-    expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.STOP, qty: 1 })), 'auxPrice must be greater than 0');
+    expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.STOP, qty: 1 })), 'STOP needs auxPrice (the trigger price) > 0, got none');
   });
 
   it('triggers a REAL stop order when the price reaches auxPrice, then fills it', () => {

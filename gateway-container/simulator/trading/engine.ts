@@ -175,14 +175,14 @@ export class TradingEngine {
     this.ordersByIdEx.set(o.orderIDEx, o);
     this.open.add(o);
 
-    this.emitOrder(o);
     // A conditional order waits untriggered as WAITING_SUBMIT (one event); others go SUBMITTING -> SUBMITTED.
-    o.status = OrderStatus.SUBMITTED;
+    this.emitOrder(o);
     if (!o.triggered) return { orderID: o.orderID, orderIDEx: o.orderIDEx };
+    o.status = OrderStatus.SUBMITTED;
     this.emitOrder(o);
 
-    if (orderType === OrderType.SPECIAL_LIMIT_ALL) {
     const top = this.market.top(sec.key);
+    if (orderType === OrderType.SPECIAL_LIMIT_ALL) {
       // Fill or kill: only if the whole quantity is available at or better than the limit right now.
       const avail = bookLiquidity(o, top).filter((l) => acceptable(o, l.price)).reduce((s, l) => s + l.vol, 0);
       if (floorLots(avail, sec.lotSize) >= qty) this.match(o, bookLiquidity(o, top));
@@ -298,7 +298,8 @@ export class TradingEngine {
     if (this.open.size === 0) return;
     const now = this.now();
     for (const o of [...this.open]) {
-      if (o.timeInForce === TimeInForce.DAY && localDate(now, o.tz) > o.tradeDate) {
+      // The trading date as placement counts it (a US order from 20:00 ET belongs to the next date).
+      if (o.timeInForce === TimeInForce.DAY && orderTradeDate(o.sec.market, now, o.tz) > o.tradeDate) {
         this.cancel(o, 'DAY order expired at the end of its trading day');
       } else if (o.timeInForce === TimeInForce.GTC && now - o.createMs > GTC_LIFETIME_MS) {
         this.cancel(o, 'GTC order expired after 90 days');
