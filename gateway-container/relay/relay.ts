@@ -72,7 +72,7 @@ export interface RelayOptions {
   lostCheckpointLookbackDays?: number;
   /** OpenD's state folder, where it saves the login picture (default OPEND_STATE_DIR), and how often a new one is looked for. */
   loginPicture?: { stateDir?: string; pollMs?: number };
-  /** Configured price alerts, kept as Futu price reminders in OpenD (price-alerts-sync.ts); none without it. */
+  /** Configured price alerts, kept as Futu price reminders in OpenD (price-alerts-sync.ts); OpenD's are left alone without it. */
   priceAlerts?: readonly PriceAlertSpec[];
   /** The latest-quote store (latest-quotes.ts): quote and book pushes also kept in DynamoDB, conflated; off without it. */
   latestQuotes?: LatestQuotesOptions;
@@ -358,7 +358,8 @@ export class Relay {
     this.o.logger.info('relay trade session ready', { accounts: accounts.length, connId });
     if (this.unlockNeeded()) this.unlockStep.start();
     if (this.subscriptionsNeeded()) this.subscriptionStep.start();
-    if (this.o.priceAlerts?.length) this.priceAlertSync.start(); // price reminders need no subscription
+    // Price reminders need no subscription. An empty list still runs: it deletes reminders of removed alerts.
+    if (this.o.priceAlerts) this.priceAlertSync.start();
     this.publishGatewayState('ready');
   }
 

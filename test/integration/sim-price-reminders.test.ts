@@ -167,15 +167,21 @@ describe('Qot_UpdatePriceReminder', () => {
   });
 
   it('fires ONCE_A_DAY again on the next market day, ONLY_ONCE never again', async () => {
-    const { sim, client, api } = await setup();
+    // A trade a minute per security keeps a day of market cheap to generate.
+    const { sim, client, api } = await setup({ tickIntervalMs: 60_000 });
     // The day's volume is above 10 shares from the first trade on: the condition holds all day, every day.
     const daily = await api.setPriceReminder({ op: 'ADD', code: 'HK.00700', type: 'VOLUME_UP', value: 10, freq: 'ONCE_A_DAY' });
     const once = await api.setPriceReminder({ op: 'ADD', code: 'HK.00700', type: 'VOLUME_UP', value: 10, freq: 'ONLY_ONCE' });
-    tradeFor(sim, 'HK.00700', 60_000);
+    expect(tradeFor(sim, 'HK.00700', 600_000).length).toBeGreaterThanOrEqual(5);
     await barrier(client);
     expect(firedKeys(client).filter((k) => k === daily)).toHaveLength(1);
-    sim.advance(24 * 3600_000);
-    tradeFor(sim, 'HK.00700', 60_000);
+    // To the next Hong Kong day (10:10 → 00:10 the day after), two hours at a time with a round trip in between,
+    // so the connection never looks silent to the simulator's 30 s KeepAlive rule on a loaded machine.
+    for (let h = 0; h < 14; h += 2) {
+      sim.advance(2 * 3600_000);
+      await barrier(client);
+    }
+    tradeFor(sim, 'HK.00700', 600_000);
     await barrier(client);
     expect(firedKeys(client).filter((k) => k === daily)).toHaveLength(2);
     expect(firedKeys(client).filter((k) => k === once)).toHaveLength(1);
