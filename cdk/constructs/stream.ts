@@ -62,8 +62,9 @@ export class Stream extends Construct {
       webSocketApi: this.webSocketApi,
       stageName: STREAM_STAGE,
       autoDeploy: true,
-      // Messages from clients are subscriptions and pings, a handful per connection; this stops a runaway client.
-      throttle: { rateLimit: 20, burstLimit: 50 },
+      // For all clients together (a stage-wide limit): subscriptions and pings are a handful per connection and a
+      // ping every few minutes, so this only stops a runaway client. Pushes to clients do not count against it.
+      throttle: { rateLimit: 50, burstLimit: 100 },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
