@@ -6,7 +6,7 @@
 // pre-trade risk checks as POST /v1/accounts/{accId}/orders (see functions/handlers/strategy-dca.ts), and a
 // refusal ends the run as 'refused' with nothing sent to OpenD.
 import { ReferenceApi } from '../../proto/api/reference.js';
-import type { AccountRef } from '../../proto/api/trading.js';
+import { tradeMarketFor, type AccountRef, type TrdMarketName } from '../../proto/api/trading.js';
 import { parseSecurity, type SecurityRef } from '../../proto/securities.js';
 import { snapToTick } from '../../proto/ticks.js';
 import { ApiError, invalid } from './api-error.js';
@@ -66,9 +66,16 @@ export async function runDca(
   const s = deps.session;
   const env = i.trdEnv ?? 'SIMULATE';
   const accounts = await deps.directory.list(s);
-  const acc: AccountRef | undefined = i.accId
-    ? accounts.find((a) => a.accId.toString() === i.accId)
-    : accounts.find((a) => a.env === env && a.markets.includes(i.ref.prefix === 'SH' || i.ref.prefix === 'SZ' ? 'CN' : i.ref.prefix));
+  const marketOf = (a: (typeof accounts)[number]): TrdMarketName | undefined => {
+    try {
+      return tradeMarketFor(a, i.ref.key);
+    } catch {
+      return undefined;
+    }
+  };
+  const found = i.accId ? accounts.find((a) => a.accId.toString() === i.accId) : accounts.find((a) => a.env === env && marketOf(a) !== undefined);
+  // The header's trdMarket is the security's: a universal account trades HK, US and A shares (HKCC) under one ID.
+  const acc: AccountRef | undefined = found && { accId: found.accId, env: found.env, market: marketOf(found) ?? found.market };
   if (!acc) return { action: 'skipped', reason: `no ${env} account trades ${i.ref.prefix}`, security: i.ref.key };
   const runDay = (i.runDate ?? new Date().toISOString()).slice(0, 10);
   const tradingDays = await new ReferenceApi(s.client).tradingDays({ code: i.ref.key }, runDay, runDay);
