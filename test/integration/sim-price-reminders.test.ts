@@ -166,6 +166,42 @@ describe('Qot_UpdatePriceReminder', () => {
     expect((await api.priceReminders({ code: 'HK.00700' })).find((r) => r.key === once)?.enabled).toBe(false);
   });
 
+  it('evaluates each reminder type against its own quantity: price, book, volume, turnover, change rates', async () => {
+    const { sim, client, api } = await setup();
+    const add = (type: Parameters<typeof api.setPriceReminder>[0] & { op: 'ADD' }) => api.setPriceReminder(type);
+    const holds = {
+      bidUp: await add({ op: 'ADD', code: 'HK.00700', type: 'BID_PRICE_UP', value: 1, freq: 'ONLY_ONCE' }),
+      askDown: await add({ op: 'ADD', code: 'HK.00700', type: 'ASK_PRICE_DOWN', value: 100_000, freq: 'ONLY_ONCE' }),
+      bidVol: await add({ op: 'ADD', code: 'HK.00700', type: 'BID_VOL_UP', value: 1, freq: 'ONLY_ONCE' }),
+      turnover: await add({ op: 'ADD', code: 'HK.00700', type: 'TURNOVER_UP', value: 10, freq: 'ONLY_ONCE' }),
+      priceDown: await add({ op: 'ADD', code: 'HK.00700', type: 'PRICE_DOWN', value: 100_000, freq: 'ONLY_ONCE' }),
+    };
+    const never = [
+      await add({ op: 'ADD', code: 'HK.00700', type: 'PRICE_UP', value: 100_000 }),
+      await add({ op: 'ADD', code: 'HK.00700', type: 'CHANGE_RATE_UP', value: 50 }),
+      await add({ op: 'ADD', code: 'HK.00700', type: '5MIN_CHANGE_RATE_DOWN', value: 50 }),
+      await add({ op: 'ADD', code: 'HK.00700', type: '3MIN_CHANGE_RATE_UP', value: 50 }),
+      await add({ op: 'ADD', code: 'HK.09988', type: 'VOLUME_UP', value: 10, freq: 'ONLY_ONCE' }).then(async (k) => {
+        await api.setPriceReminder({ op: 'DISABLE', code: 'HK.09988', key: k });
+        return k;
+      }),
+    ];
+    const books: { bid: number; ask: number }[] = [];
+    const off = sim.market.onUpdate((u) => {
+      if (u.key === 'HK.00700') books.push({ bid: u.book.bids[0]!.price, ask: u.book.asks[0]!.price });
+    });
+    tradeFor(sim, 'HK.00700', 30_000);
+    off();
+    await barrier(client);
+    const pushes = pushesOf(client, PROTO_ID.Qot_UpdatePriceReminder).map((p) => priceReminderPush(p.s2c as Qot_UpdatePriceReminder.S2C));
+    for (const k of Object.values(holds)) expect(pushes.filter((p) => p.key === k), String(k)).toHaveLength(1);
+    for (const k of never) expect(pushes.filter((p) => p.key === k), String(k)).toHaveLength(0);
+    // Each carries the quantity its type watches: the first trade's best bid and ask.
+    expect(pushes.find((p) => p.key === holds.bidUp)).toMatchObject({ type: 'BID_PRICE_UP', setValue: 1, curValue: books[0]!.bid, content: 'Bid price above 1.000' });
+    expect(pushes.find((p) => p.key === holds.askDown)).toMatchObject({ type: 'ASK_PRICE_DOWN', curValue: books[0]!.ask });
+    expect(pushes.find((p) => p.key === holds.priceDown)!.curValue).toBe(pushes.find((p) => p.key === holds.priceDown)!.price);
+  });
+
   it('fires ONCE_A_DAY again on the next market day, ONLY_ONCE never again', async () => {
     // A trade a minute per security keeps a day of market cheap to generate.
     const { sim, client, api } = await setup({ tickIntervalMs: 60_000 });

@@ -157,8 +157,14 @@ export class PriceReminderBook {
     // The trade's own time (a clock jump generates many trades at once; the day is the trade's, not the clock's).
     const at = u.trade.timestamp !== undefined ? Math.round(u.trade.timestamp * 1000) : this.now();
     const price = u.basic.curPrice;
+    const all = this.items.filter((r) => r.security === u.key);
+    // Recent prices are kept only for securities with reminders (a disabled one may be enabled later).
+    if (all.length === 0) {
+      this.recent.delete(u.key);
+      return [];
+    }
     this.remember(u.key, at, price);
-    const mine = this.items.filter((r) => r.security === u.key && r.enabled);
+    const mine = all.filter((r) => r.enabled);
     if (mine.length === 0) return [];
     const status = this.ctx.statusOf(u.key, at);
     const day = this.ctx.dayOf(u.key, at);
