@@ -1,7 +1,9 @@
 // npm run bench:functions — end-to-end latency of the place-order and snapshot handlers (API Gateway v2 event
 // → middy handler → DynamoDB Local + the simulator over encrypted TCP), with baselines measured in the same
 // process on the same connections: a bare OpenD KeepAlive, a bare Snapshot request and a bare DynamoDB
-// GetItem. Then the size of each Lambda function as esbuild bundles it.
+// GetItem. Then GET /v1/quotes for subscribed codes served from the latest-quote store (a real relay writing
+// it), 8 concurrent callers with Futu's real Snapshot limit in place, against the Snapshot path under the same
+// load and limit. Then the size of each Lambda function as esbuild bundles it.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +16,20 @@ import type { RateLimiter } from '../../functions/lib/rate-limiter.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import { startLocalEventBridge } from '../../bin/local/eventbridge-local.js';
+import { Relay } from '../../gateway-container/relay/relay.js';
+import { HEARTBEAT_KEY } from '../../proto/latest-quote-item.js';
+import { LatestQuoteStore } from '../../functions/lib/latest-quote-store.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { testRelayOptions } from '../support/test-relay.js';
 
 const ORDER_ACCOUNTS = 40;
 const ORDERS_PER_ACCOUNT = 12; // below Futu's 15 per 30 s, so the real limiter never refuses
 const SNAPSHOTS = 400;
 const BASELINE_ROUNDS = 400;
 const WARMUP = 10;
+const CALLERS = 8;
+const LOAD_SECONDS = 10;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -94,6 +104,77 @@ async function baselines(h: FunctionsHarness) {
   return { keepAlive, snapshot, getItem };
 }
 
+interface LoadResult {
+  ok: number[];
+  refused: number;
+  other: number;
+  sources: Record<string, number>;
+  seconds: number;
+}
+
+/** `CALLERS` callers, each sending its next request as soon as the last is answered, for `LOAD_SECONDS`. */
+async function load(h: FunctionsHarness, url: string, call: () => Promise<{ status: number; body: any }> = () => h.http('GET', url)): Promise<LoadResult> {
+  const r: LoadResult = { ok: [], refused: 0, other: 0, sources: {}, seconds: 0 };
+  const t0 = performance.now();
+  const end = t0 + LOAD_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CALLERS }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const reply = await call();
+        const ms = performance.now() - s;
+        if (reply.status === 200) {
+          r.ok.push(ms);
+          for (const q of reply.body.quotes as { source: string }[]) r.sources[q.source] = (r.sources[q.source] ?? 0) + 1;
+        } else if (reply.status === 429) r.refused++;
+        else r.other++;
+      }
+    }),
+  );
+  r.seconds = (performance.now() - t0) / 1000;
+  return r;
+}
+
+/** A relay keeping HK.00700 and US.AAPL in the latest-quote store, then both paths under the real Snapshot limit. */
+async function benchStore(h: FunctionsHarness): Promise<{ store: LoadResult; snapshot: LoadResult; bare: LoadResult }> {
+  await h.freshTables(); // a fresh Snapshot window: the runs above used the raised rule
+  const bus = await startLocalEventBridge();
+  const relay = new Relay({
+    ...testRelayOptions({ host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem, clientId: 'bench-relay' }, bus.endpoint),
+    subscriptions: [{ codes: ['HK.00700', 'US.AAPL'], types: ['BASIC'] }],
+    latestQuotes: { tableName: h.tables.latestQuotes },
+  });
+  try {
+    await relay.start();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      h.sim.advance(1_000);
+      const probe = await h.http('GET', '/v1/quotes?codes=HK.00700,US.AAPL');
+      const stored = probe.status === 200 && (probe.body.quotes as { source: string }[]).every((q) => q.source === 'store');
+      if (stored) break;
+      if (Date.now() > deadline) throw new Error(`the store did not serve both codes within 60 s (last answer ${probe.status}; heartbeat key ${HEARTBEAT_KEY})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const store = await load(h, '/v1/quotes?codes=HK.00700,US.AAPL');
+    // The same store read without the handler: what DynamoDB Local alone costs under this load.
+    const reader = new LatestQuoteStore(DynamoDBDocumentClient.from(h.dynamo), h.tables.latestQuotes);
+    const bare = await load(h, '', async () => {
+      const r = await reader.read(['HK.00700', 'US.AAPL']);
+      return { status: 200, body: { quotes: [...r.rows.values()].map(() => ({ source: 'store' })) } };
+    });
+    // Codes the relay does not subscribe: every request needs Snapshot, under Futu's 60 per 30 s (less our margin).
+    const snapshot = await load(h, '/v1/quotes?codes=HK.09988,US.MSFT');
+    return { store, snapshot, bare };
+  } finally {
+    await relay.stop({ drainTimeoutMs: 2_000 });
+    await bus.close();
+  }
+}
+
+function loadLine(r: LoadResult): string {
+  return `${(r.ok.length / r.seconds).toFixed(1).padStart(8)} requests/s answered   ${summary(r.ok)}   429: ${r.refused}   other: ${r.other}   sources ${JSON.stringify(r.sources)}`;
+}
+
 async function bundleSizes(): Promise<{ id: string; entry: string; bytes: number; gzip: number }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'opend-fn-bundle-'));
   try {
@@ -110,7 +191,27 @@ async function bundleSizes(): Promise<{ id: string; entry: string; bytes: number
   }
 }
 
+/** `BENCH_ONLY=store`: only the latest-quote store rows (the store against the Snapshot path). */
+async function storeOnly(): Promise<void> {
+  const h = await startFunctionsHarness();
+  try {
+    printStore(await benchStore(h));
+  } finally {
+    await h.stop();
+  }
+}
+
+function printStore(stored: { store: LoadResult; snapshot: LoadResult; bare: LoadResult }): void {
+  console.log(`GET /v1/quotes (subscribed, store)      ${loadLine(stored.store)}`);
+  console.log(`GET /v1/quotes (Snapshot path)         ${loadLine(stored.snapshot)}`);
+  console.log(`  baseline: the store's BatchGetItem alone ${loadLine(stored.bare)}`);
+  const ratio = stored.store.ok.length / stored.store.seconds / Math.max(1e-9, stored.snapshot.ok.length / stored.snapshot.seconds);
+  console.log(`  ${CALLERS} concurrent callers × ${LOAD_SECONDS} s each, Futu's real Snapshot limit (60 / 30 s per OpenD, less the 10 % margin) in our limiter;`);
+  console.log(`  a relay keeps HK.00700 and US.AAPL in the latest-quote store (one BatchGetItem per request). Store / Snapshot answered requests: ${ratio.toFixed(0)}×`);
+}
+
 async function main(): Promise<void> {
+  if (process.env['BENCH_ONLY'] === 'store') return storeOnly();
   const extra = extraHkAccounts(ORDER_ACCOUNTS);
   const h = await startFunctionsHarness({ simulator: { accounts: [...RICH_ACCOUNTS, ...extra] } });
   try {
@@ -125,6 +226,7 @@ async function main(): Promise<void> {
     h.rt.limiter = real;
 
     const base = await baselines(h);
+    const stored = await benchStore(h);
     const bundles = await bundleSizes();
 
     console.log('bench:functions — handlers end to end: API Gateway v2 event → middy → DynamoDB Local + simulator (RSA/AES TCP, loopback)');
@@ -134,6 +236,8 @@ async function main(): Promise<void> {
     console.log('  so every order does: idempotency begin + limiter read/write + PlaceOrder + idempotency complete (+ cached account and static data).');
     console.log(`GET /v1/quotes?codes=HK.00700,US.AAPL   ${summary(snapshots)}`);
     console.log(`  ${SNAPSHOTS} sequential requests; limiter rule raised from 60 to 1,000,000 per 30 s for this run (one DynamoDB read + conditional write each).`);
+    console.log('');
+    printStore(stored);
     console.log('\nbaselines (same process, same connections):');
     console.log(`  OpenD KeepAlive round trip (encrypted)   ${summary(base.keepAlive)}`);
     console.log(`  OpenD Snapshot request, no handler      ${summary(base.snapshot)}`);
