@@ -136,6 +136,13 @@ export function optionMultiplier(market: DerivativeMarket, root: string): number
   return Object.values(HK_OPTION_ROOTS).find((v) => v.root === root)?.contractSize;
 }
 
+/** Currency (or shares) one unit of price × qty stands for: futures per point, options per contract; 1 for stocks. */
+export function contractMultiplier(d: DerivativeCode | undefined): number {
+  if (!d) return 1;
+  if (d.kind === 'future') return d.root.multiplier;
+  return optionMultiplier(d.market, d.root) ?? (d.market === 'US' ? US_OPTION_MULTIPLIER : 1);
+}
+
 /** The tick rule that applies to a derivative code. */
 export function derivativeTickRule(d: DerivativeCode): TickRule {
   return d.kind === 'future' ? d.root.tickRule : OPTION_TICK_RULE;

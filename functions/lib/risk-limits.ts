@@ -8,6 +8,8 @@
  * order's notional, once per clientOrderId).
  */
 import type { OrderTypeName, TrdSideName } from '../../proto/api/trading.js';
+import { contractMultiplier } from '../../proto/derivatives.js';
+import { parseSecurity } from '../../proto/securities.js';
 import { ApiError } from './api-error.js';
 import type { DailyNotionalStore } from './risk-store.js';
 import type { RiskLimits } from './security-config.js';
@@ -92,9 +94,12 @@ async function checkOrderSize(deps: RiskDeps, o: RiskOrder): Promise<{ price: nu
   const l = deps.limits;
   if (o.qty > l.maxQty) throw rejected('maxQty', l.maxQty, `qty ${o.qty} is above it`, { qty: o.qty });
   const price = await referencePrice(deps, o);
-  const notional = round6(o.qty * price);
+  // A futures contract or an option stands for multiplier × price (HSI 50 HKD a point, a US option 100 shares).
+  const multiplier = contractMultiplier(parseSecurity(o.code).derivative);
+  const notional = round6(o.qty * price * multiplier);
   if (notional > l.maxOrderNotional) {
-    throw rejected('maxOrderNotional', l.maxOrderNotional, `the order's notional ${notional} (qty ${o.qty} × ${price}) is above it`, { notional });
+    const times = multiplier === 1 ? '' : ` × multiplier ${multiplier}`;
+    throw rejected('maxOrderNotional', l.maxOrderNotional, `the order's notional ${notional} (qty ${o.qty} × ${price}${times}) is above it`, { notional });
   }
   return { price, notional };
 }
@@ -119,7 +124,7 @@ export async function checkNewOrder(deps: RiskDeps, o: RiskOrder, clientOrderId:
 export async function checkModification(deps: RiskDeps, before: RiskOrder, after: RiskOrder): Promise<void> {
   const l = deps.limits;
   const { price, notional } = await checkOrderSize(deps, after);
-  const added = round6(notional - before.qty * (before.price ?? price));
+  const added = round6(notional - before.qty * (before.price ?? price) * contractMultiplier(parseSecurity(before.code).derivative));
   if (added > 0) {
     const r = await deps.daily.reserve(after.accId, added, l.maxDailyNotional);
     if (!r.ok) {

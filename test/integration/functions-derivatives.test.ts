@@ -3,6 +3,8 @@
 // simulator and recorded. Real simulator over TCP, DynamoDB Local, the Lambda handlers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FUTURES_ACCOUNTS } from '../../gateway-container/simulator/trading/accounts.js';
+import { LOCAL_CALLER_HEADER } from '../../bin/local/http-api.js';
+import { SECURITY_ENV } from '../../functions/lib/security-config.js';
 import { ACCOUNTS, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 
 const FUT_SIM_HK = DEFAULT_FUTURES_ACCOUNTS[0]!.accID.toString();
@@ -94,5 +96,31 @@ describe('derivative orders over HTTP', () => {
     const stored = await h.http('GET', `/v1/accounts/${ACCOUNTS.SIM_HK}/orders?clientOrderId=opt-1`);
     expect(stored.status).toBe(200);
     expect(JSON.stringify(stored.body)).toContain(code);
+  });
+});
+
+describe('risk limits on derivatives', () => {
+  const BOT = 'arn:aws:iam::111122223333:role/futures-bot';
+
+  afterAll(async () => {
+    await h.restartRuntime({ [SECURITY_ENV.callers]: '', [SECURITY_ENV.riskLimits]: '' });
+  });
+
+  it('counts a futures order at price × qty × multiplier against maxOrderNotional (422, nothing placed)', async () => {
+    // One HSI contract at about 19,500 points is worth about HKD 975,000 (50 a point), not 19,500.
+    await h.restartRuntime({
+      [SECURITY_ENV.callers]: JSON.stringify([{ principal: BOT, accounts: [FUT_SIM_HK], rights: ['read', 'trade'] }]),
+      [SECURITY_ENV.riskLimits]: JSON.stringify({ default: { maxQty: 1000, maxOrderNotional: 500_000, maxDailyNotional: 1e10, maxOpenOrders: 100, priceCollarPct: 50 } }),
+    });
+    await h.nextTradeSlot();
+    const before = h.sim.trading.orders(h.header(FUT_SIM_HK)).length;
+    const price = h.sim.market.top('HK.HSImain')!.bid;
+    const r = await h.http('POST', `/v1/accounts/${FUT_SIM_HK}/orders`, {
+      headers: { [LOCAL_CALLER_HEADER]: BOT, 'Idempotency-Key': 'fut-risk-1' },
+      body: { code: 'HK.HSImain', side: 'BUY', qty: 1, price },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.error.message).toMatch(/maxOrderNotional = 500000: the order's notional \d+ \(qty 1 × [\d.]+ × multiplier 50\) is above it/);
+    expect(h.sim.trading.orders(h.header(FUT_SIM_HK))).toHaveLength(before);
   });
 });

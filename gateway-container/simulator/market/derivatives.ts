@@ -114,8 +114,10 @@ export class DerivativesMarket {
     const stock = underlyingOfOptionRoot(d.market, d.root);
     const under = stock === undefined ? undefined : this.engine.security(`${d.market}.${stock}`);
     if (!under) return `no simulated stock has the option root ${d.root}`;
-    const expiries = listExpiries(d.market, localDay(d.market, this.now()));
-    if (!expiries.some((e) => e.date === d.expiry)) {
+    const today = localDay(d.market, this.now());
+    const expiries = listExpiries(d.market, today);
+    // An expired contract stays known (not tradable), so saved orders and positions in it still resolve.
+    if (parseDay(d.expiry)! >= today && !expiries.some((e) => e.date === d.expiry)) {
       return `${d.expiry} is not a listed expiry of ${under.key}; listed: ${expiries.map((e) => e.date).join(', ')}`;
     }
     const step = strikeStep(under.basePrice);
