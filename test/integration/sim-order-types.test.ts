@@ -233,7 +233,9 @@ describe('time in force and restart', () => {
       const x = paced(sim, t);
       const day = await x.place(ACC.REAL_HK, { code: HK, side: 'BUY', qty: 100, price: 250, timeInForce: 'DAY' });
       const gtc = await x.place(ACC.REAL_HK, { code: HK, side: 'BUY', qty: 100, type: 'STOP', auxPrice: 480, timeInForce: 'GTC' });
-      sim.advance(DAY);
+      // Only the clock moves (the trading engine expires orders by it); generating a whole day of market for
+      // every security would block this process for a long time on a busy machine.
+      sim.clock.advance(DAY);
       const history = await t.historyOrders(ACC.REAL_HK, { from: '2025-01-01 00:00:00', to: '2025-02-01 00:00:00' });
       expect(history.find((o) => o.orderId === day.orderId)).toMatchObject({ status: 'CANCELLED_ALL', lastErrMsg: 'DAY order expired at the end of its trading day' });
       const [still] = await t.orders(ACC.REAL_HK, { orderIds: [gtc.orderId] });
