@@ -420,6 +420,9 @@ export class DerivativesMarket {
     const engine = this.engine;
     const facts = (key: string): SecurityFacts | undefined => {
       const known = engine.security(key);
+      // A dated future past its last trading day stays known (positions, saved orders) but takes no orders.
+      const last = known?.derivative?.kind === 'future' ? known.derivative.expiry : undefined;
+      if (known && last !== undefined && parseDay(last)! < localDay(known.market, this.now())) return { ...known, tradable: false };
       if (known) return known;
       const o = this.optionOrUndefined(key);
       if (!o) return undefined;
