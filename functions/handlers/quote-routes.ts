@@ -8,7 +8,8 @@
 // spelled so by Futu); they have no request limit of their own, the subscription quota being the limit, so the
 // subscription is taken within the API's share (../lib/quote-subscriptions.ts) and given back after its minute.
 // Qot_GetMarketState needs no subscription but is limited to 10 requests per 30 s per OpenD (proto/futu-limits.ts),
-// counted before the call; it takes at most 400 codes, like Snapshot. Broker queues exist for HK securities only.
+// counted before the call; this route takes at most 400 codes per call (Snapshot's maximum, kept for symmetry).
+// Broker queues exist for HK securities only (Qot_GetBroker is HK market data).
 import { ReferenceApi } from '../../proto/api/reference.js';
 import type { KLTypeName, RehabTypeName, SubTypeName } from '../../proto/api/quotes.js';
 import { FUTU_LIMITS_BY_PROTO } from '../../proto/futu-limits.js';
