@@ -24,7 +24,56 @@ export function missingField(path: string): never {
 }
 
 export function toReader(input: Reader | Uint8Array): Reader {
-  return input instanceof Reader ? input : Reader.create(input);
+  if (input instanceof Reader) return input;
+  // Always a Buffer underneath (a view, not a copy): the generated decoders slice strings with utf8Slice.
+  return Reader.create(Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+}
+
+/** The reader's bytes as a Buffer (a view over the same memory when the reader was built on a plain Uint8Array). */
+export function bufOf(r: Reader): Buffer {
+  const b = r.buf;
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** protobufjs' own error for a read past the end of the buffer, so malformed input fails the same way on every path. */
+export function outOfRange(pos: number, need: number, len: number): never {
+  throw new RangeError(`index out of range: ${pos} + ${need} > ${len}`);
+}
+
+interface Utf8Sliceable {
+  utf8Slice(start: number, end: number): string;
+}
+/** UTF-8 text of buf[start, end): Buffer#utf8Slice, the cheapest decoder Node has (no argument parsing, no copy). */
+export function utf8(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as Utf8Sliceable).utf8Slice(start, end);
+}
+
+// Little-endian IEEE 754 reads through one shared scratch word (the platform order is checked once).
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+const f32 = new Float32Array(1);
+const f32b = new Uint8Array(f32.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The double at buf[pos, pos + 8); the caller has checked the bounds. */
+export function readF64(buf: Uint8Array, pos: number): number {
+  if (LITTLE_ENDIAN) {
+    f64b[0] = buf[pos]!; f64b[1] = buf[pos + 1]!; f64b[2] = buf[pos + 2]!; f64b[3] = buf[pos + 3]!;
+    f64b[4] = buf[pos + 4]!; f64b[5] = buf[pos + 5]!; f64b[6] = buf[pos + 6]!; f64b[7] = buf[pos + 7]!;
+  } else {
+    for (let i = 0; i < 8; i++) f64b[7 - i] = buf[pos + i]!;
+  }
+  return f64[0]!;
+}
+
+/** The float at buf[pos, pos + 4); the caller has checked the bounds. */
+export function readF32(buf: Uint8Array, pos: number): number {
+  if (LITTLE_ENDIAN) {
+    f32b[0] = buf[pos]!; f32b[1] = buf[pos + 1]!; f32b[2] = buf[pos + 2]!; f32b[3] = buf[pos + 3]!;
+  } else {
+    for (let i = 0; i < 4; i++) f32b[3 - i] = buf[pos + i]!;
+  }
+  return f32[0]!;
 }
 
 export function endOf(r: Reader, length: number | undefined): number {

@@ -13,7 +13,7 @@ import { emitProtocolTable, readSdkProtocols, sdkMainFile, type PackageShape } f
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(here, '..', 'generated');
-const GENERATOR_VERSION = '4';
+const GENERATOR_VERSION = '5';
 
 export function protoSourceDir(): string {
   const require = createRequire(import.meta.url);
@@ -53,6 +53,26 @@ function readExpr(t: Scalar): string {
     case 'fixed64': return 'readFixedU64(r)';
     case 'sfixed64': return 'readFixedI64(r)';
     default: return `r.${t}()`;
+  }
+}
+
+/**
+ * Decoder statements that leave one value of a field in `v`, reading from the locals `buf`/`pos`/`len`; the
+ * Reader `r` is synchronised around any call that needs it. `msgCall` reads a nested message.
+ */
+function fastRead(msgCall: string | null, t: Scalar): string {
+  const viaReader = (expr: string) => `r.pos = pos; const v = ${expr}; pos = r.pos;`;
+  if (msgCall) return viaReader(msgCall);
+  switch (t) {
+    case 'int32': case 'uint32': case 'bool': {
+      const small = t === 'bool' ? 'b !== 0' : 'b';
+      return `const b = buf[pos]!; let v: ${TS_TYPE[t]}; if (b < 128) { pos++; v = ${small}; } else { r.pos = pos; v = r.${t}(); pos = r.pos; }`;
+    }
+    case 'double': return `if (pos + 8 > len) outOfRange(pos, 8, len); const v = readF64(buf, pos); pos += 8;`;
+    case 'float': return `if (pos + 4 > len) outOfRange(pos, 4, len); const v = readF32(buf, pos); pos += 4;`;
+    case 'string':
+      return `const n = buf[pos]!; let v: string; if (n < 128) { const s = pos + 1; pos = s + n; if (pos > len) outOfRange(s, n, len); v = utf8(buf, s, pos); } else { r.pos = pos; v = r.string(); pos = r.pos; }`;
+    default: return viaReader(readExpr(t));
   }
 }
 
@@ -166,11 +186,26 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
   }
   out.code += `    return w;\n  },\n`;
 
+  // Decoder. The fast switch covers each field in the wire type its writer uses (what OpenD and the SDKs send):
+  // bytes are read straight from the Buffer with the position in a local, 1-byte varints, short string lengths
+  // and 1-2 byte tags inline, with no Reader method call. Anything else (long varints, packed repeated scalars,
+  // a field in an unexpected wire type, unknown fields) falls through to the general per-field path, which goes
+  // through the Reader as before; reads past the buffer throw protobufjs' RangeError on both paths.
   out.code += `  decode(input: Reader | Uint8Array, length?: number): ${localName} {\n`;
-  out.code += `    const r = toReader(input);\n    const end = endOf(r, length);\n`;
+  out.code += `    const r = toReader(input);\n    const end = endOf(r, length);\n    const buf = bufOf(r);\n    const len = r.len;\n    let pos = r.pos;\n`;
   const init = fields.filter((f) => f.repeated).map((f) => `${f.name}: []`);
   out.code += `    const m = { ${init.join(', ')} } as unknown as ${localName};\n`;
-  out.code += `    while (r.pos < end) {\n      const tag = r.uint32();\n      switch (tag >>> 3) {\n`;
+  out.code += `    while (pos < end) {\n      let tag = buf[pos++]!;\n`;
+  out.code += `      if (tag > 127) { const b2 = buf[pos]!; if (b2 < 128) { tag = (tag & 127) | (b2 << 7); pos++; } else { r.pos = pos - 1; tag = r.uint32(); pos = r.pos; } }\n`;
+  out.code += `      switch (tag) {\n`;
+  for (const f of fields) {
+    const isMsg = f.resolvedType instanceof protobuf.Type;
+    const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
+    const wt = isMsg ? 2 : WIRE_TYPE[scalar];
+    const assign = f.repeated ? `m.${f.name}!.push(v);` : `m.${f.name} = v;`;
+    out.code += `        case ${(f.id << 3) | wt}: { ${fastRead(isMsg ? `${tsRef(f.resolvedType!, pkg)}.decode(r, r.uint32())` : null, scalar)} ${assign} break; }\n`;
+  }
+  out.code += `        default:\n          r.pos = pos;\n          switch (tag >>> 3) {\n`;
   for (const f of fields) {
     const isMsg = f.resolvedType instanceof protobuf.Type;
     const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
@@ -178,15 +213,15 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
     if (f.repeated) {
       const packable = !isMsg && scalar !== 'string' && scalar !== 'bytes';
       if (packable) {
-        out.code += `        case ${f.id}:\n          if ((tag & 7) === 2) { const e2 = endOf(r, r.uint32()); while (r.pos < e2) m.${f.name}!.push(${one}); }\n          else m.${f.name}!.push(${one});\n          break;\n`;
+        out.code += `            case ${f.id}:\n              if ((tag & 7) === 2) { const e2 = endOf(r, r.uint32()); while (r.pos < e2) m.${f.name}!.push(${one}); }\n              else m.${f.name}!.push(${one});\n              break;\n`;
       } else {
-        out.code += `        case ${f.id}: m.${f.name}!.push(${one}); break;\n`;
+        out.code += `            case ${f.id}: m.${f.name}!.push(${one}); break;\n`;
       }
     } else {
-      out.code += `        case ${f.id}: m.${f.name} = ${one}; break;\n`;
+      out.code += `            case ${f.id}: m.${f.name} = ${one}; break;\n`;
     }
   }
-  out.code += `        default: r.skipType(tag & 7);\n      }\n    }\n`;
+  out.code += `            default: r.skipType(tag & 7);\n          }\n          pos = r.pos;\n      }\n    }\n    r.pos = pos;\n`;
   out.code += `    if (r.pos !== end) throw new ProtoCodecError('${full}: field runs past the end of the message', '${full}');\n`;
   for (const f of fields.filter((x) => x.required)) {
     const def = f.options?.['default'];
@@ -230,9 +265,9 @@ export function generate(dir = protoSourceDir(), target = outDir): { packages: s
     const header =
       `// Generated by proto/codegen/generate.ts from futu-api's ${ns.name}.proto. Do not edit; run \`npm run proto\`.\n` +
       `/* eslint-disable */\n` +
-      `import { Reader, Writer, ProtoCodecError, missingField, toReader, endOf, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
+      `import { Reader, Writer, ProtoCodecError, missingField, toReader, endOf, bufOf, outOfRange, utf8, readF64, readF32, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
       [...out.imports].sort().map((p) => `import * as ${p} from './${p}.js';\n`).join('') +
-      `void ProtoCodecError; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
+      `void ProtoCodecError; void outOfRange; void utf8; void readF64; void readF32; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
     writeFileSync(join(target, `${ns.name}.ts`), header + out.code);
   }
   const index =

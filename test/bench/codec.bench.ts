@@ -1,11 +1,22 @@
-// npm run bench:codec — frames/s for encode + decode (body + 44-byte frame, plain and AES-CBC) of a
-// Qot_UpdateBasicQot push and a Trd_PlaceOrder request, ours vs the official futu-api package's own
-// protobuf definitions (protobufjs 6 reflection, as its SDK uses them), in the same process.
+// npm run bench:codec — our generated codecs (proto/generated, runtime proto/wire.ts) against the official
+// futu-api package's own protobuf definitions (protobufjs 6 reflection, as its SDK uses them), same process.
+//   1. round trips: encode + 44-byte frame (plain and AES-CBC) + decode, for a Qot_UpdateBasicQot push and a
+//      Trd_PlaceOrder request;
+//   2. push decode: the path the relay's client runs for every push from OpenD (FrameDecoder.push with the
+//      per-frame callback, AES-CBC decryption, SHA-1 check, responseCodec(protoId).decode), for
+//      Qot_UpdateBasicQot, Trd_UpdateOrder, Qot_UpdateTicker and Qot_UpdateOrderBook; both sides get the same
+//      frames through the same FrameDecoder and cipher, only the protobuf decoder differs;
+//   3. protobuf only (no frame, no encryption).
+// Timing is CPU time of this process (process.cpuUsage), not wall time: on a shared machine a preempted
+// process loses wall time but not CPU time. Each row runs BENCH_ROUNDS (default 9) interleaved rounds, the side
+// that goes first alternating, and reports each side's median; the spread column is the lowest and highest
+// per-round ratio, so a noisy row is visible as such.
+import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { createPacketCipher, PacketEncAlgo, type PacketCipher } from '../../proto/crypto.js';
 import { encodeFrame, FrameDecoder } from '../../proto/frame.js';
-import { Qot_UpdateBasicQot, Trd_PlaceOrder } from '../../proto/generated/index.js';
-import { PROTO_ID } from '../../proto/registry.js';
+import { Qot_UpdateBasicQot, Qot_UpdateOrderBook, Qot_UpdateTicker, Trd_PlaceOrder, Trd_UpdateOrder } from '../../proto/generated/index.js';
+import { PROTO_ID, responseCodec } from '../../proto/registry.js';
 
 const require = createRequire(import.meta.url);
 // futu-api/proto.js registers its JSON descriptors on protobufjs 6's default root.
@@ -13,8 +24,10 @@ require('futu-api/proto.js');
 const pb6 = require('futu-api/node_modules/protobufjs/light.js');
 const Long = require('long');
 const officialRoot = pb6.roots['default'];
-const OfficialBasicQot = officialRoot.lookupType('Qot_UpdateBasicQot.Response');
-const OfficialPlaceOrder = officialRoot.lookupType('Trd_PlaceOrder.Request');
+const officialType = (name: string) => officialRoot.lookupType(name) as { encode(m: unknown): { finish(): Uint8Array }; decode(b: Uint8Array): any };
+
+const ROUNDS = Math.max(3, Number(process.env['BENCH_ROUNDS'] ?? 9));
+const ROUND_MS = Math.max(50, Number(process.env['BENCH_ROUND_MS'] ?? 200));
 
 const basicQot = {
   security: { market: 1, code: '00700' },
@@ -55,10 +68,47 @@ const official = {
   },
 };
 
+// The other pushes the relay decodes, as OpenD sends them (values in OpenD's formats; IDs above 2^53).
+const updateOrder = {
+  retType: 0, retMsg: '', errCode: 0,
+  s2c: {
+    header: { trdEnv: 1, accID: 281756480572583411n, trdMarket: 1 },
+    order: {
+      trdSide: 1, orderType: 1, orderStatus: 11, orderID: 7613829410364872911n, orderIDEx: '20261125_5503301_7613829410364872911',
+      code: '00700', name: 'TENCENT', qty: 100, price: 384.6, createTime: '2026-11-25 10:15:03.512', updateTime: '2026-11-25 10:15:04.027',
+      fillQty: 100, fillAvgPrice: 384.6, lastErrMsg: '', secMarket: 1, createTimestamp: 1795601703.512, updateTimestamp: 1795601704.027,
+      remark: 'coid-7f9a2c', timeInForce: 0, fillOutsideRTH: false, currency: 1, trdMarket: 1, session: 1,
+    },
+  },
+};
+const ticker = {
+  retType: 0, retMsg: '', errCode: 0,
+  s2c: {
+    security: { market: 1, code: '00700' },
+    name: 'TENCENT',
+    tickerList: Array.from({ length: 5 }, (_, i) => ({
+      time: `2026-11-25 10:15:0${i}.${100 + i}`, sequence: 7_434_121_118_220_134_400n + BigInt(i), dir: 1 + (i % 2), price: 384.6 + i * 0.2,
+      volume: BigInt(100 * (i + 1)), turnover: 38460 * (i + 1), type: 1, timestamp: 1795601700.1 + i,
+    })),
+  },
+};
+const book = (side: number) => Array.from({ length: 10 }, (_, i) => ({ price: 384.6 + side * i * 0.2, volume: BigInt(1000 * (i + 1) + 300), orederCount: 3 + i }));
+const orderBook = {
+  retType: 0, retMsg: '', errCode: 0,
+  s2c: {
+    security: { market: 1, code: '00700' }, name: 'TENCENT',
+    orderBookAskList: book(1), orderBookBidList: book(-1),
+    svrRecvTimeBid: '2026-11-25 10:15:03.210', svrRecvTimeBidTimestamp: 1795601703.21,
+    svrRecvTimeAsk: '2026-11-25 10:15:03.198', svrRecvTimeAskTimestamp: 1795601703.198,
+  },
+};
+
 interface Codec {
   encode(m: unknown): Uint8Array;
   decode(b: Uint8Array): unknown;
 }
+const OfficialBasicQot = officialType('Qot_UpdateBasicQot.Response');
+const OfficialPlaceOrder = officialType('Trd_PlaceOrder.Request');
 const codecs = {
   ours: {
     push: { encode: (m: any) => Qot_UpdateBasicQot.Response.encode(m).finish(), decode: (b: Uint8Array) => Qot_UpdateBasicQot.Response.decode(b) },
@@ -76,17 +126,52 @@ function roundTrip(codec: Codec, msg: unknown, protoId: number, cipher: PacketCi
   codec.decode(f!.body);
 }
 
-function measure(fn: () => void, minMs = 400): number {
-  for (let i = 0; i < 2000; i++) fn(); // warm up
+let sink: unknown;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** Operations per CPU-second of fn. */
+function measure(fn: () => void, minMs = ROUND_MS): number {
   let n = 0;
-  const t0 = process.hrtime.bigint();
+  const t0 = cpuMs();
   let elapsed = 0;
   while (elapsed < minMs && n < 5_000_000) {
-    for (let i = 0; i < 500; i++) fn();
-    n += 500;
-    elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+    for (let i = 0; i < 200; i++) fn();
+    n += 200;
+    elapsed = cpuMs() - t0;
   }
   return (n / elapsed) * 1000;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+const rows: { name: string; ratio: number }[] = [];
+
+/** Interleaved rounds of a (ours) and b (official); prints and records one row. */
+function compare(label: string, mode: string, a: () => void, b: () => void): void {
+  for (let i = 0; i < 3000; i++) {
+    a();
+    b();
+  }
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      as.push(measure(a));
+      bs.push(measure(b));
+    } else {
+      bs.push(measure(b));
+      as.push(measure(a));
+    }
+  }
+  const ma = median(as);
+  const mb = median(bs);
+  const per = as.map((x, i) => x / bs[i]!);
+  rows.push({ name: `${label} ${mode}`, ratio: ma / mb });
+  console.log(
+    `${label.padEnd(24)} ${mode.padEnd(9)} ${Math.round(ma).toString().padStart(9)} ${Math.round(mb).toString().padStart(12)}   ${(ma / mb).toFixed(2)}x` +
+      `   ${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)}`,
+  );
 }
 
 const cbc = createPacketCipher(PacketEncAlgo.AES_CBC, 'K3yForAESPacket!', 'IV0123456789abcd');
@@ -94,9 +179,11 @@ const cbc = createPacketCipher(PacketEncAlgo.AES_CBC, 'K3yForAESPacket!', 'IV012
 const crossDecoded = Trd_PlaceOrder.Request.decode(codecs.official.order.encode(official.order));
 if (crossDecoded.c2s.header.accID !== 281756480572583411n) throw new Error('official encoding did not decode to the same accID');
 
-console.log('bench:codec — encode + frame + decode round trips per second (higher is better)\n');
-console.log('message                  mode       ours/s     futu-api/s   ratio (ours ÷ futu-api)');
-const rows: { name: string; ratio: number }[] = [];
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`bench:codec — per CPU-second, ${ROUNDS} interleaved rounds of ${ROUND_MS} ms CPU per side and row (higher is better)`);
+console.log(`load average at start: ${load()} on this machine's ${require('node:os').availableParallelism()} CPUs\n`);
+const header = 'message                  mode       ours/s     futu-api/s   ratio    per-round spread';
+console.log('1. encode + frame + decode round trips\n' + header);
 for (const [name, protoId] of [['Qot_UpdateBasicQot push', PROTO_ID.Qot_UpdateBasicQot], ['Trd_PlaceOrder request', PROTO_ID.Trd_PlaceOrder]] as const) {
   const key = protoId === PROTO_ID.Qot_UpdateBasicQot ? 'push' : 'order';
   for (const mode of ['plain', 'AES-CBC'] as const) {
@@ -104,31 +191,54 @@ for (const [name, protoId] of [['Qot_UpdateBasicQot push', PROTO_ID.Qot_UpdateBa
     const mk = () => new FrameDecoder({ decrypt: cipher ? (_h, w) => cipher.decrypt(w) : undefined });
     const d1 = mk();
     const d2 = mk();
-    // Interleave five rounds and keep each side's median, so neither side profits from running first.
-    const as: number[] = [];
-    const bs: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      as.push(measure(() => roundTrip(codecs.ours[key], ours[key], protoId, cipher, d1)));
-      bs.push(measure(() => roundTrip(codecs.official[key], official[key], protoId, cipher, d2)));
-    }
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[2]!;
-    const a = median(as);
-    const b = median(bs);
-    rows.push({ name: `${name} ${mode}`, ratio: a / b });
-    console.log(`${name.padEnd(24)} ${mode.padEnd(9)} ${Math.round(a).toString().padStart(9)} ${Math.round(b).toString().padStart(12)}   ${(a / b).toFixed(2)}x`);
+    compare(name, mode, () => roundTrip(codecs.ours[key], ours[key], protoId, cipher, d1), () => roundTrip(codecs.official[key], official[key], protoId, cipher, d2));
   }
 }
-console.log('\nprotobuf only (encode + decode, no frame, no encryption):');
+
+const pushes = [
+  ['Qot_UpdateBasicQot', PROTO_ID.Qot_UpdateBasicQot, Qot_UpdateBasicQot.Response.encode(ours.push as any).finish()],
+  ['Trd_UpdateOrder', PROTO_ID.Trd_UpdateOrder, Trd_UpdateOrder.Response.encode(updateOrder as any).finish()],
+  ['Qot_UpdateTicker', PROTO_ID.Qot_UpdateTicker, Qot_UpdateTicker.Response.encode(ticker as any).finish()],
+  ['Qot_UpdateOrderBook', PROTO_ID.Qot_UpdateOrderBook, Qot_UpdateOrderBook.Response.encode(orderBook as any).finish()],
+] as const;
+const officialPush = (name: string) => officialType(`${name}.Response`);
+for (const [name, , body] of pushes) {
+  // Sanity: the official definitions read our bytes back to the same message.
+  const back = officialPush(name).decode(body);
+  if (back.retType !== 0 || back.s2c == null) throw new Error(`${name}: the official definitions did not read our encoding`);
+}
+
+console.log('\n2. push decode as the relay\'s client runs it (frame + AES + SHA-1 + protobuf decode)\n' + header);
+for (const [name, protoId, body] of pushes) {
+  const off = officialPush(name);
+  for (const mode of ['plain', 'AES-CBC'] as const) {
+    const cipher = mode === 'plain' ? null : cbc;
+    const frame = encodeFrame({ protoId, serialNo: 7 }, body, cipher ? (b) => cipher.encrypt(b) : undefined);
+    const mk = () => new FrameDecoder({ decrypt: cipher ? (_h, w) => cipher.decrypt(w) : undefined });
+    const d1 = mk();
+    const d2 = mk();
+    const onOurs = (f: { protoId: number; body: Buffer }) => {
+      sink = responseCodec(f.protoId as typeof protoId).decode(f.body);
+    };
+    const onOfficial = (f: { body: Buffer }) => {
+      sink = off.decode(f.body);
+    };
+    compare(`${name} push`, mode, () => d1.push(frame, onOurs), () => d2.push(frame, onOfficial));
+  }
+}
+
+console.log('\n3. protobuf only (no frame, no encryption)\n' + header);
 for (const key of ['push', 'order'] as const) {
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    as.push(measure(() => codecs.ours[key].decode(codecs.ours[key].encode(ours[key]))));
-    bs.push(measure(() => codecs.official[key].decode(codecs.official[key].encode(official[key]))));
-  }
-  const a = as.sort((x, y) => x - y)[2]!;
-  const b = bs.sort((x, y) => x - y)[2]!;
-  console.log(`${(key === 'push' ? 'Qot_UpdateBasicQot push' : 'Trd_PlaceOrder request').padEnd(24)} codec     ${Math.round(a).toString().padStart(9)} ${Math.round(b).toString().padStart(12)}   ${(a / b).toFixed(2)}x`);
+  const label = key === 'push' ? 'Qot_UpdateBasicQot push' : 'Trd_PlaceOrder request';
+  compare(label, 'enc+dec', () => codecs.ours[key].decode(codecs.ours[key].encode(ours[key])), () => codecs.official[key].decode(codecs.official[key].encode(official[key])));
 }
-const worst = Math.min(...rows.map((r) => r.ratio));
-console.log(`\nslowest ratio: ${worst.toFixed(2)}x ${worst >= 1 ? '(ours is not slower)' : '(ours is SLOWER on at least one case)'}`);
+for (const [name, protoId, body] of pushes) {
+  const off = officialPush(name);
+  const codec = responseCodec(protoId);
+  compare(`${name} push`, 'decode', () => { sink = codec.decode(body); }, () => { sink = off.decode(body); });
+}
+void sink;
+
+const worst = rows.reduce((w, r) => (r.ratio < w.ratio ? r : w));
+console.log(`\nload average at end: ${load()}`);
+console.log(`slowest ratio: ${worst.ratio.toFixed(2)}x (${worst.name}) ${worst.ratio >= 1 ? '(ours is not slower)' : '(ours is SLOWER on at least one case)'}`);
