@@ -32,6 +32,37 @@ export interface Snapshot {
   ask?: number;
   bidVolume?: bigint;
   askVolume?: bigint;
+  /** US securities, once the session has traded: pre-market, after-hours and overnight figures. */
+  preMarket?: SessionQuote;
+  afterMarket?: SessionQuote;
+  overnight?: SessionQuote;
+}
+
+/** One US extended session's figures (Qot_Common.PreAfterMarketData); change is against the regular close. */
+export interface SessionQuote {
+  price: number;
+  high: number;
+  low: number;
+  volume: bigint;
+  turnover: number;
+  change: number;
+  /** Percent (2.5 = 2.5 %). */
+  changeRate: number;
+  amplitude: number;
+}
+
+function sessionQuote(d: Qot_Common.PreAfterMarketData | undefined): SessionQuote | undefined {
+  if (!d || d.price === undefined) return undefined;
+  return {
+    price: d.price,
+    high: d.highPrice ?? d.price,
+    low: d.lowPrice ?? d.price,
+    volume: d.volume ?? 0n,
+    turnover: d.turnover ?? 0,
+    change: d.changeVal ?? 0,
+    changeRate: d.changeRate ?? 0,
+    amplitude: d.amplitude ?? 0,
+  };
 }
 
 export interface Bar {
@@ -101,6 +132,9 @@ function toSnapshot(s: Qot_GetSecuritySnapshot.Snapshot): Snapshot {
     ask: b.askPrice,
     bidVolume: b.bidVol,
     askVolume: b.askVol,
+    ...(b.preMarket?.price !== undefined ? { preMarket: sessionQuote(b.preMarket) } : {}),
+    ...(b.afterMarket?.price !== undefined ? { afterMarket: sessionQuote(b.afterMarket) } : {}),
+    ...(b.overnight?.price !== undefined ? { overnight: sessionQuote(b.overnight) } : {}),
   };
 }
 

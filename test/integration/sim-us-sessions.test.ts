@@ -104,6 +104,21 @@ describe('US extended sessions', () => {
     const snap = await c.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: [{ market: Qot_Common.QotMarket.US_SECURITY, code: 'AAPL' }] });
     expect(snap.snapshotList![0]!.basic.preMarket?.price).toBe(pre.price);
     expect(snap.snapshotList![0]!.basic.preMarket?.volume).toBe(pre.volume);
+    // The typed client's snapshot carries them by name.
+    const { q } = await client(sim);
+    const [typed] = await q.snapshot(['US.AAPL']);
+    expect(typed!.preMarket).toEqual({
+      price: pre.price,
+      high: pre.highPrice,
+      low: pre.lowPrice,
+      volume: pre.volume,
+      turnover: pre.turnover,
+      change: pre.changeVal,
+      changeRate: pre.changeRate,
+      amplitude: pre.amplitude,
+    });
+    expect(typed!.afterMarket).toBeUndefined();
+    expect((await q.snapshot(['HK.00700']))[0]!.preMarket).toBeUndefined();
   });
 
   it('fills a limit order with session ETH or fillOutsideRTH in pre-market while an RTH-only one waits for the open', async () => {
