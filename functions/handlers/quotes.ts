@@ -6,8 +6,8 @@
 //
 // GET /v1/quotes, where each quote comes from (invariants):
 // - A code whose stored quote is current (the relay's heartbeat is recent and names it: isCurrent in
-//   proto/latest-quote-item.ts) is answered from the store: `source: "store"`, `ageMs` = how long ago the relay received its
-//   latest change. No Futu limit is spent on it, so any number of callers can poll subscribed codes.
+//   proto/latest-quote-item.ts) is answered from the store: `source: "store"`, `ageMs` = how long ago the relay
+//   received its latest change. No Futu limit is spent on it, so any number of callers can poll subscribed codes.
 // - Every other code (not stored, or stored but stale: relay down, resubscribing, its writes failing, or no
 //   longer subscribed) is asked from Snapshot in one call under Futu's limit: `source: "snapshot"`, `ageMs: 0`.
 //   A trading user wants a price that is current, so a stale row is replaced by a fresh snapshot whenever the
