@@ -158,8 +158,9 @@ const FUTURES_MARKETS: readonly TrdMarketName[] = ['FUTURES', 'FUTURES_SIMULATE_
 
 /**
  * The TrdHeader trdMarket to use for `security` on `account`: a universal (综合) account holds several trade
- * markets ("one account trades HK stocks, US stocks and A shares through Stock Connect in several currencies",
- * https://openapi.futunn.com/futu-api-doc/en/intro/intro.html), and every request names the one of its security;
+ * markets (it trades HK and US stocks and A shares through Stock Connect in several currencies, per Futu's
+ * introduction, https://openapi.futunn.com/futu-api-doc/en/intro/intro.html), and every request names the one of
+ * its security;
  * the Python SDK's filter_trdmarket "is only used to filter accounts and will not affect transaction connections"
  * (https://openapi.futunn.com/futu-api-doc/en/trade/base.html). HK.* trades under HK, US.* under US, SH.* / SZ.*
  * under HKCC (Stock Connect, a Hong Kong account) or CN (a mainland account); HK.* / US.* futures under the
