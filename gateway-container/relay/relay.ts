@@ -22,6 +22,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OpenDClient, type Logger, type PushEvent, type ReconnectPolicy } from '../../proto/client.js';
 import { QuoteApi, type SubTypeName } from '../../proto/api/quotes.js';
 import { TradeApi, type AccountRef } from '../../proto/api/trading.js';
+import { DerivativesApi } from '../../proto/api/derivatives.js';
 import { enumName } from '../../proto/enums.js';
 import { DETAIL_TYPES, fillDetail, notifyEvent, orderDetail, RELAY_NOTICE_TYPES, type FillDetail, type OrderDetail } from '../../proto/events.js';
 import * as Common from '../../proto/generated/Common.js';
@@ -346,7 +347,8 @@ export class Relay {
     // OpenD's clock: every change before this time is either in the lists below or was published before.
     const openDNow = Number(gs.time);
     const connId = this.connIdString();
-    const accounts = await this.trade.accounts();
+    // Futures accounts are listed only for trdCategory FUTURE: their pushes are wanted as much as the others'.
+    const accounts = [...(await this.trade.accounts()), ...(await new DerivativesApi(this.client).futuresAccounts())];
     this.accounts = accounts.map((a) => ({ accId: a.accId, env: a.env, market: a.market }));
     await this.trade.subscribeAccountPushes(accounts.map((a) => a.accId));
     await this.reconcile(openDNow);
