@@ -2,8 +2,10 @@
 // pre-market, regular, after-hours), the market state they report, the thinner trades they generate, and the
 // pre / after / overnight quote fields (Qot_Common.PreAfterMarketData) built from those trades.
 // Invariants: extended-session trades never touch the regular-session state (last price, day statistics,
-// tickers, K-lines, time-share): OpenD's K-lines and day bar cover the regular session unless extended time is
-// asked for, and its curPrice stays the regular price while preMarket / afterMarket / overnight carry the rest.
+// tickers, K-lines, time-share): OpenD's K-lines, time-share and tickers cover the regular session unless extended
+// time is asked for (Qot_Sub.extendedTime "是否允许美股盘前盘后数据" and Qot_RequestHistoryKL.extendedTime, both off by
+// default; the simulator does not serve extended-time bars), and its curPrice stays the regular price while
+// preMarket / afterMarket / overnight carry the rest.
 // A quote carries a session's fields only once that session has traded. Non-US markets have no extended windows.
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import type { SecurityMarket, TradingSessionName } from '../market-view.js';
