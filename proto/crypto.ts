@@ -221,10 +221,10 @@ class AesCbcCipher implements PacketCipher {
     // Small packets (most of them): CBC decryption is ECB plus an XOR with the previous ciphertext block, and
     // one long-lived ECB decipher (stateless per block without padding) is cheaper than a createDecipheriv.
     const out = this.ecb.update(wire);
-    for (let off = 0; off < out.length; off += 16) {
-      const prev = off === 0 ? this.iv : wire.subarray(off - 16, off);
-      for (let i = 0; i < 16; i++) out[off + i] = out[off + i]! ^ prev[i]!;
-    }
+    // The XOR reads the previous ciphertext block in place (a subarray per block would cost more than the XOR).
+    const iv = this.iv;
+    for (let i = 0; i < 16; i++) out[i] = out[i]! ^ iv[i]!;
+    for (let i = 16; i < out.length; i++) out[i] = out[i]! ^ wire[i - 16]!;
     const pad = out[out.length - 1]!;
     let bad = pad < 1 || pad > 16;
     for (let i = out.length - Math.min(Math.max(pad, 1), 16); i < out.length; i++) bad ||= out[i] !== pad;

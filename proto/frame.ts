@@ -33,6 +33,18 @@ export function sha1(body: Uint8Array): Buffer {
   return oneShot ? oneShot('sha1', body, 'buffer') : createHash('sha1').update(body).digest();
 }
 
+/**
+ * Whether the SHA-1 of `body` equals the 20 bytes at buf[at, at + 20). The digest is taken as a latin1 string
+ * (one char per byte) and compared char by char: a Buffer result costs a native allocation per frame, which is
+ * several times the cost of hashing a typical push body.
+ */
+export function sha1Matches(body: Uint8Array, buf: Uint8Array, at: number): boolean {
+  const d = oneShot ? (oneShot as unknown as (alg: string, data: Uint8Array, enc: 'latin1') => string)('sha1', body, 'latin1') : createHash('sha1').update(body).digest('latin1');
+  let diff = d.length ^ 20;
+  for (let i = 0; i < 20; i++) diff |= d.charCodeAt(i) ^ buf[at + i]!;
+  return diff === 0;
+}
+
 export interface EncodeFrameOptions {
   protoId: number;
   serialNo: number;
@@ -141,12 +153,13 @@ export class FrameDecoder {
         const protoId = buf.readUInt32LE(off + 2);
         const serialNo = buf.readUInt32LE(off + 8);
         const bodySha1 = buf.subarray(off + 16, off + 36);
+        const sha1At = off + 16;
         const wire = buf.subarray(off + HEADER_SIZE, off + HEADER_SIZE + bodyLen);
         const frame: Frame = { protoId, protoFmtType: buf[off + 6]!, protoVer: buf[off + 7]!, serialNo, bodyLen, bodySha1, body: wire };
         off += HEADER_SIZE + bodyLen;
         if (this.decrypt) frame.body = this.decrypt(frame, wire);
         const verify = typeof this.verify === 'function' ? this.verify(frame) : this.verify;
-        if (verify && !sha1(frame.body).equals(bodySha1)) throw new BodyHashMismatchError(protoId, serialNo);
+        if (verify && !sha1Matches(frame.body, buf, sha1At)) throw new BodyHashMismatchError(protoId, serialNo);
         if (onFrame) {
           try {
             onFrame(frame);
