@@ -28,6 +28,11 @@ export interface OrderRecord {
   fillAvgPrice: number;
   trdEnv: TrdEnv;
   trdMarket: string;
+  /** Conditional orders: trigger price (stop / if-touched), trail (trailing stops); see order-view.ts. */
+  auxPrice?: number;
+  trailType?: string;
+  trailValue?: number;
+  trailSpread?: number;
   remark?: string;
   lastErrMsg?: string;
   createTime?: string;

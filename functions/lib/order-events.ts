@@ -31,6 +31,8 @@ export function orderRecordOf(d: OrderDetail): OrderRecord {
     fillAvgPrice: d.fillAvgPrice,
     trdEnv: d.trdEnv as TrdEnv,
     trdMarket: d.trdMarket,
+    ...(d.auxPrice ? { auxPrice: d.auxPrice } : {}),
+    ...(d.trailType && d.trailType !== 'UNKNOWN' ? { trailType: d.trailType, trailValue: d.trailValue, trailSpread: d.trailSpread } : {}),
     remark: d.remark,
     lastErrMsg: d.lastErrMsg,
     createTime: d.createTime,

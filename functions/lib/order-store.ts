@@ -53,6 +53,7 @@ export class InvalidCursorError extends Error {
 const ORDER_ATTRIBUTES = [
   'orderIdEx', 'clientOrderId', 'code', 'market', 'side', 'orderType', 'status', 'qty', 'price', 'fillQty',
   'fillAvgPrice', 'trdEnv', 'trdMarket', 'remark', 'lastErrMsg', 'createTime', 'updateTime', 'updateTimestamp',
+  'auxPrice', 'trailType', 'trailValue', 'trailSpread',
 ] as const satisfies readonly Exclude<keyof OrderRecord, 'accId' | 'orderId'>[];
 const FILL_ATTRIBUTES = [
   'accId', 'fillId', 'orderId', 'code', 'side', 'qty', 'price', 'createTimestamp', 'status', 'trdEnv',

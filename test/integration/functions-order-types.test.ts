@@ -91,7 +91,7 @@ describe('conditional orders end to end', () => {
 
     await storeEvents(orderId);
     const stored = await h.rt.orders.get(ACCOUNTS.REAL_HK, orderId);
-    expect(stored).toMatchObject({ status: 'FILLED_ALL', fillQty: 100, orderType: 'STOP' });
+    expect(stored).toMatchObject({ status: 'FILLED_ALL', fillQty: 100, orderType: 'STOP', auxPrice });
     const got = await h.http('GET', `${ordersUrl(ACCOUNTS.REAL_HK)}/${orderId}`);
     expect(got.status).toBe(200);
     expect(got.body.order).toMatchObject({ orderId, type: 'STOP', status: 'FILLED_ALL', fillQty: 100, auxPrice });
