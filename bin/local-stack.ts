@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   say(`  DynamoDB Local      http://127.0.0.1:${ports.dynamodb}   EventBridge (local) http://127.0.0.1:${ports.eventBridge}`);
   say(`  relay health        http://127.0.0.1:${ports.relayHealth}/readyz   bus events ${api}/_local/events`);
   say('  accounts:');
-  for (const a of accounts) say(`    ${a.accID}  ${a.trdEnv === 0 ? 'SIMULATE' : 'REAL    '}  ${a.trdMarketAuthList?.map((m) => ({ 1: 'HK', 2: 'US', 3: 'CN', 4: 'HKCC' })[m as 1] ?? m).join(',')}${a.trdEnv === 1 ? '  (trade password 123456)' : ''}`);
+  for (const a of accounts) say(`    ${a.accID}  ${a.trdEnv === 0 ? 'SIMULATE' : 'REAL    '}  ${a.trdMarketAuthList?.map((m) => ({ 1: 'HK', 2: 'US', 3: 'CN', 4: 'HKCC', 5: 'FUTURES', 10: 'FUTURES_SIMULATE_HK', 11: 'FUTURES_SIMULATE_US' })[m as 1] ?? m).join(',')}${a.trdEnv === 1 ? '  (trade password 123456)' : ''}`);
   say('  try:');
   say(`    curl '${api}/v1/quotes?codes=HK.00700,US.AAPL'`);
   say(`    curl -X POST ${api}/v1/accounts/${simHk?.accID}/orders -H 'content-type: application/json' -H 'Idempotency-Key: demo-1' \\`);

@@ -121,7 +121,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const tables = await createTables(new DynamoDBClient({}), 'local');
 
     o.progress?.(`OpenD simulator on port ${o.ports.openD}`);
-    const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: keyPem, logger: log });
+    // With the futures accounts (a paper HK, a paper US and a real one), as a Futu login has them.
+    const sim = await startSimulator({ host, port: o.ports.openD, rsaPrivateKey: keyPem, logger: log, futuresAccounts: true });
     stoppers.push(() => sim.close());
 
     // Handlers, loaded exactly as Lambda would load the entry files.
