@@ -79,7 +79,7 @@ async function stored(accId: string, clientOrderId: string, status: string): Pro
       rec = await h.rt.orders.findByClientOrderId(accId, clientOrderId);
       return rec?.status === status;
     },
-    15_000,
+    30_000,
     `order ${clientOrderId} stored as ${status}`,
   );
   return rec!;
