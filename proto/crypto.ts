@@ -5,7 +5,7 @@
 // - Per-packet AES after InitConnect: AES-128-CBC with the fixed IV from InitConnect and PKCS#7 padding, every
 //   packet independently; or Futu's modified ECB (FTAES_ECB): zero padding plus a plaintext 16-byte trailer
 //   whose last byte is len % 16.
-import { constants, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type Cipher, type Decipher, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CryptoError } from './errors.js';
@@ -205,15 +205,38 @@ const SMALL_CBC_BODY = 512;
 class AesCbcCipher implements PacketCipher {
   readonly algo = PacketEncAlgo.AES_CBC;
   private readonly ecb: Decipher;
+  /**
+   * One long-lived CBC encryptor instead of a createCipheriv per packet (which costs more than encrypting a
+   * typical request). Its chaining state runs on from packet to packet, so every packet is preceded by a reset
+   * block R = D(IV) xor chain: the cipher turns it into E(R xor chain) = IV, which it then chains on exactly
+   * as a fresh cipher with the fixed IV would. The reset block's output is dropped; the bytes sent are those
+   * of standard AES-128-CBC with the fixed IV and PKCS#7 (the unit tests compare them).
+   */
+  private readonly cbc: Cipher;
+  /** D_K(IV), the block that AES encrypts to the IV. */
+  private readonly ivPreimage: Buffer;
+  /** The chaining value of `cbc`: the last ciphertext block it produced (the IV before the first packet). */
+  private readonly chain: Buffer;
   constructor(
     private readonly key: Buffer,
     private readonly iv: Buffer,
   ) {
     this.ecb = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    this.ivPreimage = this.ecb.update(iv);
+    this.cbc = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
+    this.chain = Buffer.from(iv);
   }
   encrypt(plain: Buffer): Buffer {
-    const c = createCipheriv('aes-128-cbc', this.key, this.iv);
-    return Buffer.concat([c.update(plain), c.final()]);
+    const pad = 16 - (plain.length % 16);
+    const input = Buffer.allocUnsafe(16 + plain.length + pad);
+    const pre = this.ivPreimage;
+    const chain = this.chain;
+    for (let i = 0; i < 16; i++) input[i] = pre[i]! ^ chain[i]!;
+    plain.copy(input, 16);
+    input.fill(pad, 16 + plain.length);
+    const out = this.cbc.update(input);
+    out.copy(chain, 0, out.length - 16);
+    return out.subarray(16);
   }
   decrypt(wire: Buffer): Buffer {
     if (wire.length === 0 || wire.length % 16 !== 0) throw new CryptoError(`AES-CBC body of ${wire.length} bytes is not a non-empty multiple of 16`);

@@ -33,13 +33,20 @@ export function sha1(body: Uint8Array): Buffer {
   return oneShot ? oneShot('sha1', body, 'buffer') : createHash('sha1').update(body).digest();
 }
 
+const oneShotString = oneShot as unknown as ((alg: string, data: Uint8Array, enc: 'latin1') => string) | undefined;
+
+/** The SHA-1 of `body` as a 20-char latin1 string. */
+function sha1Latin1(body: Uint8Array): string {
+  return oneShotString ? oneShotString('sha1', body, 'latin1') : createHash('sha1').update(body).digest('latin1');
+}
+
 /**
  * Whether the SHA-1 of `body` equals the 20 bytes at buf[at, at + 20). The digest is taken as a latin1 string
  * (one char per byte) and compared char by char: a Buffer result costs a native allocation per frame, which is
  * several times the cost of hashing a typical push body.
  */
 export function sha1Matches(body: Uint8Array, buf: Uint8Array, at: number): boolean {
-  const d = oneShot ? (oneShot as unknown as (alg: string, data: Uint8Array, enc: 'latin1') => string)('sha1', body, 'latin1') : createHash('sha1').update(body).digest('latin1');
+  const d = sha1Latin1(body);
   let diff = d.length ^ 20;
   for (let i = 0; i < 20; i++) diff |= d.charCodeAt(i) ^ buf[at + i]!;
   return diff === 0;
@@ -64,7 +71,9 @@ export function encodeFrame(opts: EncodeFrameOptions, plaintext: Uint8Array, enc
   out[7] = opts.protoVer ?? 0;
   out.writeUInt32LE(opts.serialNo >>> 0, 8);
   out.writeUInt32LE(wire.length, 12);
-  sha1(plain).copy(out, 16);
+  // The digest as latin1 (one char per byte) written straight into the header: no Buffer per frame.
+  const digest = sha1Latin1(plain);
+  for (let i = 0; i < 20; i++) out[16 + i] = digest.charCodeAt(i);
   out.fill(0, 36, 44);
   wire.copy(out, HEADER_SIZE);
   return out;

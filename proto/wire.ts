@@ -278,6 +278,10 @@ interface LongBitsLike {
   high: number;
 }
 
+// Bounds as constants: a BigInt expression here would allocate on every call.
+const MIN_I64 = -(2n ** 63n);
+const LIMIT_U64 = 2n ** 64n;
+
 function bits(v: bigint, field: string): LongBitsLike {
   if (typeof v !== 'bigint') {
     if (typeof v === 'number' && Number.isSafeInteger(v)) v = BigInt(v);
@@ -289,8 +293,8 @@ function bits(v: bigint, field: string): LongBitsLike {
     const n = Number(v);
     return { low: n | 0, high: Math.floor(n / 4294967296) | 0 };
   }
-  if (v < -(2n ** 63n) || v >= 2n ** 64n) throw new ProtoCodecError(`${field} does not fit in 64 bits`, field);
-  const u = BigInt.asUintN(64, v);
+  if (v < MIN_I64 || v >= LIMIT_U64) throw new ProtoCodecError(`${field} does not fit in 64 bits`, field);
+  const u = v < 0n ? BigInt.asUintN(64, v) : v;
   return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 };
 }
 
