@@ -138,6 +138,7 @@ async function load(h: FunctionsHarness, url: string, call: () => Promise<{ stat
 /** A relay keeping HK.00700 and US.AAPL in the latest-quote store, then both paths under the real Snapshot limit. */
 async function benchStore(h: FunctionsHarness): Promise<{ store: LoadResult; snapshot: LoadResult; bare: LoadResult }> {
   await h.freshTables(); // a fresh Snapshot window: the runs above used the raised rule
+  h.sim.advance(31_000); // and the simulator's own Snapshot window (virtual time) past the baselines' requests
   const bus = await startLocalEventBridge();
   const relay = new Relay({
     ...testRelayOptions({ host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem, clientId: 'bench-relay' }, bus.endpoint),
@@ -208,6 +209,7 @@ function printStore(stored: { store: LoadResult; snapshot: LoadResult; bare: Loa
   const ratio = stored.store.ok.length / stored.store.seconds / Math.max(1e-9, stored.snapshot.ok.length / stored.snapshot.seconds);
   console.log(`  ${CALLERS} concurrent callers × ${LOAD_SECONDS} s each, Futu's real Snapshot limit (60 / 30 s per OpenD, less the 10 % margin) in our limiter;`);
   console.log(`  a relay keeps HK.00700 and US.AAPL in the latest-quote store (one BatchGetItem per request). Store / Snapshot answered requests: ${ratio.toFixed(0)}×`);
+  console.log(`  (the Snapshot path's ${LOAD_SECONDS} s includes the window's whole burst; sustained, Futu's limit allows it 54 / 30 s = 1.8 requests/s)`);
 }
 
 async function main(): Promise<void> {
