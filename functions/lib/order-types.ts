@@ -5,8 +5,9 @@
 // FAQ):
 // - NORMAL is HK's enhanced limit order and a plain limit order elsewhere; "LIMIT" is accepted as its alias
 //   and the order keeps Futu's name NORMAL. ABSOLUTE_LIMIT, AUCTION, AUCTION_LIMIT, SPECIAL_LIMIT and
-//   SPECIAL_LIMIT_ALL are HK-only. Stop, stop limit, market-if-touched, limit-if-touched, trailing stop and
-//   trailing stop limit are offered for HK and US securities; A-shares (Stock Connect) take limit orders only.
+//   SPECIAL_LIMIT_ALL are HK-only. Assumed (not confirmed from the documentation at hand; the simulator's
+//   trading/order-types.ts makes the same assumption): stop, stop limit, if-touched and trailing orders are
+//   offered for HK and US securities, and A-shares (Stock Connect) take limit orders only.
 // - auxPrice is the trigger price of STOP, STOP_LIMIT, MARKETIF_TOUCHED and LIMITIF_TOUCHED; TRAILING_STOP and
 //   TRAILING_STOP_LIMIT need trailType (RATIO: trailValue is a percentage, 5 = 5 %; AMOUNT: a price distance)
 //   and trailValue; TRAILING_STOP_LIMIT also trailSpread (the limit's distance from the trigger price).

@@ -5,11 +5,12 @@
 //   and cancel ("Transaction related" FAQ, Q1 paper trading: Orders).
 // - NORMAL is HK's enhanced limit order and a plain limit order elsewhere; ABSOLUTE_LIMIT, AUCTION,
 //   AUCTION_LIMIT, SPECIAL_LIMIT and SPECIAL_LIMIT_ALL exist for HK securities only (Trd_Common.OrderType).
-// - Stop, stop limit, market-if-touched, limit-if-touched, trailing stop and trailing stop limit are offered
-//   for HK and US securities; A-shares traded through Stock Connect take limit orders only.
+// - Assumed (not confirmed from the documentation at hand; change REAL_TYPES_BY_MARKET if OpenD says
+//   otherwise): the conditional types are offered for HK and US securities, and A-shares traded through Stock
+//   Connect take limit orders only, Stock Connect's own rule.
 // - place_order / Trd_PlaceOrder: auxPrice is the trigger price of STOP, STOP_LIMIT, MARKET_IF_TOUCHED and
 //   LIMIT_IF_TOUCHED; trailType (RATIO or AMOUNT) and trailValue are required for TRAILING_STOP and
-//   TRAILING_STOP_LIMIT (a RATIO trailValue is a percentage: 5 means 5 %); trailSpread (the limit's distance
+//   TRAILING_STOP_LIMIT (a RATIO trailValue is read as a percentage: 5 means 5 %); trailSpread (the limit's distance
 //   from the trigger price) is required for TRAILING_STOP_LIMIT. Market-type orders ignore `price`.
 // Simulator limits (not Futu rules): the HK opening / closing auctions and TWAP / VWAP algorithms are not
 // modelled, so AUCTION, AUCTION_LIMIT and TWAP_* / VWAP_* are refused with a message that says so.
