@@ -60,7 +60,9 @@ export interface FillRecord {
 
 /**
  * Statuses in which an order works in the market: it reserves cash / position, and matches once triggered.
- * WAITING_SUBMIT is an untriggered conditional order: accepted, held until its trigger, then SUBMITTED.
+ * WAITING_SUBMIT is an untriggered conditional order: accepted, held until its trigger, then SUBMITTED (the
+ * simulator's reading of OpenD's lifecycle WaitingSubmit -> Submitting -> Submitted; not confirmed against a live
+ * OpenD, which may report such an order as SUBMITTED).
  */
 export const WORKING: ReadonlySet<number> = new Set([OrderStatus.WAITING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.FILLED_PART]);
 /** Statuses from which nothing changes any more (DELETE of CANCELLED_ALL / FAILED is the only exception). */
