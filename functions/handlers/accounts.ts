@@ -137,7 +137,8 @@ export const handler = httpHandler({
     const { s, acc } = await account(req);
     const accId = acc.accId.toString();
     await limit('MaxTrdQtys', accId, `max-quantity queries on account ${accId}`);
-    const m = await s.trade.maxQuantities(acc, q);
+    // Under the security's trade market: a universal account trades HK, US and A shares (HKCC) under one ID.
+    const m = await s.trade.maxQuantities(await runtime().directory.resolveFor(s, accId, { key: q.code }), q);
     return { status: 200, body: { accId, trdEnv: acc.env, code: q.code, type: q.type, price: q.price, maxQuantities: m } };
   },
 

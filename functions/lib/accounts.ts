@@ -39,7 +39,7 @@ export class AccountDirectory {
    * (HKCC) under one ID, and each request names the market of its security. 400 naming the account's markets when
    * it cannot trade the security.
    */
-  async resolveFor(s: OpenDSession, accId: string, security: SecurityRef): Promise<AccountRef> {
+  async resolveFor(s: OpenDSession, accId: string, security: Pick<SecurityRef, 'key'>): Promise<AccountRef> {
     const ref = await this.resolve(s, accId);
     const acc = (await this.list(s)).find((a) => a.accId === ref.accId) ?? { ...ref, markets: [ref.market] };
     let market: TrdMarketName | undefined;

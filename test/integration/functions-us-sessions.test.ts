@@ -143,6 +143,10 @@ describe('universal account over HTTP', () => {
     ] as const) {
       expect(await stored(SIM_UNI, coid, 'FILLED_ALL')).toMatchObject({ accId: SIM_UNI, clientOrderId: coid, code, trdMarket, fillQty: qty });
     }
+    // Per-security account reads use the security's trade market too.
+    const max = await h.http('GET', `/v1/accounts/${SIM_UNI}/max-quantities?code=SH.600519&type=NORMAL&price=${shPrice}`);
+    expect(max.status, JSON.stringify(max.body)).toBe(200);
+    expect(max.body.maxQuantities.maxPositionSell).toBe(100);
     const positions = h.sim.trading.positions(h.header(SIM_UNI), undefined).map((p) => [p.code, p.qty]);
     expect(positions.sort()).toEqual([['00700', 100], ['600519', 100], ['AAPL', 10]]);
   });
