@@ -10,6 +10,7 @@ import { registerHoldingHandlers } from './handlers/holdings.js';
 import { registerPriceReminderHandlers } from './handlers/price-reminders.js';
 import { loadReferenceData } from './market/reference-data.js';
 import { CorporateActions } from './market/corporate-actions.js';
+import { Suspensions } from './market/suspensions.js';
 import { watchlistPathFor } from './market/watchlist-file.js';
 import { registerSystemHandlers } from './handlers/system.js';
 import { registerTradeHandlers } from './handlers/trade.js';
@@ -82,7 +83,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (saved && clock.now() < saved.clockMs) clock.advance(saved.clockMs - clock.now());
   // Futures are listed relative to the virtual clock at start (the current and next contract months).
   const { universe, futures } = withFutures(loadUniverse(options.universePath), clock.now());
+  // Read before the market engine: its suspensions (market/suspensions.ts) shape trades, bars and quotes.
+  const universeKeys = new Set(universe.securities.map((sec) => sec.key));
+  const referenceData = loadReferenceData((k) => universeKeys.has(k), options.referencePath);
   const market = new MarketEngine({
+    suspensions: new Suspensions(referenceData.suspensions),
     universe,
     clock,
     seed: options.seed ?? 1,
@@ -93,13 +98,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const now = () => clock.now();
   const derivatives = new DerivativesMarket(market, futures);
   const accounts = options.accounts ?? (options.futuresAccounts ? [...DEFAULT_ACCOUNTS, ...DEFAULT_FUTURES_ACCOUNTS] : undefined);
-  const trading = newTradingEngine({ market: derivatives.tradingView, now, accounts, tradePasswordMd5: options.tradePasswordMd5, restore: saved }, options.stateFile);
+  // Order placement asks the market whether a security is suspended now (trading/placement.ts).
+  const tradingView = { ...derivatives.tradingView, isSuspended: (key: string) => market.isSuspended(key) };
+  const trading = newTradingEngine({ market: tradingView, now, accounts, tradePasswordMd5: options.tradePasswordMd5, restore: saved }, options.stateFile);
   // Attached before the trade handlers' push listener, so the file is written before pushes and replies.
   const state = options.stateFile
     ? attachStateFile(trading, options.stateFile, (err) => options.logger?.error('saving the trading state file failed', { error: err.message }))
     : undefined;
   const core = new OpenDSimulator({ ...options, now });
-  const referenceData = loadReferenceData((k) => market.security(k) !== undefined, options.referencePath);
   const quotes = registerQuoteHandlers(core, derivatives.quoteMarket, options, new CorporateActions(referenceData.corporateActions));
   registerSystemHandlers(core, {
     marketState: (m) => {

@@ -30,6 +30,7 @@ import {
 } from './model.js';
 import { hash32, Rng } from '../../../proto/seeded-random.js';
 import { buildSnapshot } from './snapshot.js';
+import { Suspensions, suspendedQuote, US_DATE_LEAD_MS } from './suspensions.js';
 import { applyTrade } from './trades.js';
 import {
   DAY_MS,
@@ -68,12 +69,14 @@ export class MarketEngine implements MarketView {
   private readonly updateListeners = new Set<(update: MarketUpdate) => void>();
   private readonly onListenerError: (err: unknown) => void;
   private readonly history: MarketHistory;
+  /** Suspended days (reference data): no trades, no bars, a frozen quote and an empty book on them. */
+  private readonly suspensions: Suspensions;
   private processedUntil: number;
   private counters: EngineStats = { steps: 0, skippedSteps: 0 };
   private stopDriver: (() => void) | undefined;
   private advancing = false;
 
-  constructor(options: MarketEngineOptions = {}) {
+  constructor(options: MarketEngineOptions & { suspensions?: Suspensions } = {}) {
     const universe = options.universe ?? loadUniverse();
     this.clock = options.clock ?? new SimClock();
     this.seed = options.seed ?? 1;
@@ -87,7 +90,8 @@ export class MarketEngine implements MarketView {
     if (!Number.isInteger(this.maxPendingSteps) || this.maxPendingSteps < 1) {
       throw new RangeError(`maxPendingSteps must be a positive integer, got ${this.maxPendingSteps}`);
     }
-    this.history = new MarketHistory(this.seed);
+    this.suspensions = options.suspensions ?? new Suspensions();
+    this.history = new MarketHistory(this.seed, (key, day) => this.suspensions.isSuspendedOn(key, day));
     this.startTime = this.clock.now();
     this.processedUntil = this.startTime;
     for (const sec of universe.securities) this.states.set(sec.key, this.createState(sec));
@@ -173,6 +177,8 @@ export class MarketEngine implements MarketView {
   top(key: string): TopOfBook | undefined {
     const s = this.states.get(key);
     if (!s) return undefined;
+    // A suspended security has no book: nothing to meet at the last price, so an arriving order rests.
+    if (this.suspendedNow(s)) return { last: s.last, bid: s.last, ask: s.last, bidVol: 0, askVol: 0, time: s.lastTime };
     const bid = s.bids[0];
     const ask = s.asks[0];
     return {
@@ -183,6 +189,12 @@ export class MarketEngine implements MarketView {
       askVol: ask?.volume ?? 0,
       time: s.lastTime,
     };
+  }
+
+  /** Whether the security is suspended now (reference data; a suspension covers a whole exchange-local day). */
+  isSuspended(key: string): boolean {
+    const s = this.states.get(key);
+    return s !== undefined && this.suspendedNow(s);
   }
 
   isTradingNow(market: SecurityMarket): boolean {
@@ -252,12 +264,15 @@ export class MarketEngine implements MarketView {
 
   basicQot(key: string): Qot_Common.BasicQot | undefined {
     const s = this.states.get(key);
-    return s && { ...buildBasicQot(s, this.history), ...extendedQuoteFields(s) };
+    if (!s) return undefined;
+    const q = { ...buildBasicQot(s, this.history), ...extendedQuoteFields(s) };
+    return this.suspendedNow(s) ? suspendedQuote(q, s.last) : q;
   }
 
   orderBook(key: string, depth = BOOK_DEPTH): OrderBookSides | undefined {
     const s = this.states.get(key);
     if (!s) return undefined;
+    if (this.suspendedNow(s)) return { bids: [], asks: [] };
     const n = Math.max(0, Math.min(BOOK_DEPTH, Math.floor(depth)));
     return { bids: s.bids.slice(0, n).map(toOrderBook), asks: s.asks.slice(0, n).map(toOrderBook) };
   }
@@ -274,6 +289,7 @@ export class MarketEngine implements MarketView {
   timeShare(key: string): Qot_Common.TimeShare[] | undefined {
     const s = this.states.get(key);
     if (!s) return undefined;
+    if (this.suspendedNow(s)) return []; // nothing trades on a suspended day
     return [...s.rt.values()].sort((a, b) => a.label - b.label).map((p) => toTimeShare(s, p));
   }
 
@@ -339,6 +355,7 @@ export class MarketEngine implements MarketView {
       processedUntil: this.processedUntil,
       minutesPerTradingDay: this.minutesPerTradingDay(s.market),
       peers: this.states.values(),
+      suspended: this.suspendedNow(s),
     });
     Object.assign(snapshot.basic, extendedQuoteFields(s));
     return snapshot;
@@ -360,7 +377,7 @@ export class MarketEngine implements MarketView {
     const listDay = parseDay(sec.listDate)!;
     let lastHistoryDay: number | undefined;
     for (let d = liveFromDay - 1; d >= Math.max(listDay, liveFromDay - 21); d--) {
-      if (isTradingDay(market, d)) {
+      if (isTradingDay(market, d) && !this.suspensions.isSuspendedOn(sec.key, d)) {
         lastHistoryDay = d;
         break;
       }
@@ -403,16 +420,31 @@ export class MarketEngine implements MarketView {
     return origin + Math.ceil((t - origin) / this.tickIntervalMs) * this.tickIntervalMs;
   }
 
-  /** The first grid instant ≥ `from` at which the security trades. */
+  /** The first grid instant ≥ `from` at which the security trades (in a session, not on a suspended day). */
   private nextStepAt(s: SecurityState, from: number): number {
     let t = this.alignToGrid(s, from);
-    if (this.sessionMode === 'always-open') return t;
-    for (let i = 0; i < 32; i++) {
-      const open = nextActiveInstant(s.market, t);
-      if (open === t) return t;
-      t = this.alignToGrid(s, open);
+    for (let i = 0; i < 64; i++) {
+      const open = this.sessionMode === 'always-open' ? t : nextActiveInstant(s.market, t);
+      if (open !== t) {
+        t = this.alignToGrid(s, open);
+        continue;
+      }
+      if (!this.suspendedAt(s, t)) return t;
+      // Skip the whole run of suspended days at once (a US date in exchange mode begins at 20:00 ET the day before).
+      const lead = this.sessionMode === 'exchange' && s.market === 'US' ? US_DATE_LEAD_MS : 0;
+      let day = localDay(s.market, t + lead) + 1;
+      while (this.suspensions.isSuspendedOn(s.sec.key, day)) day++;
+      t = this.alignToGrid(s, Math.max(fromLocalMs(s.market, day * DAY_MS) - lead, t + 1));
     }
     return Infinity; // the step interval is longer than the sessions: this security never trades
+  }
+
+  private suspendedAt(s: SecurityState, t: number): boolean {
+    return this.suspensions.has(s.sec.key) && this.suspensions.isSuspendedAt(s.sec.key, s.market, t, this.sessionMode === 'exchange');
+  }
+
+  private suspendedNow(s: SecurityState): boolean {
+    return this.suspendedAt(s, this.clock.now());
   }
 
   /** Replaces all but the last maxPendingSteps pending steps with one aggregated price move. */
@@ -462,6 +494,9 @@ export class MarketEngine implements MarketView {
       const w = windowAt(s.market, t);
       if (w && w.session !== 'RTH') return this.extendedStep(s, t, w as TradingWindow & { session: ExtendedSessionName });
     }
+    // A future tracks its index: its fair value is the index's times its basis (futures.ts), then its own step.
+    const index = s.sec.derivative?.kind === 'future' ? this.states.get(s.sec.derivative.underlying) : undefined;
+    if (index) s.fair = index.fair * (s.sec.basePrice / index.sec.basePrice);
     const { ticker, point, price, volume } = applyTrade(s, t);
     const touched = s.touched;
     if (!s.isIndex && this.tradeListeners.size > 0) {

@@ -25,7 +25,11 @@ import { DAY_MS, MARKET_CALENDARS, MINUTE_MS, isTradingDay, parseDay, sessionMin
 export class MarketHistory {
   private readonly minuteCache = new Map<string, Bar[]>();
 
-  constructor(private readonly seed: number) {}
+  /** `isSuspendedDay(key, day)`: a suspended day (suspensions.ts) has no trades, so the history has no bar for it. */
+  constructor(
+    private readonly seed: number,
+    private readonly isSuspendedDay: (key: string, day: number) => boolean = () => false,
+  ) {}
 
   /**
    * The generated past, built on first use. Daily closes are a random walk run backwards from the live
@@ -37,7 +41,7 @@ export class MarketHistory {
     const listDay = parseDay(sec.listDate)!;
     const firstDay = Math.max(listDay, s.liveFromDay - HISTORY_CALENDAR_DAYS);
     const dayNumbers: number[] = [];
-    for (let d = firstDay; d < s.liveFromDay; d++) if (isTradingDay(market, d)) dayNumbers.push(d);
+    for (let d = firstDay; d < s.liveFromDay; d++) if (isTradingDay(market, d) && !this.isSuspendedDay(sec.key, d)) dayNumbers.push(d);
     const n = dayNumbers.length;
     const sigmaDay = sec.annualVolatility / Math.sqrt(TRADING_DAYS_PER_YEAR);
     const minutesPerDay = sessionMinutes(market);

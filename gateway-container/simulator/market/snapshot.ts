@@ -6,6 +6,7 @@ import type { SecurityMarket } from '../market-view.js';
 import type { MarketHistory } from './history.js';
 import { round, type SecurityState } from './model.js';
 import { DAY_MS, utcOffsetMs } from './calendars.js';
+import { suspendedQuote } from './suspensions.js';
 import { buildBasicQot, dayStats } from './wire.js';
 
 export interface SnapshotContext {
@@ -16,6 +17,8 @@ export interface SnapshotContext {
   minutesPerTradingDay: number;
   /** Every security (index breadth counts those of the same market). */
   peers: Iterable<SecurityState>;
+  /** Suspended today (suspensions.ts): flagged, frozen at the last close, no book. */
+  suspended?: boolean;
 }
 
 /** Everything Qot_GetSecuritySnapshot returns for one security. */
@@ -23,7 +26,8 @@ export function buildSnapshot(s: SecurityState, ctx: SnapshotContext): Qot_GetSe
   const { history } = ctx;
   const { sec } = s;
   const today = dayStats(s, history);
-  const q = buildBasicQot(s, history);
+  const live = buildBasicQot(s, history);
+  const q = ctx.suspended ? suspendedQuote(live, s.last) : live;
   const dailies = history.mergedDailyBars(s);
   const now = ctx.processedUntil + utcOffsetMs(s.market, ctx.processedUntil);
   const yearAgo = now - 365 * DAY_MS;
@@ -51,7 +55,7 @@ export function buildSnapshot(s: SecurityState, ctx: SnapshotContext): Qot_GetSe
     security: { ...s.qot },
     name: sec.name,
     type: sec.secType,
-    isSuspend: false,
+    isSuspend: ctx.suspended === true,
     listTime: q.listTime,
     lotSize: sec.lotSize,
     priceSpread: q.priceSpread,
@@ -67,23 +71,24 @@ export function buildSnapshot(s: SecurityState, ctx: SnapshotContext): Qot_GetSe
     listTimestamp: q.listTimestamp,
     updateTimestamp: q.updateTimestamp,
     amplitude: q.amplitude,
-    avgPrice: today.volume > 0 ? round(today.turnover / today.volume, 4) : s.last,
-    volumeRatio: round(volumeRatio, 3),
+    avgPrice: !ctx.suspended && today.volume > 0 ? round(today.turnover / today.volume, 4) : s.last,
+    volumeRatio: ctx.suspended ? 0 : round(volumeRatio, 3),
     highest52WeeksPrice: hi52 || s.last,
     lowest52WeeksPrice: Number.isFinite(lo52) ? lo52 : s.last,
     highestHistoryPrice: hiAll || s.last,
     lowestHistoryPrice: Number.isFinite(loAll) ? loAll : s.last,
-    secStatus: Qot_Common.SecurityStatus.NORMAL,
+    secStatus: q.secStatus,
   };
   if (!s.isIndex) {
-    const bid = s.bids[0];
-    const ask = s.asks[0];
+    // A suspended security has no book (the engine's orderBook and top say the same).
+    const bid = ctx.suspended ? undefined : s.bids[0];
+    const ask = ctx.suspended ? undefined : s.asks[0];
     Object.assign(basic, {
       bidPrice: bid?.price ?? s.last,
       askPrice: ask?.price ?? s.last,
       bidVol: BigInt(bid?.volume ?? 0),
       askVol: BigInt(ask?.volume ?? 0),
-      bidAskRatio: bidVolTotal + askVolTotal > 0 ? round(((bidVolTotal - askVolTotal) / (bidVolTotal + askVolTotal)) * 100, 3) : 0,
+      bidAskRatio: !ctx.suspended && bidVolTotal + askVolTotal > 0 ? round(((bidVolTotal - askVolTotal) / (bidVolTotal + askVolTotal)) * 100, 3) : 0,
       enableMargin: false,
       enableShortSell: false,
     });

@@ -7,6 +7,7 @@
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type * as Trd_PlaceOrder from '../../../proto/generated/Trd_PlaceOrder.js';
 import type { MarketView } from '../market-view.js';
+import { suspendedNow } from '../market/suspensions.js';
 import type { AccountState } from './accounts.js';
 import { TradingError } from './errors.js';
 import type { Ledger } from './ledger.js';
@@ -82,6 +83,14 @@ export function newOrder(ctx: NewOrderContext, acc: AccountState, c2s: Trd_Place
   const trading = ctx.market.isTradingNow(sec.market);
   if (IMMEDIATE_TYPES.has(orderType) && !trading) {
     throw new TradingError(`${typeName} orders can only be placed during continuous trading; the ${sec.market} market is not trading now`);
+  }
+  // A suspended security (Qot_GetSuspend's days) has no book and no trades. Futu holds an order it cannot send to
+  // the exchange and sends it once the conditions are met (futuhk.com help: "Why is my order in submitting status",
+  // off-market orders), so an order that can rest is accepted and waits until trading resumes (a DAY order expires
+  // unfilled at the day's end); one that must execute at once could only be refused by the exchange, so it is
+  // refused here, before anything is recorded.
+  if (IMMEDIATE_TYPES.has(orderType) && suspendedNow(ctx.market, key)) {
+    throw new TradingError(`${key} is suspended today (Qot_GetSuspend lists the day): ${typeName} orders must execute at once and cannot; place a limit order (NORMAL), which waits until trading resumes`);
   }
   const top = ctx.market.top(key);
   const conditional = isConditional(orderType);
