@@ -10,6 +10,10 @@ import { listExpiries, priceOption, strikeStep, chainStrikes } from '../../gatew
 import { parseDay } from '../../gateway-container/simulator/market/calendars.js';
 import { fillCashDelta, orderCommitment, positionMargin } from '../../gateway-container/simulator/trading/derivatives.js';
 import type { PositionState } from '../../gateway-container/simulator/trading/accounts.js';
+import { SimClock } from '../../gateway-container/simulator/clock.js';
+import { withFutures } from '../../gateway-container/simulator/market/derivatives.js';
+import { MarketEngine } from '../../gateway-container/simulator/market/engine.js';
+import { loadUniverse } from '../../gateway-container/simulator/market/universe.js';
 
 describe('futures and option codes', () => {
   it('reads Futu futures codes: main contracts and contract months', () => {
@@ -144,5 +148,25 @@ describe('money of one contract', () => {
     expect(orderCommitment(future, 3, 19500)).toBe(360_000);
     expect(orderCommitment(option, 3, 4.5)).toBe(1350);
     expect(positionMargin(future, -2)).toEqual({ initial: 240_000, maintenance: 192_000 });
+  });
+});
+
+describe('futures in the market engine', () => {
+  it('keeps a future at its index times its basis while the index moves', () => {
+    const start = Date.UTC(2025, 0, 15, 2);
+    const clock = new SimClock({ manual: true, start });
+    const { universe } = withFutures(loadUniverse(), start);
+    const engine = new MarketEngine({ universe, clock, seed: 11 });
+    let widest = 0;
+    for (let i = 0; i < 60; i++) {
+      clock.advance(60_000);
+      engine.advanceTo(clock.now());
+      const index = engine.top('HK.800000')!.last;
+      widest = Math.max(widest, Math.abs(engine.top('HK.HSI2502')!.last / (index * 1.002) - 1));
+    }
+    // Over an hour two independent paths would part by about 0.3 %; the future stays within one step of its own
+    // noise plus the spread around the index (a few points in 19,500).
+    expect(widest).toBeLessThan(0.0005);
+    expect(engine.top('HK.800000')!.last).not.toBe(19500);
   });
 });
