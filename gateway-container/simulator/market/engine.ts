@@ -497,9 +497,6 @@ export class MarketEngine implements MarketView {
     // A future tracks its index: its fair value is the index's times its basis (futures.ts), then its own step.
     const index = s.sec.derivative?.kind === 'future' ? this.states.get(s.sec.derivative.underlying) : undefined;
     if (index) s.fair = index.fair * (s.sec.basePrice / index.sec.basePrice);
-    // A future tracks its index: its fair value is the index's times its basis (futures.ts), then its own step.
-    const index = s.sec.derivative?.kind === 'future' ? this.states.get(s.sec.derivative.underlying) : undefined;
-    if (index) s.fair = index.fair * (s.sec.basePrice / index.sec.basePrice);
     const { ticker, point, price, volume } = applyTrade(s, t);
     const touched = s.touched;
     if (!s.isIndex && this.tradeListeners.size > 0) {
