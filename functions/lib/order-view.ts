@@ -66,7 +66,8 @@ export function orderView(input: OrderViewInput): OrderView {
         type: o.type,
         status: o.status,
         qty: o.qty,
-        price: o.price,
+        // A stop / if-touched / trailing order without a limit has no price: OpenD's 0 is left out.
+        price: o.price === 0 && o.type !== 'MARKET' ? undefined : o.price,
         fillQty: o.fillQty,
         fillAvgPrice: o.fillAvgPrice,
         timeInForce: o.timeInForce,

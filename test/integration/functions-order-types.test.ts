@@ -95,6 +95,7 @@ describe('conditional orders end to end', () => {
     const got = await h.http('GET', `${ordersUrl(ACCOUNTS.REAL_HK)}/${orderId}`);
     expect(got.status).toBe(200);
     expect(got.body.order).toMatchObject({ orderId, type: 'STOP', status: 'FILLED_ALL', fillQty: 100, auxPrice });
+    expect(got.body.order.price).toBeUndefined(); // a STOP has no limit price
   });
 
   it('places a TRAILING_STOP that follows the market and triggers; GET shows the trail', async () => {
