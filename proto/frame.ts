@@ -33,11 +33,11 @@ export function sha1(body: Uint8Array): Buffer {
   return oneShot ? oneShot('sha1', body, 'buffer') : createHash('sha1').update(body).digest();
 }
 
-const oneShotString = oneShot as unknown as ((alg: string, data: Uint8Array, enc: 'latin1') => string) | undefined;
+const oneShotString = oneShot as unknown as ((alg: string, data: Uint8Array, enc: 'binary') => string) | undefined;
 
-/** The SHA-1 of `body` as a 20-char latin1 string. */
+/** The SHA-1 of `body` as a 20-char latin1 ('binary') string. */
 function sha1Latin1(body: Uint8Array): string {
-  return oneShotString ? oneShotString('sha1', body, 'latin1') : createHash('sha1').update(body).digest('latin1');
+  return oneShotString ? oneShotString('sha1', body, 'binary') : createHash('sha1').update(body).digest('binary');
 }
 
 /**
@@ -89,6 +89,11 @@ export function decodeHeader(buf: Buffer, offset = 0): FrameHeader {
     bodyLen: buf.readUInt32LE(offset + 12),
     bodySha1: Buffer.from(buf.subarray(offset + 16, offset + 36)),
   };
+}
+
+/** Little-endian u32 at buf[at, at + 4), in bounds (checked by the caller); cheaper than readUInt32LE's validation. */
+function u32(buf: Buffer, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
 }
 
 export interface FrameDecoderOptions {
@@ -143,7 +148,7 @@ export class FrameDecoder {
       return [];
     }
     const buf = this.pendingBytes > 0 ? Buffer.concat([...this.pending, chunk]) : chunk;
-    this.pending = [];
+    if (this.pending.length > 0) this.pending = [];
     this.pendingBytes = 0;
     this.need = 0;
     const frames: Frame[] = [];
@@ -153,14 +158,14 @@ export class FrameDecoder {
       while (buf.length - off >= 2) {
         if (buf[off] !== 0x46 || buf[off + 1] !== 0x54) throw new BadHeaderFlagError(buf.subarray(off, off + 2));
         if (buf.length - off < HEADER_SIZE) break;
-        const bodyLen = buf.readUInt32LE(off + 12);
-        if (bodyLen > this.maxBodyBytes) throw new BodyTooLargeError(bodyLen, this.maxBodyBytes, buf.readUInt32LE(off + 2));
+        const bodyLen = u32(buf, off + 12);
+        if (bodyLen > this.maxBodyBytes) throw new BodyTooLargeError(bodyLen, this.maxBodyBytes, u32(buf, off + 2));
         if (buf.length - off < HEADER_SIZE + bodyLen) {
           this.need = HEADER_SIZE + bodyLen;
           break;
         }
-        const protoId = buf.readUInt32LE(off + 2);
-        const serialNo = buf.readUInt32LE(off + 8);
+        const protoId = u32(buf, off + 2);
+        const serialNo = u32(buf, off + 8);
         const bodySha1 = buf.subarray(off + 16, off + 36);
         const sha1At = off + 16;
         const wire = buf.subarray(off + HEADER_SIZE, off + HEADER_SIZE + bodyLen);

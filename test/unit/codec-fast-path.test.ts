@@ -154,7 +154,7 @@ describe('frame SHA-1 check', () => {
     expect(sha1Matches(body, frame, 16)).toBe(true);
     for (let i = 0; i < 20; i++) {
       const bad = Buffer.from(frame);
-      bad[16 + i] ^= 0x80;
+      bad[16 + i] = bad[16 + i]! ^ 0x80;
       expect(sha1Matches(body, bad, 16)).toBe(false);
       expect(() => new FrameDecoder().push(bad)).toThrow(/SHA-1|sha1|hash/i);
     }
