@@ -84,11 +84,12 @@ export function newOrder(ctx: NewOrderContext, acc: AccountState, c2s: Trd_Place
   if (IMMEDIATE_TYPES.has(orderType) && !trading) {
     throw new TradingError(`${typeName} orders can only be placed during continuous trading; the ${sec.market} market is not trading now`);
   }
-  // A suspended security (Qot_GetSuspend's days) has no book and no trades. Futu holds an order it cannot send to
-  // the exchange and sends it once the conditions are met (futuhk.com help: "Why is my order in submitting status",
-  // off-market orders), so an order that can rest is accepted and waits until trading resumes (a DAY order expires
-  // unfilled at the day's end); one that must execute at once could only be refused by the exchange, so it is
-  // refused here, before anything is recorded.
+  // A suspended security (Qot_GetSuspend's days) has no book and no trades. Futu's help centre says it holds orders
+  // that have not met the conditions for submission to the exchange in its own system ("submitting") and submits
+  // them once the conditions are met (https://futuhk.com/en/support/topic2_299, and its off-market orders); it does
+  // not name suspensions, so the simulator treats one like any other closed time: an order that can rest is
+  // accepted and waits until trading resumes (a DAY order expires unfilled at the day's end), while one that must
+  // execute at once (market, special limit) cannot, and is refused here, before anything is recorded.
   if (IMMEDIATE_TYPES.has(orderType) && suspendedNow(ctx.market, key)) {
     throw new TradingError(`${key} is suspended today (Qot_GetSuspend lists the day): ${typeName} orders must execute at once and cannot; place a limit order (NORMAL), which waits until trading resumes`);
   }
