@@ -6,17 +6,21 @@
 //      per-frame callback, AES-CBC decryption, SHA-1 check, responseCodec(protoId).decode), for
 //      Qot_UpdateBasicQot, Trd_UpdateOrder, Qot_UpdateTicker and Qot_UpdateOrderBook; both sides get the same
 //      frames through the same FrameDecoder and cipher, only the protobuf decoder differs;
+//   2b. the same, with the official decoder behind a baseline frame path as the protocol describes it (a
+//      createDecipheriv per packet, SHA-1 digest Buffer): the whole path against a straightforward client;
 //   3. protobuf only (no frame, no encryption).
 // Timing is CPU time of this process (process.cpuUsage), not wall time: on a shared machine a preempted
 // process loses wall time but not CPU time. Each row runs BENCH_ROUNDS (default 9) interleaved rounds, the side
 // that goes first alternating, and reports each side's median; the spread column is the lowest and highest
 // per-round ratio, so a noisy row is visible as such.
+import { createDecipheriv, createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { createPacketCipher, PacketEncAlgo, type PacketCipher } from '../../proto/crypto.js';
 import { encodeFrame, FrameDecoder } from '../../proto/frame.js';
 import { Qot_UpdateBasicQot, Qot_UpdateOrderBook, Qot_UpdateTicker, Trd_PlaceOrder, Trd_UpdateOrder } from '../../proto/generated/index.js';
 import { PROTO_ID, responseCodec } from '../../proto/registry.js';
+import '../../proto/all-codecs.js'; // every protocol's codecs (registry lookups are opt-in)
 
 const require = createRequire(import.meta.url);
 // futu-api/proto.js registers its JSON descriptors on protobufjs 6's default root.
@@ -224,6 +228,41 @@ for (const [name, protoId, body] of pushes) {
       sink = off.decode(f.body);
     };
     compare(`${name} push`, mode, () => d1.push(frame, onOurs), () => d2.push(frame, onOfficial));
+  }
+}
+
+// 2b. The same frames through a baseline frame path written the way the protocol describes it (a
+// createDecipheriv per packet, the SHA-1 as a digest Buffer compared with the header's), with the official
+// decoder: what a client built on the official definitions without this repository's frame code would run.
+// It handles one whole frame per chunk, which only makes it cheaper than a streaming decoder.
+const KEY = Buffer.from('K3yForAESPacket!', 'latin1');
+const IV = Buffer.from('IV0123456789abcd', 'latin1');
+function referenceFrameDecode(chunk: Buffer, aes: boolean, decode: (b: Uint8Array) => unknown): unknown {
+  if (chunk[0] !== 0x46 || chunk[1] !== 0x54) throw new Error('bad header flag');
+  const bodyLen = chunk.readUInt32LE(12);
+  const wire = chunk.subarray(44, 44 + bodyLen);
+  let body = wire;
+  if (aes) {
+    const d = createDecipheriv('aes-128-cbc', KEY, IV);
+    body = Buffer.concat([d.update(wire), d.final()]);
+  }
+  if (!createHash('sha1').update(body).digest().equals(chunk.subarray(16, 36))) throw new Error('SHA-1 mismatch');
+  return decode(body);
+}
+console.log('\n2b. the same push decode, ours vs the official decoder behind a per-packet createDecipheriv frame path\n' + header);
+for (const [name, protoId, body] of pushes) {
+  const off = officialPush(name);
+  for (const mode of ['plain', 'AES-CBC'] as const) {
+    const cipher = mode === 'plain' ? null : cbc;
+    const frame = encodeFrame({ protoId, serialNo: 7 }, body, cipher ? (b) => cipher.encrypt(b) : undefined);
+    const d1 = new FrameDecoder({ decrypt: cipher ? (_h, w) => cipher.decrypt(w) : undefined });
+    const onOurs = (f: { protoId: number; body: Buffer }) => {
+      sink = responseCodec(f.protoId as typeof protoId).decode(f.body);
+    };
+    const decodeOfficial = (b: Uint8Array) => off.decode(b);
+    compare(`${name} push`, mode, () => d1.push(frame, onOurs), () => {
+      sink = referenceFrameDecode(frame, cipher !== null, decodeOfficial);
+    });
   }
 }
 
