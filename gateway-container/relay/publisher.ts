@@ -15,6 +15,13 @@
 //
 // With a publish policy (publish-policy.ts) market-data events pass a per-security rate gate before they are
 // queued, so what EventBridge bills stays bounded; trade and gateway events never meet the gate.
+//
+// Throughput (npm run bench:relay): the per-event path does no work that grows with the queue. The queue is an
+// array with a moving head (taking the next batch looks at its first entries only; an entry taken from the
+// middle leaves a hole that the head skips), a full batch goes out at once instead of waiting out the linger,
+// a detail is serialized once (JSON.stringify without a replacer unless it holds a bigint), latencies go to a
+// fixed ring, and the SDK client reuses its resolved middleware stack (cacheMiddleware). Several calls are in
+// flight at a time; an ordering key still has at most one entry in flight.
 import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
@@ -45,9 +52,13 @@ export const NON_RETRYABLE_ENTRY_CODES: ReadonlySet<string> = new Set([
  */
 export const NON_RETRYABLE_CALL_ERRORS: ReadonlySet<string> = new Set(['AccessDeniedException', 'ValidationException', 'ResourceNotFoundException']);
 
-/** The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. */
+/**
+ * The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. The middleware
+ * stack is resolved once and reused for every PutEvents (the SDK's cacheMiddleware; the relay never changes the
+ * stack after the first call), which saves a sizeable share of each call's CPU time.
+ */
 export function relayEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
-  return new EventBridgeClient({ ...config, maxAttempts: 1 });
+  return new EventBridgeClient({ cacheMiddleware: true, ...config, maxAttempts: 1 });
 }
 
 export interface PublishInput {
@@ -115,29 +126,77 @@ export interface PublisherMetrics {
   inFlight: number;
 }
 
-// AWS counts Source, DetailType, Detail, Resources (UTF-8) and 14 bytes for Time.
-function entrySize(e: PutEventsRequestEntry): number {
-  let n = 14;
-  for (const s of [e.Source, e.DetailType, e.Detail, e.EventBusName]) if (s) n += Buffer.byteLength(s, 'utf8');
-  for (const r of e.Resources ?? []) n += Buffer.byteLength(r, 'utf8');
-  return n;
+// AWS counts Source, DetailType, Detail, Resources (UTF-8) and 14 bytes for Time. The relay sets no Resources;
+// Source and EventBusName are the same for every entry, so their part is computed once (`fixedBytes`).
+function utf8Bytes(s: string | undefined): number {
+  return s ? Buffer.byteLength(s, 'utf8') : 0;
 }
 
-function jsonWithBigints(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+function bigintReplacer(_k: string, x: unknown): unknown {
+  return typeof x === 'bigint' ? x.toString() : x;
 }
+
+/**
+ * A detail as JSON, bigints as decimal strings. The event builders already turn 64-bit IDs into strings, so the
+ * plain (much faster) JSON.stringify succeeds for almost every event; only a detail that still holds a bigint
+ * (JSON.stringify throws a TypeError on it) pays for the replacer.
+ */
+function detailJson(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    if (err instanceof TypeError) return JSON.stringify(v, bigintReplacer);
+    throw err;
+  }
+}
+
+/** The last `size` latencies (ms), overwritten in a ring: recording one costs the same whatever the history. */
+class LatencyRing {
+  private readonly values: Float64Array;
+  private next = 0;
+  private count = 0;
+  constructor(size: number) {
+    this.values = new Float64Array(size);
+  }
+  add(ms: number): void {
+    this.values[this.next] = ms;
+    this.next = (this.next + 1) % this.values.length;
+    if (this.count < this.values.length) this.count++;
+  }
+  clear(): void {
+    this.next = 0;
+    this.count = 0;
+  }
+  sorted(): Float64Array {
+    return this.values.slice(0, this.count).sort();
+  }
+}
+
+type TimerKind = 'linger' | 'retry' | 'now';
 
 export class EventPublisher {
-  private readonly queue: Pending[] = [];
+  /**
+   * The queue, oldest first, from `head` on. An entry taken from the middle (its ordering key was free while an
+   * earlier one's was not) becomes a hole; the head moves past holes, and the array is compacted when the dead
+   * part at its front outgrows the live part. Slots before `head` are always empty (retries go there).
+   */
+  private items: (Pending | undefined)[] = [];
+  private head = 0;
+  /** Entries queued (holes not counted). */
+  private size = 0;
   private readonly byCoalesceKey = new Map<string, Pending>();
   /** Ordering keys with an entry in flight. */
   private readonly keysInFlight = new Set<string>();
   private readonly sends = new Set<Promise<void>>();
   private inFlight = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** The one pending wake-up of pump(): what it waits for, and when it is due. */
+  private wake: { kind: TimerKind; at: number; handle: NodeJS.Timeout | NodeJS.Immediate } | null = null;
   private closed = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly latencies: number[] = [];
+  private readonly latencies = new LatencyRing(10_000);
+  /** The bytes every entry counts for Source, EventBusName and Time (entry size without DetailType and Detail). */
+  private readonly fixedBytes: number;
+  private readonly typeBytes = new Map<string, number>();
   private readonly gate: PublishGate<PublishInput> | undefined;
   /** Events the bus accepted, per DetailType: the rate over the last 10 s (/metrics, the local stack's live line). */
   readonly acceptedRate = new TypeRateMeter();
@@ -148,6 +207,7 @@ export class EventPublisher {
 
   constructor(opts: PublisherOptions) {
     this.o = { lingerMs: 20, highWaterMark: 5_000, maxQueued: 20_000, maxInFlight: 4, retryBaseMs: 100, retryMaxMs: 10_000, rejectedRetryMs: 300_000, now: Date.now, ...opts };
+    this.fixedBytes = 14 + utf8Bytes(this.o.source) + utf8Bytes(this.o.eventBusName);
     this.gate = opts.policy
       ? new PublishGate<PublishInput>({ policy: opts.policy, now: this.o.now, release: (input) => !this.closed && this.enqueue(input) })
       : undefined;
@@ -170,15 +230,18 @@ export class EventPublisher {
   }
 
   private enqueue(input: PublishInput): void {
+    const detail = detailJson(input.detail);
     const entry: PutEventsRequestEntry = {
       EventBusName: this.o.eventBusName,
       Source: this.o.source,
       DetailType: input.detailType,
-      Detail: jsonWithBigints(input.detail),
+      Detail: detail,
       Time: input.time ?? new Date(this.o.now()),
     };
     const critical = isCriticalDetailType(input.detailType);
-    const bytes = entrySize(entry);
+    let typeBytes = this.typeBytes.get(input.detailType);
+    if (typeBytes === undefined) this.typeBytes.set(input.detailType, (typeBytes = utf8Bytes(input.detailType)));
+    const bytes = this.fixedBytes + typeBytes + utf8Bytes(detail);
     if (bytes > MAX_CALL_BYTES) {
       this.metrics.dropped++;
       this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType: input.detailType, bytes });
@@ -186,7 +249,7 @@ export class EventPublisher {
     }
     const now = this.o.now();
     const key = critical ? undefined : input.coalesceKey;
-    if (!critical && key && this.queue.length >= this.o.highWaterMark) {
+    if (!critical && key && this.size >= this.o.highWaterMark) {
       const existing = this.byCoalesceKey.get(key);
       if (existing && existing.attempts === 0) {
         existing.entry = entry;
@@ -195,33 +258,60 @@ export class EventPublisher {
         return;
       }
     }
-    if (!critical && this.queue.length >= this.o.maxQueued) {
+    if (!critical && this.size >= this.o.maxQueued) {
       this.metrics.dropped++;
       return;
     }
     const p: Pending = { entry, bytes, critical, coalesceKey: key, orderingKey: input.orderingKey, onDelivered: input.onDelivered, attempts: 0, enqueuedAt: now, notBefore: 0 };
-    this.queue.push(p);
+    this.items.push(p);
+    this.size++;
     if (key) this.byCoalesceKey.set(key, p);
-    this.metrics.queueDepth = this.queue.length;
+    this.metrics.queueDepth = this.size;
     this.schedule();
   }
 
+  /**
+   * Makes sure pump() runs when something may be sent: at once when a whole batch is ready, after the linger
+   * otherwise, or after `delay` (a retry's backoff). The earliest wake-up wins: new events do not wait out the
+   * backoff of entries that failed (those are skipped by takeBatch until they are due).
+   */
   private schedule(delay?: number): void {
     // Once closed nothing more is sent: what was still queued is re-derived from OpenD's lists by the next
     // relay (its checkpoint records only what the bus accepted).
-    if (this.timer || this.closed) return;
-    const wait = delay ?? (this.fullBatchReady() ? 0 : this.o.lingerMs);
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    if (this.closed || this.wake?.kind === 'now') return;
+    // With every call slot busy, the next call to finish schedules again (afterSend).
+    if (delay === undefined && this.inFlight >= this.o.maxInFlight) return;
+    const wait = Math.max(0, delay ?? (this.fullBatchReady() ? 0 : this.o.lingerMs));
+    const at = this.o.now() + wait;
+    if (this.wake) {
+      if (this.wake.at <= at) return;
+      this.cancelWake();
+    }
+    const run = () => {
+      this.wake = null;
       this.pump();
-    }, wait);
+    };
+    // setImmediate, not setTimeout(0): a timer waits at least 1 ms, an immediate runs once the pushes already
+    // read from the socket are queued, so they leave in as few calls as possible.
+    this.wake = wait === 0 ? { kind: 'now', at, handle: setImmediate(run) } : { kind: delay === undefined ? 'linger' : 'retry', at, handle: setTimeout(run, wait) };
   }
 
-  /** Whether a whole batch could go out now (stops counting at 10, whatever the queue's length). */
+  private cancelWake(): void {
+    if (!this.wake) return;
+    if (this.wake.kind === 'now') clearImmediate(this.wake.handle as NodeJS.Immediate);
+    else clearTimeout(this.wake.handle as NodeJS.Timeout);
+    this.wake = null;
+  }
+
+  /** Whether a whole batch could go out now, judged on the queue's first 64 slots (a bounded cost per event). */
   private fullBatchReady(): boolean {
     const now = this.o.now();
     let ready = 0;
-    for (const p of this.queue) if (p.notBefore <= now && ++ready >= MAX_ENTRIES_PER_CALL) return true;
+    const end = Math.min(this.items.length, this.head + 64);
+    for (let i = this.head; i < end; i++) {
+      const p = this.items[i];
+      if (p !== undefined && p.notBefore <= now && ++ready >= MAX_ENTRIES_PER_CALL) return true;
+    }
     return false;
   }
 
@@ -231,30 +321,42 @@ export class EventPublisher {
     let bytes = 0;
     // A key is blocked once an earlier entry with that key is in flight, waits for its retry or stays behind;
     // at most one entry per key per call, so that a partial failure cannot let a later one through first.
-    const blocked = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < MAX_ENTRIES_PER_CALL; ) {
-      const p = this.queue[i]!;
+    let blocked: Set<string> | undefined;
+    const items = this.items;
+    for (let i = this.head; i < items.length && batch.length < MAX_ENTRIES_PER_CALL; i++) {
+      const p = items[i];
+      if (p === undefined) continue;
       const k = p.orderingKey;
-      if (k !== undefined && (blocked.has(k) || this.keysInFlight.has(k))) {
-        i++;
-        continue;
-      }
+      if (k !== undefined && (blocked?.has(k) || this.keysInFlight.has(k))) continue;
       if (p.notBefore > now || bytes + p.bytes > MAX_CALL_BYTES) {
-        if (k !== undefined) blocked.add(k);
-        i++;
+        if (k !== undefined) (blocked ??= new Set()).add(k);
         continue;
       }
-      this.queue.splice(i, 1);
+      items[i] = undefined;
+      this.size--;
       if (k !== undefined) {
-        blocked.add(k);
+        (blocked ??= new Set()).add(k);
         this.keysInFlight.add(k);
       }
       if (p.coalesceKey && this.byCoalesceKey.get(p.coalesceKey) === p) this.byCoalesceKey.delete(p.coalesceKey);
       batch.push(p);
       bytes += p.bytes;
     }
-    this.metrics.queueDepth = this.queue.length;
+    this.advanceHead();
+    this.metrics.queueDepth = this.size;
     return batch;
+  }
+
+  private advanceHead(): void {
+    const items = this.items;
+    while (this.head < items.length && items[this.head] === undefined) this.head++;
+    if (this.size === 0) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private pump(): void {
@@ -271,22 +373,34 @@ export class EventPublisher {
       });
       this.sends.add(sending);
     }
-    if (this.queue.length > 0) {
+    if (this.size > 0 && this.inFlight < this.o.maxInFlight) {
+      // Nothing else can go now: the rest waits for a retry time, or for its key's call to finish (afterSend
+      // pumps then). Only the first queued entry of a key decides when that key can move.
       const now = this.o.now();
       let next = Infinity;
-      // Entries whose key is in flight wait for that call to finish (afterSend schedules again).
-      for (const p of this.queue) if (p.notBefore < next && !(p.orderingKey !== undefined && this.keysInFlight.has(p.orderingKey))) next = p.notBefore;
-      if (next !== Infinity) this.schedule(next > now ? next - now : this.inFlight >= this.o.maxInFlight ? undefined : 0);
+      const seen = new Set<string>();
+      for (let i = this.head; i < this.items.length; i++) {
+        const p = this.items[i];
+        if (p === undefined) continue;
+        const k = p.orderingKey;
+        if (k !== undefined) {
+          if (seen.has(k) || this.keysInFlight.has(k)) continue;
+          seen.add(k);
+        }
+        if (p.notBefore < next) next = p.notBefore;
+      }
+      if (next !== Infinity) this.schedule(next - now);
     }
-    this.afterSend();
+    this.resolveDrainWaiters();
   }
 
   private afterSend(): void {
-    if (this.queue.length === 0 && this.inFlight === 0) {
-      for (const w of this.drainWaiters.splice(0)) w();
-    } else if (this.queue.length > 0 && !this.timer) {
-      this.schedule();
-    }
+    this.resolveDrainWaiters();
+    if (this.size > 0) this.schedule();
+  }
+
+  private resolveDrainWaiters(): void {
+    if (this.size === 0 && this.inFlight === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   private backoff(attempts: number): number {
@@ -301,9 +415,17 @@ export class EventPublisher {
       p.notBefore = now + (delayMs ?? this.backoff(p.attempts));
       this.metrics.retries++;
     }
-    // Retries go first so that an order's events keep their relative order as far as possible.
-    this.queue.unshift(...items);
-    this.metrics.queueDepth = this.queue.length;
+    // Retries go first so that an order's events keep their relative order as far as possible: into the empty
+    // slots before the head when there is room, else in front of a compacted copy.
+    if (this.head >= items.length) {
+      this.head -= items.length;
+      for (let i = 0; i < items.length; i++) this.items[this.head + i] = items[i];
+    } else {
+      this.items = items.concat(this.items.slice(this.head).filter((p) => p !== undefined));
+      this.head = 0;
+    }
+    this.size += items.length;
+    this.metrics.queueDepth = this.size;
   }
 
   /** Entries refused for a reason a retry cannot fix: trade/gateway events wait `rejectedRetryMs`, quotes are dropped. */
@@ -353,6 +475,7 @@ export class EventPublisher {
     const refused: Pending[] = [];
     const refusedCodes = new Set<string>();
     const results = out.Entries ?? [];
+    const now = this.o.now();
     batch.forEach((p, i) => {
       const r = results[i];
       if (r?.ErrorCode && NON_RETRYABLE_ENTRY_CODES.has(r.ErrorCode)) {
@@ -365,7 +488,7 @@ export class EventPublisher {
         const type = p.entry.DetailType ?? '';
         this.acceptedByType[type] = (this.acceptedByType[type] ?? 0) + 1;
         this.acceptedRate.add(type);
-        this.recordLatency(this.o.now() - p.enqueuedAt);
+        this.latencies.add(now - p.enqueuedAt);
         try {
           p.onDelivered?.();
         } catch (err) {
@@ -385,32 +508,27 @@ export class EventPublisher {
     }
   }
 
-  private recordLatency(ms: number): void {
-    this.latencies.push(ms);
-    if (this.latencies.length > 10_000) this.latencies.splice(0, this.latencies.length - 10_000);
-  }
-
   resetLatency(): void {
-    this.latencies.length = 0;
+    this.latencies.clear();
   }
 
   /** Push-to-PutEvents latency percentiles over the last 10,000 published events. */
   latencyPercentiles(): { p50: number; p99: number; count: number } {
-    const s = [...this.latencies].sort((a, b) => a - b);
+    const s = this.latencies.sorted();
     const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : 0);
     return { p50: at(0.5), p99: at(0.99), count: s.length };
   }
 
   /** Resolves when everything queued so far has been published (bounded by timeoutMs). */
   drain(timeoutMs = 30_000): Promise<boolean> {
-    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve(true);
+    if (this.size === 0 && this.inFlight === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
       this.drainWaiters.push(() => {
         clearTimeout(t);
         resolve(true);
       });
-      if (!this.timer && this.inFlight === 0) this.schedule(0);
+      if (this.inFlight === 0) this.schedule(0);
     });
   }
 
@@ -419,11 +537,10 @@ export class EventPublisher {
     const ok = await this.drain(timeoutMs);
     this.closed = true;
     this.gate?.close();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelWake();
     // Calls already sent finish (accepted or not) before close returns, so the relay's last checkpoint knows
     // their outcome and no event is accepted by the bus after the relay stopped.
     await Promise.allSettled([...this.sends]);
-    if (!ok) this.o.logger.error('publisher closed with events still queued', { queued: this.queue.length });
+    if (!ok) this.o.logger.error('publisher closed with events still queued', { queued: this.size });
   }
 }

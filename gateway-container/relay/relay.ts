@@ -41,6 +41,7 @@ import { RuntimeSubscriptions, type RuntimeSubscriptionsOptions } from './runtim
 import type { PublishPolicy } from '../publish-policy-schema.js';
 import { LatestQuoteWriter, type LatestQuotesOptions } from './latest-quotes.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import '../../proto/all-codecs.js'; // the relay decodes every push OpenD may send
 
 export interface SubscriptionSpec {
   codes: string[];
@@ -443,11 +444,23 @@ export class Relay {
     this.horizonTimer.unref?.();
   }
 
+  /** The gateway time of pushes: one ISO string per millisecond, not one per push (the hot path of a busy market). */
+  private pushTime(): string {
+    const ms = Date.now();
+    if (ms !== this.pushTimeMs) {
+      this.pushTimeMs = ms;
+      this.pushTimeIso = new Date(ms).toISOString();
+    }
+    return this.pushTimeIso;
+  }
+  private pushTimeMs = -1;
+  private pushTimeIso = '';
+
   private onPush(ev: PushEvent): void {
     this.metrics.pushesIn++;
-    const k = String(ev.protoId);
-    this.metrics.pushesByProto[k] = (this.metrics.pushesByProto[k] ?? 0) + 1;
-    const t = this.now();
+    const byProto = this.metrics.pushesByProto;
+    byProto[ev.protoId] = (byProto[ev.protoId] ?? 0) + 1;
+    const t = this.pushTime();
     const s2c = ev.s2c as any;
     switch (ev.protoId) {
       case PROTO_ID.Notify:

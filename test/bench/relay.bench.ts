@@ -1,79 +1,135 @@
-// npm run bench:relay — pushes/s sustained from the simulator through the relay to a local PutEvents
-// endpoint, events per PutEvents call, and push-to-PutEvents latency at a fixed rate. Baseline in the same
-// process: the endpoint's own capacity with 10-entry PutEvents calls made directly (no OpenD, no relay).
-// Cost rows: at the fixed rate, the events a day and EventBridge's bill a day ($1.00 per million custom events)
-// without a publish policy and with the default one (a second relay on the same pushes), per security and
-// scaled to 100 securities, around the clock and for one 6.5 h US session.
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+// npm run bench:relay — how fast the relay turns OpenD pushes into PutEvents calls, each figure beside a baseline
+// measured in the same run:
+// - the relay's own capacity: pushes replayed over TCP (frames the simulator sent, recorded by a proxy and
+//   written again as fast as the relay takes them; support/push-replay.ts) into a relay whose EventBridge client
+//   answers PutEvents in this process (support/in-process-eventbridge.ts: the endpoint removed, not the relay
+//   mocked), against direct PutEvents calls through the same client;
+// - the same against the local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP), against
+//   direct PutEvents calls to it with the relay's call concurrency;
+// - push-to-PutEvents latency (publish → accepted) at a steady 5,000 pushes/s against the local endpoint.
+// CPU time per push is printed too: the machine may be shared, and µs of CPU per push is what a figure means on
+// one free core (1e6 / µs per push).
+// Cost rows (EventBridge's bill): at a fixed simulator rate, the events a day and EventBridge's bill a day
+// ($1.00 per million custom events) without a publish policy and with the default one (a second relay on the
+// same pushes), per security and scaled to 100 securities, around the clock and for one 6.5 h US session.
+import { availableParallelism, loadavg } from 'node:os';
 import { startLocalEventBridge } from '../../bin/local/eventbridge-local.js';
-import { Relay } from '../../gateway-container/relay/relay.js';
+import { relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
+import { Relay, type RelayOptions } from '../../gateway-container/relay/relay.js';
 import { DEFAULT_PUBLISH_POLICY } from '../../gateway-container/publish-policy-schema.js';
-import { startSimulator } from '../../gateway-container/simulator/index.js';
+import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { silentLogger } from '../../proto/log.js';
-import { localEventBridgeClient } from '../support/local-aws.js';
+import { LOCAL_AWS } from '../support/local-aws.js';
 import { sleep } from '../../proto/timers.js';
+import { inProcessPutEvents } from './support/in-process-eventbridge.js';
+import { startPushReplayProxy, type PushReplayProxy } from './support/push-replay.js';
+import { directPutEvents, perSecond, saturate, steady, type Window } from './support/relay-drive.js';
 
 const KEY = generateRsaKeyPem();
 const CODES = ['HK.00700', 'HK.09988', 'HK.03690', 'HK.00005', 'HK.00939', 'HK.02800', 'US.AAPL', 'US.MSFT', 'US.TSLA', 'US.SPY', 'SH.600519', 'SZ.000001'];
+/** The relay's default concurrent PutEvents calls; the direct baselines use as many. */
+const IN_FLIGHT = 4;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const STEADY_RATE = 5_000;
 
-async function baseline(endpoint: string, seconds: number): Promise<number> {
-  const client = localEventBridgeClient(endpoint);
-  const entries = Array.from({ length: 10 }, (_, i) => ({ EventBusName: 'bench', Source: 'opend', DetailType: 'Quote', Detail: JSON.stringify({ security: 'HK.00700', price: 380 + i, gatewayTime: new Date().toISOString() }) }));
-  let sent = 0;
-  const end = Date.now() + seconds * 1000;
-  const worker = async () => {
-    while (Date.now() < end) {
-      await client.send(new PutEventsCommand({ Entries: entries }));
-      sent += 10;
-    }
+const num = (n: number) => Math.round(n).toLocaleString('en-US').padStart(9);
+const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} % of baseline`;
+const usPer = (w: Window, n: number) => (n > 0 ? `${(w.cpuUs / n).toFixed(1)} µs CPU each` : '');
+
+function relayOptions(sim: { host: string; port: number }, eventBridge: RelayOptions['eventBridge'], extra: Partial<RelayOptions> = {}): RelayOptions {
+  return {
+    openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
+    subscriptions: [{ codes: CODES, types: ['BASIC', 'TICKER'] }],
+    eventBridge,
+    eventBusName: 'bench',
+    logger: silentLogger,
+    // Queue bounds out of the way: the benchmark bounds the backlog itself, nothing may be coalesced or dropped.
+    publisher: { highWaterMark: 1_000_000, maxQueued: 2_000_000, maxInFlight: IN_FLIGHT },
+    ...extra,
   };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return sent / seconds;
+}
+
+async function ready(...relays: Relay[]): Promise<void> {
+  for (let i = 0; i < 2_000 && !relays.every((r) => r.health().ready); i++) await sleep(25);
+  if (!relays.every((r) => r.health().ready)) throw new Error('a relay did not become ready within 50 s');
+}
+
+/** A relay behind a replay proxy, with a recording of the pushes of 20 market steps. */
+async function replayedRelay(sim: Simulator, eventBridge: RelayOptions['eventBridge']): Promise<{ relay: Relay; proxy: PushReplayProxy }> {
+  const proxy = await startPushReplayProxy({ host: sim.host, port: sim.port });
+  const relay = new Relay(relayOptions(proxy, eventBridge));
+  await relay.start();
+  await ready(relay);
+  for (let i = 0; i < 20; i++) sim.advance(1000);
+  await relay.flush(30_000);
+  proxy.stopRecording();
+  if (proxy.recorded < 100) throw new Error(`only ${proxy.recorded} pushes recorded`);
+  return { relay, proxy };
 }
 
 async function main(): Promise<void> {
-  const bus = await startLocalEventBridge({ maxStoredEvents: 1000 });
+  const loadBefore = loadavg();
   const sim = await startSimulator({ port: 0, clock: { manual: true }, rsaPrivateKey: KEY, seed: 11 });
-  const relay = new Relay({
-    openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
-    subscriptions: [{ codes: CODES, types: ['BASIC', 'TICKER'] }],
-    eventBridge: localEventBridgeClient(bus.endpoint),
-    eventBusName: 'bench',
-    logger: silentLogger,
-    publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 },
-  });
-  // The same subscriptions and pushes through the default publish policy, for the cost rows.
-  const relayPolicy = new Relay({
-    openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY, clientId: 'bench-policy' },
-    subscriptions: [{ codes: CODES, types: ['BASIC', 'TICKER'] }],
-    eventBridge: localEventBridgeClient(bus.endpoint),
-    eventBusName: 'bench',
-    logger: silentLogger,
-    publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 },
-    publishPolicy: DEFAULT_PUBLISH_POLICY,
-  });
+  const bus = await startLocalEventBridge({ maxStoredEvents: 1000 });
+  const out: string[] = [];
+  const line = (s = '') => {
+    out.push(s);
+    console.log(s);
+  };
+  line('bench:relay — OpenD pushes → relay → PutEvents (real EventBridge client; ratios against a baseline of this run)');
+  line();
+
+  // 1. The relay's own capacity: the endpoint removed.
+  const inProcess = inProcessPutEvents();
+  const ipClient = relayEventBridgeClient(inProcess.config);
+  const ipBase = await directPutEvents(ipClient, IN_FLIGHT, 3);
+  const a = await replayedRelay(sim, relayEventBridgeClient(inProcess.config));
+  await saturate(a.relay, a.proxy, 1); // warm-up
+  const ipSat = await saturate(a.relay, a.proxy, SECONDS);
+  const ipSteady = await steady(a.relay, a.proxy, STEADY_RATE, SECONDS);
+  await a.relay.stop();
+  await a.proxy.close();
+  line('PutEvents answered in process (the endpoint removed: real client, serialized and signed, no network)');
+  line(`  baseline: direct PutEvents, 10 entries/call, ${IN_FLIGHT} concurrent   ${num(perSecond(ipBase.events, ipBase))} events/s   ${usPer(ipBase, ipBase.events)}`);
+  line(`  relay saturated: pushes decoded                          ${num(perSecond(ipSat.pushes, ipSat))} pushes/s   ${usPer(ipSat, ipSat.pushes)}`);
+  line(`  relay saturated: events accepted                         ${num(perSecond(ipSat.events, ipSat))} events/s   (${pct(perSecond(ipSat.events, ipSat), perSecond(ipBase.events, ipBase))})`);
+  line(`  relay capacity on one free core (1e6 / µs per push)      ${num(1e6 / (ipSat.cpuUs / Math.max(1, ipSat.pushes)))} pushes/s`);
+  line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s: push-to-PutEvents latency p50 ${ipSteady.p50} ms, p99 ${ipSteady.p99} ms over ${ipSteady.latencyCount} events`);
+  line();
+
+  // 2. The local EventBridge endpoint (loopback HTTP, this process).
+  const localBase = await directPutEvents(relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }), IN_FLIGHT, 3);
+  const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }));
+  await saturate(b.relay, b.proxy, 1);
+  const calls0 = bus.calls.length;
+  const localSat = await saturate(b.relay, b.proxy, SECONDS);
+  const calls = bus.calls.length - calls0;
+  const localSteady = await steady(b.relay, b.proxy, STEADY_RATE, SECONDS);
+  const dropped = b.relay.publisher.metrics;
+  await b.relay.stop();
+  await b.proxy.close();
+  line('local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP, same process)');
+  line(`  baseline: direct PutEvents, 10 entries/call, ${IN_FLIGHT} concurrent   ${num(perSecond(localBase.events, localBase))} events/s   ${usPer(localBase, localBase.events)}`);
+  line(`  relay saturated: pushes decoded                          ${num(perSecond(localSat.pushes, localSat))} pushes/s   ${usPer(localSat, localSat.pushes)}`);
+  line(`  relay saturated: events accepted                         ${num(perSecond(localSat.events, localSat))} events/s   (${pct(perSecond(localSat.events, localSat), perSecond(localBase.events, localBase))})`);
+  line(`  events per PutEvents call (saturated)                    ${(localSat.events / Math.max(1, calls)).toFixed(2).padStart(9)}`);
+  line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s (${num(perSecond(localSteady.pushes, localSteady)).trim()} reached): push-to-PutEvents latency p50 ${localSteady.p50} ms, p99 ${localSteady.p99} ms over ${localSteady.latencyCount} events`);
+  line(`  dropped ${dropped.dropped}, coalesced ${dropped.coalesced}, retries ${dropped.retries}`);
+  line();
+
+  // 3. Cost rows: the simulator itself drives the market; one relay without and one with the default policy.
+  const relay = new Relay(relayOptions(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }), { publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 } }));
+  const relayPolicy = new Relay(
+    relayOptions(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }), {
+      openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY, clientId: 'bench-policy' },
+      publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 },
+      publishPolicy: DEFAULT_PUBLISH_POLICY,
+    }),
+  );
   await relay.start();
   await relayPolicy.start();
-  for (let i = 0; i < 400 && !(relay.health().ready && relayPolicy.health().ready); i++) await sleep(25);
-
-  const base = await baseline(bus.endpoint, 3);
-
-  // Saturation: drive the market as fast as the relay keeps up (bounded by a backlog of 2,000 events).
-  const satSeconds = 5;
-  const out0 = relay.publisher.metrics.eventsOut;
-  const in0 = relay.metrics.pushesIn;
-  const calls0 = bus.calls.length;
-  const satEnd = Date.now() + satSeconds * 1000;
-  while (Date.now() < satEnd) {
-    if (relay.publisher.metrics.queueDepth < 2000) sim.advance(1000);
-    await sleep(1);
-  }
-  await relay.flush(30_000);
-  const satElapsed = satSeconds + 0; // events published after the window are included by flush; rate uses the window
-  const published = relay.publisher.metrics.eventsOut - out0;
-  const pushes = relay.metrics.pushesIn - in0;
-  const calls = bus.calls.length - calls0;
+  await ready(relay, relayPolicy);
 
   // Fixed rate: one market step per 50 ms = 12 securities × 2 push kinds × 20/s = 480 pushes/s, for 5 s.
   await relayPolicy.flush(30_000);
@@ -96,21 +152,14 @@ async function main(): Promise<void> {
   await relayPolicy.flush(30_000);
   const policyEvents = relayPolicy.publisher.metrics.eventsOut - policy0;
 
-  console.log('bench:relay — simulator → relay → local PutEvents endpoint (loopback, real EventBridge client)\n');
-  console.log(`baseline: direct PutEvents, 10 entries/call, 4 concurrent      ${Math.round(base).toString().padStart(8)} events/s`);
-  console.log(`relay saturated: pushes in                                     ${Math.round(pushes / satElapsed).toString().padStart(8)} pushes/s`);
-  console.log(`relay saturated: events out                                    ${Math.round(published / satElapsed).toString().padStart(8)} events/s  (${((published / satElapsed / base) * 100).toFixed(0)} % of baseline)`);
-  console.log(`events per PutEvents call (saturated)                          ${(published / Math.max(1, calls)).toFixed(2).padStart(8)}`);
-  console.log(`fixed rate: ${steps} steps at ${1000 / stepEvery}/s → ${fixedEvents} events (${Math.round(fixedEvents / 5)} events/s)`);
-  console.log(`fixed rate: push-to-PutEvents latency over ${lat.count} events: p50 ${lat.p50} ms, p99 ${lat.p99} ms`);
-  console.log(`dropped ${relay.publisher.metrics.dropped}, coalesced ${relay.publisher.metrics.coalesced}, retries ${relay.publisher.metrics.retries}`);
-  console.log('');
-  console.log(`EventBridge cost at the fixed rate (${CODES.length} securities × BASIC + TICKER; $1.00 per million events):`);
-  console.log('                                    events/s   events/day (24 h)    $/day (24 h)   $/day (6.5 h session)');
+  line(`simulator-driven fixed rate: ${steps} steps at ${1000 / stepEvery}/s → ${fixedEvents} events (${Math.round(fixedEvents / 5)} events/s), latency p50 ${lat.p50} ms, p99 ${lat.p99} ms`);
+  line();
+  line(`EventBridge cost at the fixed rate (${CODES.length} securities × BASIC + TICKER; $1.00 per million events):`);
+  line('                                    events/s   events/day (24 h)    $/day (24 h)   $/day (6.5 h session)');
   const row = (label: string, perSec: number) => {
     const day = perSec * 86_400;
     const session = perSec * 23_400;
-    console.log(`${label.padEnd(34)}${perSec.toFixed(1).padStart(10)}${Math.round(day).toLocaleString('en-US').padStart(21)}${('$' + (day / 1e6).toFixed(2)).padStart(16)}${('$' + (session / 1e6).toFixed(2)).padStart(24)}`);
+    line(`${label.padEnd(34)}${perSec.toFixed(1).padStart(10)}${Math.round(day).toLocaleString('en-US').padStart(21)}${('$' + (day / 1e6).toFixed(2)).padStart(16)}${('$' + (session / 1e6).toFixed(2)).padStart(24)}`);
   };
   const noPolicy = fixedEvents / 5;
   const withPolicy = policyEvents / 5;
@@ -123,6 +172,9 @@ async function main(): Promise<void> {
   await relayPolicy.stop();
   await sim.close();
   await bus.close();
+  const loadAfter = loadavg();
+  line();
+  line(`load average (1 / 5 / 15 min) before ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' / ')} on ${availableParallelism()} cores`);
 }
 
 main().catch((err) => {

@@ -1,0 +1,78 @@
+// Drives a relay through a push-replay proxy for bench:relay: as fast as the relay keeps up (saturation), or at
+// a steady rate (latency). Every figure comes from the relay's own counters over the measured window, with the
+// process's CPU time so that a figure from a loaded machine can be read as a cost per push too.
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Relay } from '../../../gateway-container/relay/relay.js';
+import { sleep } from '../../../proto/timers.js';
+import type { PushReplayProxy } from './push-replay.js';
+
+export interface Window {
+  seconds: number;
+  pushes: number;
+  events: number;
+  /** Process CPU time (user + system) in the window, µs. */
+  cpuUs: number;
+}
+
+export const perSecond = (n: number, w: Window) => n / w.seconds;
+
+/**
+ * Replays pushes as fast as the relay takes them: at most `backlog` frames written but not yet decoded, and no
+ * more while the publisher holds `maxQueued` events (so what is measured is what reaches PutEvents).
+ */
+export async function saturate(relay: Relay, proxy: PushReplayProxy, seconds: number, opts: { backlog?: number; maxQueued?: number } = {}): Promise<Window> {
+  const backlog = opts.backlog ?? 2_000;
+  const maxQueued = opts.maxQueued ?? 5_000;
+  const start = { pushes: relay.metrics.pushesIn, events: relay.publisher.metrics.eventsOut, replayed: proxy.replayed, cpu: process.cpuUsage(), t: performance.now() };
+  const end = start.t + seconds * 1000;
+  while (performance.now() < end) {
+    const waiting = proxy.replayed - start.replayed - (relay.metrics.pushesIn - start.pushes);
+    if (waiting < backlog / 2 && relay.publisher.metrics.queueDepth < maxQueued) proxy.replay(backlog - waiting);
+    await sleep(1);
+  }
+  const cpu = process.cpuUsage(start.cpu);
+  return { seconds: (performance.now() - start.t) / 1000, pushes: relay.metrics.pushesIn - start.pushes, events: relay.publisher.metrics.eventsOut - start.events, cpuUs: cpu.user + cpu.system };
+}
+
+/** Replays `rate` pushes per second for `seconds` (written every few ms, as OpenD's pushes arrive in bursts), then flushes. */
+export async function steady(relay: Relay, proxy: PushReplayProxy, rate: number, seconds: number): Promise<Window & { p50: number; p99: number; latencyCount: number }> {
+  await relay.flush(30_000);
+  relay.publisher.resetLatency();
+  const start = { pushes: relay.metrics.pushesIn, events: relay.publisher.metrics.eventsOut, replayed: proxy.replayed, cpu: process.cpuUsage(), t: performance.now() };
+  const end = start.t + seconds * 1000;
+  for (let now = performance.now(); now < end; now = performance.now()) {
+    const due = Math.floor(((now - start.t) / 1000) * rate) - (proxy.replayed - start.replayed);
+    if (due > 0) proxy.replay(due);
+    await sleep(2);
+  }
+  const elapsed = (performance.now() - start.t) / 1000;
+  await relay.flush(30_000);
+  const cpu = process.cpuUsage(start.cpu);
+  const lat = relay.publisher.latencyPercentiles();
+  return { seconds: elapsed, pushes: relay.metrics.pushesIn - start.pushes, events: relay.publisher.metrics.eventsOut - start.events, cpuUs: cpu.user + cpu.system, p50: lat.p50, p99: lat.p99, latencyCount: lat.count };
+}
+
+/** The baseline: 10-entry PutEvents calls made directly, `concurrency` at a time, for `seconds`. */
+export async function directPutEvents(client: EventBridgeClient, concurrency: number, seconds: number): Promise<Window> {
+  const entries: PutEventsRequestEntry[] = Array.from({ length: 10 }, (_, i) => ({
+    EventBusName: 'bench',
+    Source: 'opend',
+    DetailType: 'Quote',
+    Time: new Date(),
+    Detail: JSON.stringify({ security: 'HK.00700', market: 'HK', code: '00700', name: 'TENCENT', price: 380 + i, open: 379.2, high: 390.4, low: 377, lastClose: 378, volume: 12_345_678, turnover: 4_567_890_123.5, turnoverRate: 0.12, amplitude: 1.23, changeRate: 0.53, isSuspended: false, updateTime: '2026-12-01 10:00:00', updateTimestamp: 1_764_554_400, gatewayTime: new Date().toISOString() }),
+  }));
+  let sent = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      await client.send(new PutEventsCommand({ Entries: entries }));
+      sent += entries.length;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds: (performance.now() - t0) / 1000, pushes: 0, events: sent, cpuUs: cpu.user + cpu.system };
+}
