@@ -13,6 +13,7 @@ import { createPacketCipher, PacketEncAlgo, RsaKey } from '../../proto/crypto.js
 import type { Frame } from '../../proto/frame.js';
 import { PROTO_FMT_PROTOBUF } from '../../proto/frame.js';
 import { isKnownProtoId, isPushProtoId, protocolName, requestCodec, TRADE_WRITE_IDS, type ProtoId, type RequestProtoId, PROTO_ID } from '../../proto/registry.js';
+import '../../proto/all-codecs.js'; // the simulator speaks every protocol
 import { ProtoCodecError } from '../../proto/wire.js';
 import type { Logger } from '../../proto/client.js';
 import { silentLogger } from '../../proto/log.js';
@@ -120,6 +121,7 @@ export class OpenDSimulator {
   /** Seeded from the wall clock: see firstConnId. */
   private nextConnId = firstConnId();
   private idleTimer: NodeJS.Timeout | null = null;
+  private lastIdleCheck = 0;
   programStatus: number;
   private challengeRequestedAt = -Infinity;
   /** Pushes held back while a request's reply is pending (pushBeforeReply = false). */
@@ -199,7 +201,9 @@ export class OpenDSimulator {
       });
     });
     server.on('error', (err) => this.log.error('simulator listener error', { error: err.message }));
-    this.idleTimer = setInterval(() => this.dropIdle(), Math.min(1000, Math.max(50, this.opts.idleTimeoutMs / 4)));
+    const idleCheckMs = Math.min(1000, Math.max(50, this.opts.idleTimeoutMs / 4));
+    this.lastIdleCheck = Date.now();
+    this.idleTimer = setInterval(() => this.dropIdle(idleCheckMs), idleCheckMs);
     this.idleTimer.unref();
     this.log.info('OpenD simulator listening', { ...this.address, encrypted: !!this.rsa, programStatus: this.programStatus });
     return this.address;
@@ -221,8 +225,20 @@ export class OpenDSimulator {
     return n;
   }
 
-  private dropIdle(): void {
+  /**
+   * Closes connections that sent no KeepAlive for idleTimeoutMs. Time this process could not run does not count
+   * against a client: after an event-loop stall (a long synchronous step, a busy machine) timers fire before
+   * sockets are read, so a KeepAlive the client sent on time would still be waiting in the socket buffer. The
+   * stalled time is credited to every connection and the check waits for the next tick, after the reads.
+   */
+  private dropIdle(intervalMs: number): void {
     const t = Date.now();
+    const gap = t - this.lastIdleCheck;
+    this.lastIdleCheck = t;
+    if (gap > 2 * intervalMs) {
+      for (const c of this.connections.values()) c.lastKeepAliveAt += gap - intervalMs;
+      return;
+    }
     for (const c of this.connections.values()) {
       if (t - c.lastKeepAliveAt > this.opts.idleTimeoutMs) {
         this.stats.idleDrops++;

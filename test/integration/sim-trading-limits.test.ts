@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../gateway-container/simulator/index.js';
 import { DisconnectedError } from '../../proto/errors.js';
+import { PROTO_ID } from '../../proto/registry.js';
 import { ACC, barrier, closeAll, connectClient, expectOpenDError, nextEvent, serverSideClose, sleep, startTestSimulator } from './sim-helpers.js';
 import { client, open, restingBuy } from './sim-trading-support.js';
 
@@ -195,6 +196,27 @@ describe('connection limits', () => {
       expect(sim.core.stats.idleDrops).toBe(1);
       expect(chatty.c.connected).toBe(true);
       await barrier(chatty.c);
+    } finally {
+      await closeAll(...open.splice(0));
+      await sim.close();
+    }
+  });
+
+  it('does not count an event-loop stall against a client whose KeepAlive waits in the socket', async () => {
+    // A long synchronous step (a virtual day generated at once, a busy machine) lets timers fire before sockets
+    // are read: the KeepAlive written just before the stall must still count.
+    const sim = await startTestSimulator({ idleTimeoutMs: 500 });
+    try {
+      const { c } = await client(sim, { keepAlive: false });
+      await barrier(c);
+      void c.request(PROTO_ID.KeepAlive, { time: 0n });
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        // a deliberate 1.5 s stall of this process (client and simulator alike), three idle timeouts long
+      }
+      await barrier(c);
+      expect(c.connected).toBe(true);
+      expect(sim.core.stats.idleDrops).toBe(0);
     } finally {
       await closeAll(...open.splice(0));
       await sim.close();
