@@ -107,6 +107,7 @@ function passes(f: Qot_GetOptionChain.DataFilter, derivatives: DerivativesMarket
     within(b.rho, f.rhoMin, f.rhoMax) &&
     within(b.openInterest, f.openInterestMin, f.openInterestMax) &&
     within(b.netOpenInterest ?? 0, f.netOpenInterestMin, f.netOpenInterestMax) &&
+    // Options have no trades of their own in the simulator: their volume is 0.
     within(0, f.volMin, f.volMax)
   );
 }

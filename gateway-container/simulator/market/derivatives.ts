@@ -9,7 +9,7 @@
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import type * as Qot_GetFutureInfo from '../../../proto/generated/Qot_GetFutureInfo.js';
 import type * as Qot_GetSecuritySnapshot from '../../../proto/generated/Qot_GetSecuritySnapshot.js';
-import { HK_OPTION_ROOTS, parseDerivativeCode, underlyingOfOptionRoot, optionRootOf, type OptionCode } from '../../../proto/derivatives.js';
+import { formatOptionCode, HK_OPTION_ROOTS, parseDerivativeCode, underlyingOfOptionRoot, optionRootOf, type OptionCode } from '../../../proto/derivatives.js';
 import { hash32 } from '../../../proto/seeded-random.js';
 import { QOT_MARKET_BY_PREFIX } from '../../../proto/securities.js';
 import type { MarketTrade, MarketView, SecurityFacts, TopOfBook } from '../market-view.js';
@@ -185,7 +185,7 @@ export class DerivativesMarket {
         expiry,
         options: strikes.map((strike) => {
           const contract = (type: 'CALL' | 'PUT'): OptionContract => {
-            const code = `${root}${expiry.date.slice(2, 4)}${expiry.date.slice(5, 7)}${expiry.date.slice(8, 10)}${type === 'CALL' ? 'C' : 'P'}${Math.round(strike * 1000)}`;
+            const code = formatOptionCode(root, expiry.date, type, strike);
             return { kind: 'option', market, root, expiry: expiry.date, type, strike, key: `${market}.${code}`, code, underlyingKey: under.key, multiplier: multiplierOf(market, root) };
           };
           return { call: contract('CALL'), put: contract('PUT') };
@@ -408,9 +408,9 @@ export class DerivativesMarket {
       },
     };
     return new Proxy(engine, {
-      get(target, prop, receiver) {
+      get(target, prop) {
         if (typeof prop === 'string' && prop in overrides) return overrides[prop as keyof MarketEngine];
-        const v = Reflect.get(target, prop, receiver === undefined ? target : target);
+        const v = Reflect.get(target, prop, target);
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
