@@ -48,7 +48,7 @@ const day = (time: string) => time.slice(0, 10);
 
 async function rawSnapshot(code: string) {
   const s2c = await c.request(PROTO_ID.Qot_GetSecuritySnapshot, { securityList: [{ market: Qot_Common.QotMarket.HK_SECURITY, code: code.slice(3) }] });
-  return s2c.snapshotList[0]!.basic;
+  return s2c.snapshotList![0]!.basic;
 }
 
 /** Moves the virtual clock in one-hour steps (each step generates that hour's market) and waits for the pushes. */
