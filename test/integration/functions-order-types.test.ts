@@ -31,7 +31,7 @@ beforeAll(async () => {
   // The relay unlocks trading OpenD-wide, so the REAL account takes the conditional orders.
   relay = new Relay(testRelayOptions({ host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem }, bus.endpoint, { tradePasswordMd5: DEFAULT_TRADE_PASSWORD_MD5 }));
   await relay.start();
-  await until(() => relay.health().ready && h.sim.trading.isUnlocked(), 10_000, 'relay ready and trading unlocked');
+  await until(() => relay.health().ready && h.sim.trading.isUnlocked(), 60_000, 'relay ready and trading unlocked');
 });
 
 afterAll(async () => {
@@ -84,7 +84,7 @@ describe('conditional orders end to end', () => {
     expect(simOrder(ACCOUNTS.REAL_HK, orderId)?.orderStatus).toBe(OrderStatus.WAITING_SUBMIT);
 
     advanceUntil(() => simOrder(ACCOUNTS.REAL_HK, orderId)?.orderStatus === OrderStatus.FILLED_ALL);
-    await until(() => updatesOf(orderId).some((e) => (e.detail as { status: string }).status === 'FILLED_ALL'), 10_000, 'FILLED_ALL update published');
+    await until(() => updatesOf(orderId).some((e) => (e.detail as { status: string }).status === 'FILLED_ALL'), 30_000, 'FILLED_ALL update published');
     const statuses = updatesOf(orderId).map((e) => (e.detail as { status: string }).status);
     expect(statuses.slice(0, 2)).toEqual(['WAITING_SUBMIT', 'SUBMITTED']);
     expect(updatesOf(orderId)[0]!.detail).toMatchObject({ orderType: 'STOP', auxPrice, clientOrderId: 'stop-1' });
@@ -112,7 +112,7 @@ describe('conditional orders end to end', () => {
       const s = simOrder(ACCOUNTS.REAL_HK, orderId)?.orderStatus;
       return s !== undefined && s !== OrderStatus.WAITING_SUBMIT;
     });
-    await until(() => updatesOf(orderId).some((e) => (e.detail as { status: string }).status !== 'WAITING_SUBMIT'), 10_000, 'triggered update published');
+    await until(() => updatesOf(orderId).some((e) => (e.detail as { status: string }).status !== 'WAITING_SUBMIT'), 30_000, 'triggered update published');
     expect(updatesOf(orderId)[0]!.detail).toMatchObject({ orderType: 'TRAILING_STOP', trailType: 'AMOUNT', trailValue: 0.4 });
     const got = await h.http('GET', `${ordersUrl(ACCOUNTS.REAL_HK)}/${orderId}`);
     expect(['SUBMITTED', 'FILLED_PART', 'FILLED_ALL']).toContain(got.body.order.status);
