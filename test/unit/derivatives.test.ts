@@ -118,11 +118,14 @@ describe('option prices and greeks', () => {
   });
 
   it('centres the chain on the reference price on a usual strike step', () => {
-    expect(strikeStep(380)).toBe(5);
-    expect(strikeStep(5.6)).toBe(0.1);
-    const strikes = chainStrikes(383, 5);
+    // HKEX's interval table: HK$300-500 → 10, HK$5-10 → 0.25, HK$50-100 → 2.5.
+    expect(strikeStep('HK', 380)).toBe(10);
+    expect(strikeStep('HK', 5.6)).toBe(0.25);
+    expect(strikeStep('HK', 85)).toBe(2.5);
+    expect(strikeStep('US', 190)).toBe(2.5);
+    const strikes = chainStrikes(383, 10);
     expect(strikes).toHaveLength(17);
-    expect(strikes[8]).toBe(385);
+    expect(strikes[8]).toBe(380);
   });
 });
 

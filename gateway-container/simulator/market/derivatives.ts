@@ -120,7 +120,7 @@ export class DerivativesMarket {
     if (parseDay(d.expiry)! >= today && !expiries.some((e) => e.date === d.expiry)) {
       return `${d.expiry} is not a listed expiry of ${under.key}; listed: ${expiries.map((e) => e.date).join(', ')}`;
     }
-    const step = strikeStep(under.basePrice);
+    const step = strikeStep(d.market, under.basePrice);
     if (!isOnStrikeGrid(d.strike, step, under.basePrice)) return `strike ${d.strike} is not on ${under.key}'s strike grid (steps of ${step})`;
     return { ...d, key, code, underlyingKey: under.key, multiplier: multiplierOf(d.market, d.root) };
   }
@@ -178,7 +178,7 @@ export class DerivativesMarket {
     const market = under.market as 'HK' | 'US';
     const root = optionRootOf(market, under.code)!;
     const reference = this.engine.basicQot(under.key)!.lastClosePrice;
-    const strikes = chainStrikes(reference, strikeStep(under.basePrice));
+    const strikes = chainStrikes(reference, strikeStep(market, under.basePrice));
     return listExpiries(market, localDay(market, this.now()))
       .filter((e) => e.day >= beginDay && e.day <= endDay)
       .map((expiry) => ({

@@ -5,8 +5,9 @@
 // Expiries follow the exchanges' rules:
 //   HKEX stock options: monthly; expiry = the business day before the last business day of the month.
 //   US equity options: weeklies expire on Fridays, monthlies on the third Friday; a holiday moves it earlier.
-// Strikes: a grid whose step depends on the stock's base price (about 2.5 % of it, rounded to a usual step),
-// centred on the previous close. Figures such as open interest are deterministic stand-ins, not market data.
+// HKEX stock options: premiums move by HK$0.01 (a few bank classes allow 0.001; here 0.01 throughout).
+// Strikes: a grid whose step depends on the stock's base price (HK: HKEX's interval table; US: about 2.5 % of
+// it, rounded to a usual step), centred on the previous close. Figures such as open interest are deterministic stand-ins, not market data.
 import * as Qot_Common from '../../../proto/generated/Qot_Common.js';
 import { formatOptionCode, optionMultiplier, optionRootOf, type DerivativeMarket, type OptionCode } from '../../../proto/derivatives.js';
 import { hash32 } from '../../../proto/seeded-random.js';
@@ -74,8 +75,17 @@ function previousTradingDay(market: DerivativeMarket, day: number): number {
   return d;
 }
 
-/** The strike step of an underlying: the usual step nearest below 2.5 % of its base price. */
-export function strikeStep(basePrice: number): number {
+/** HKEX stock options: strike price intervals by the underlying's price (upper bound exclusive, interval). */
+const HK_STRIKE_INTERVALS: readonly (readonly [number, number])[] = [
+  [2, 0.05], [5, 0.1], [10, 0.25], [20, 0.5], [50, 1], [100, 2.5], [200, 2.5], [300, 5], [500, 10],
+];
+
+/**
+ * The strike step of an underlying at its base price: HK by HKEX's interval table (20 above HK$500), US the
+ * usual step nearest below 2.5 % of the price.
+ */
+export function strikeStep(market: DerivativeMarket, basePrice: number): number {
+  if (market === 'HK') return HK_STRIKE_INTERVALS.find(([upper]) => basePrice < upper)?.[1] ?? 20;
   const target = basePrice * 0.025;
   let step = STEPS[0]!;
   for (const s of STEPS) if (s <= target) step = s;
