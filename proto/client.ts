@@ -6,15 +6,23 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { createPacketCipher, PacketEncAlgo, RsaKey, type PacketCipher } from './crypto.js';
 import { DisconnectedError, OpenDError, RequestTimeoutError } from './errors.js';
 import { encodeFrame, FrameDecoder, type Frame, type FrameHeader } from './frame.js';
+import * as GetGlobalState from './generated/GetGlobalState.js';
 import * as InitConnect from './generated/InitConnect.js';
+import * as KeepAlive from './generated/KeepAlive.js';
+import * as Notify from './generated/Notify.js';
+import * as Verification from './generated/Verification.js';
 import { backoffDelay, type ReconnectPolicy } from './backoff.js';
 import { silentLogger, type Logger } from './log.js';
 import { PushQueue } from './push-queue.js';
 import {
-  isKnownProtoId, isPushProtoId, protocolName, requestCodec, responseCodec, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
+  hasCodecs, isKnownProtoId, isPushProtoId, protocolName, registerCodecs, requestCodec, responseCodec, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
   type C2SInput, type PushProtoId, type RequestProtoId, type S2COf,
   PROTO_ID,
 } from './registry.js';
+
+// The connection lifecycle's own protocols (login, keepalive, state, OpenD's system notices, login verification);
+// every other protocol's codecs are registered by the proto/api module that speaks it (see proto/registry.ts).
+registerCodecs(InitConnect, KeepAlive, GetGlobalState, Notify, Verification);
 
 export type { ReconnectPolicy } from './backoff.js';
 export type { Logger } from './log.js';
@@ -405,6 +413,12 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
   }
 
   private onPush(f: Frame): void {
+    // A push nobody in this process registered codecs for has no consumer here either (functions import only what
+    // they use): dropped, at debug level, instead of failing the connection.
+    if (!hasCodecs(f.protoId)) {
+      this.log.debug('push of a protocol without registered codecs ignored', { protoId: f.protoId, name: protocolName(f.protoId) });
+      return;
+    }
     let rsp: { retType: number; s2c?: unknown };
     try {
       rsp = responseCodec(f.protoId as PushProtoId).decode(f.body);

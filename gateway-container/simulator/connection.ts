@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { PacketCipher } from '../../proto/crypto.js';
 import { encodeFrame, FrameDecoder, type FrameHeader } from '../../proto/frame.js';
 import { responseCodec, type ProtoId } from '../../proto/registry.js';
+import '../../proto/all-codecs.js'; // the simulator speaks every protocol
 
 export interface PushRegistration {
   rehabTypes: number[];

@@ -12,6 +12,7 @@ import { CryptoError } from '../../proto/errors.js';
 import { encodeFrame, sha1, type Frame, type FrameHeader } from '../../proto/frame.js';
 import * as InitConnect from '../../proto/generated/InitConnect.js';
 import { requestCodec, responseCodec } from '../../proto/registry.js';
+import '../../proto/all-codecs.js'; // the simulator speaks every protocol
 import type { InitDecryptHooks, SimConnection } from './connection.js';
 
 /** What the stage reads from the simulator. */

@@ -11,10 +11,15 @@ import type { OpenDClient } from '../client.js';
 import { enumName } from '../enums.js';
 import { ValidationError } from '../errors.js';
 import * as Trd_Common from '../generated/Trd_Common.js';
-import type * as Trd_GetMarginRatio from '../generated/Trd_GetMarginRatio.js';
-import { PROTO_ID } from '../registry.js';
+import * as Trd_GetMarginRatio from '../generated/Trd_GetMarginRatio.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
 import { parseSecurity, securityKey, toQotSecurity } from '../securities.js';
 import { headerOf, type AccountRef } from './trading.js';
+import * as Trd_FlowSummary from '../generated/Trd_FlowSummary.js';
+import * as Trd_GetOrderFee from '../generated/Trd_GetOrderFee.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Trd_FlowSummary, Trd_GetMarginRatio, Trd_GetOrderFee);
 
 export const MAX_ORDER_FEE_ORDERS = 400;
 export const MAX_MARGIN_RATIO_CODES = 100;

@@ -5,9 +5,12 @@
 // nothing above 5000 ms but infinity; by default 2 ms steps below 100 ms, then 500, 1000, 2000, infinity.
 import type { OpenDClient } from '../client.js';
 import { ValidationError } from '../errors.js';
-import type * as GetDelayStatistics from '../generated/GetDelayStatistics.js';
+import * as GetDelayStatistics from '../generated/GetDelayStatistics.js';
 import { DelayStatisticsType, QotPushStage, QotPushType } from '../generated/GetDelayStatistics.js';
-import { PROTO_ID, protocolName } from '../registry.js';
+import { registerCodecs, PROTO_ID, protocolName } from '../registry.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(GetDelayStatistics);
 
 export type DelayStatisticsKind = 'QOT_PUSH' | 'REQ_REPLY' | 'PLACE_ORDER';
 export type QotPushStageName = Exclude<keyof typeof QotPushStage, 'UNKONW'>;

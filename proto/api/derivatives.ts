@@ -7,9 +7,16 @@ import { enumName } from '../enums.js';
 import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
 import * as Trd_Common from '../generated/Trd_Common.js';
-import { PROTO_ID } from '../registry.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
 import { parseSecurity, securityKey, toQotSecurity } from '../securities.js';
 import type { Account } from './trading.js';
+import * as Qot_GetFutureInfo from '../generated/Qot_GetFutureInfo.js';
+import * as Qot_GetOptionChain from '../generated/Qot_GetOptionChain.js';
+import * as Qot_GetOptionExpirationDate from '../generated/Qot_GetOptionExpirationDate.js';
+import * as Trd_GetAccList from '../generated/Trd_GetAccList.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Qot_GetFutureInfo, Qot_GetOptionChain, Qot_GetOptionExpirationDate, Trd_GetAccList);
 
 /** Futu: at most 200 contracts per Qot_GetFutureInfo. */
 export const MAX_FUTURE_INFO_CODES = 200;

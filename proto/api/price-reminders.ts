@@ -8,10 +8,15 @@ import type { OpenDClient } from '../client.js';
 import { enumName, enumValue } from '../enums.js';
 import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
-import type * as Qot_UpdatePriceReminder from '../generated/Qot_UpdatePriceReminder.js';
+import * as Qot_UpdatePriceReminder from '../generated/Qot_UpdatePriceReminder.js';
 import { SetPriceReminderOp, type C2S as SetPriceReminderC2S } from '../generated/Qot_SetPriceReminder.js';
-import { PROTO_ID } from '../registry.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
 import { parseSecurity, securityKey, toQotSecurity } from '../securities.js';
+import * as Qot_GetPriceReminder from '../generated/Qot_GetPriceReminder.js';
+import * as Qot_SetPriceReminder from '../generated/Qot_SetPriceReminder.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Qot_GetPriceReminder, Qot_SetPriceReminder, Qot_UpdatePriceReminder);
 
 export type PriceReminderTypeName = Exclude<keyof typeof Qot_Common.PriceReminderType, 'UNKNOWN'>;
 export type PriceReminderFreqName = Exclude<keyof typeof Qot_Common.PriceReminderFreq, 'UNKNOWN'>;

@@ -3,9 +3,22 @@ import type { OpenDClient } from '../client.js';
 import { enumName, enumValue } from '../enums.js';
 import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
-import type * as Qot_GetSecuritySnapshot from '../generated/Qot_GetSecuritySnapshot.js';
+import * as Qot_GetSecuritySnapshot from '../generated/Qot_GetSecuritySnapshot.js';
 import { parseSecurity, parseSecurityList, securityKey, toQotSecurity } from '../securities.js';
-import { PROTO_ID } from '../registry.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
+import * as Qot_GetBasicQot from '../generated/Qot_GetBasicQot.js';
+import * as Qot_GetKL from '../generated/Qot_GetKL.js';
+import * as Qot_GetMarketState from '../generated/Qot_GetMarketState.js';
+import * as Qot_GetOrderBook from '../generated/Qot_GetOrderBook.js';
+import * as Qot_GetRT from '../generated/Qot_GetRT.js';
+import * as Qot_GetStaticInfo from '../generated/Qot_GetStaticInfo.js';
+import * as Qot_GetSubInfo from '../generated/Qot_GetSubInfo.js';
+import * as Qot_GetTicker from '../generated/Qot_GetTicker.js';
+import * as Qot_RequestHistoryKL from '../generated/Qot_RequestHistoryKL.js';
+import * as Qot_Sub from '../generated/Qot_Sub.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Qot_GetBasicQot, Qot_GetKL, Qot_GetMarketState, Qot_GetOrderBook, Qot_GetRT, Qot_GetSecuritySnapshot, Qot_GetStaticInfo, Qot_GetSubInfo, Qot_GetTicker, Qot_RequestHistoryKL, Qot_Sub);
 
 export type KLTypeName = Exclude<Qot_Common.KLTypeName, 'UNKNOWN'>;
 export type SubTypeName = Exclude<Qot_Common.SubTypeName, 'NONE'>;

@@ -5,10 +5,13 @@
 import type { OpenDClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
-import type * as Qot_GetTopMoversRank from '../generated/Qot_GetTopMoversRank.js';
+import * as Qot_GetTopMoversRank from '../generated/Qot_GetTopMoversRank.js';
 import { IndicatorType, PriceFilter, SortDir } from '../generated/Qot_GetTopMoversRank.js';
-import { PROTO_ID } from '../registry.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
 import { securityKey } from '../securities.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Qot_GetTopMoversRank);
 
 export type PriceBand = Exclude<keyof typeof PriceFilter, 'ALL'>;
 /** A closed interval; a missing bound is unbounded. */

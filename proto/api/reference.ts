@@ -9,11 +9,31 @@ import { ValidationError } from '../errors.js';
 import * as Qot_Common from '../generated/Qot_Common.js';
 import { CodeChangeType, TimeFilterType } from '../generated/Qot_GetCodeChange.js';
 import { SortDir, StockField } from '../generated/Qot_StockFilter.js';
-import type * as Qot_GetIpoList from '../generated/Qot_GetIpoList.js';
+import * as Qot_GetIpoList from '../generated/Qot_GetIpoList.js';
 import { GroupType } from '../generated/Qot_GetUserSecurityGroup.js';
 import { ModifyUserSecurityOp } from '../generated/Qot_ModifyUserSecurity.js';
-import { PROTO_ID } from '../registry.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
 import { parseSecurity, parseSecurityList, securityKey, toQotSecurity } from '../securities.js';
+import * as Qot_GetBroker from '../generated/Qot_GetBroker.js';
+import * as Qot_GetCapitalDistribution from '../generated/Qot_GetCapitalDistribution.js';
+import * as Qot_GetCapitalFlow from '../generated/Qot_GetCapitalFlow.js';
+import * as Qot_GetCodeChange from '../generated/Qot_GetCodeChange.js';
+import * as Qot_GetHoldingChangeList from '../generated/Qot_GetHoldingChangeList.js';
+import * as Qot_GetOwnerPlate from '../generated/Qot_GetOwnerPlate.js';
+import * as Qot_GetPlateSecurity from '../generated/Qot_GetPlateSecurity.js';
+import * as Qot_GetPlateSet from '../generated/Qot_GetPlateSet.js';
+import * as Qot_GetReference from '../generated/Qot_GetReference.js';
+import * as Qot_GetSuspend from '../generated/Qot_GetSuspend.js';
+import * as Qot_GetUserSecurity from '../generated/Qot_GetUserSecurity.js';
+import * as Qot_GetUserSecurityGroup from '../generated/Qot_GetUserSecurityGroup.js';
+import * as Qot_GetWarrant from '../generated/Qot_GetWarrant.js';
+import * as Qot_ModifyUserSecurity from '../generated/Qot_ModifyUserSecurity.js';
+import * as Qot_RequestRehab from '../generated/Qot_RequestRehab.js';
+import * as Qot_RequestTradeDate from '../generated/Qot_RequestTradeDate.js';
+import * as Qot_StockFilter from '../generated/Qot_StockFilter.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Qot_GetBroker, Qot_GetCapitalDistribution, Qot_GetCapitalFlow, Qot_GetCodeChange, Qot_GetHoldingChangeList, Qot_GetIpoList, Qot_GetOwnerPlate, Qot_GetPlateSecurity, Qot_GetPlateSet, Qot_GetReference, Qot_GetSuspend, Qot_GetUserSecurity, Qot_GetUserSecurityGroup, Qot_GetWarrant, Qot_ModifyUserSecurity, Qot_RequestRehab, Qot_RequestTradeDate, Qot_StockFilter);
 
 export type TradeDateMarketName = 'HK' | 'US' | 'CN' | 'NT' | 'ST';
 export type CodeChangeTypeName = Exclude<keyof typeof CodeChangeType, 'UNKOWN'>;

@@ -7,7 +7,22 @@ import { ValidationError } from '../errors.js';
 import * as Common from '../generated/Common.js';
 import * as Trd_Common from '../generated/Trd_Common.js';
 import { parseSecurity, prefixOfTrdSecMarket, TRD_SEC_MARKET_BY_PREFIX } from '../securities.js';
-import { PROTO_ID } from '../registry.js';
+import { registerCodecs, PROTO_ID } from '../registry.js';
+import * as Trd_GetAccList from '../generated/Trd_GetAccList.js';
+import * as Trd_GetFunds from '../generated/Trd_GetFunds.js';
+import * as Trd_GetHistoryOrderFillList from '../generated/Trd_GetHistoryOrderFillList.js';
+import * as Trd_GetHistoryOrderList from '../generated/Trd_GetHistoryOrderList.js';
+import * as Trd_GetMaxTrdQtys from '../generated/Trd_GetMaxTrdQtys.js';
+import * as Trd_GetOrderFillList from '../generated/Trd_GetOrderFillList.js';
+import * as Trd_GetOrderList from '../generated/Trd_GetOrderList.js';
+import * as Trd_GetPositionList from '../generated/Trd_GetPositionList.js';
+import * as Trd_ModifyOrder from '../generated/Trd_ModifyOrder.js';
+import * as Trd_PlaceOrder from '../generated/Trd_PlaceOrder.js';
+import * as Trd_SubAccPush from '../generated/Trd_SubAccPush.js';
+import * as Trd_UnlockTrade from '../generated/Trd_UnlockTrade.js';
+
+// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
+registerCodecs(Trd_GetAccList, Trd_GetFunds, Trd_GetHistoryOrderFillList, Trd_GetHistoryOrderList, Trd_GetMaxTrdQtys, Trd_GetOrderFillList, Trd_GetOrderList, Trd_GetPositionList, Trd_ModifyOrder, Trd_PlaceOrder, Trd_SubAccPush, Trd_UnlockTrade);
 
 export type TrdEnvName = Trd_Common.TrdEnvName;
 export type TrdMarketName = Trd_Common.TrdMarketName;

@@ -1,7 +1,8 @@
 // Generates typed message codecs from the official futu-api .proto files.
 // Input: node_modules/futu-api/proto/*.proto (the pinned dependency; never copied into this repo).
 // and the ftCmdID table of node_modules/futu-api/main.js (see protocol-table.ts).
-// Output: proto/generated/<Package>.ts, one module per proto package, plus index.ts and protocols.ts (the ProtoID table).
+// Output: proto/generated/<Package>.ts, one module per proto package, plus index.ts, protocols.ts (the ProtoID table:
+// names and push flags only, no codecs) and all-codecs.ts (every package by ID, for the simulator, relay and tests).
 // The output depends only on the input files: same input, same bytes (sorted walk, no timestamps).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { emitProtocolTable, readSdkProtocols, sdkMainFile, type PackageShape } f
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(here, '..', 'generated');
-const GENERATOR_VERSION = '5';
+const GENERATOR_VERSION = '6';
+/** Generated files that are tables over the packages, not packages themselves. */
+const GENERATED_TABLES: ReadonlySet<string> = new Set(['index.ts', 'protocols.ts', 'all-codecs.ts']);
 
 export function protoSourceDir(): string {
   const require = createRequire(import.meta.url);
@@ -172,7 +175,8 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
   out.code += `}\n\n`;
 
   // Codec. Decoded messages are plain objects made by a per-type constructor (see plainShape in wire.ts).
-  out.code += `const ${shapeName(localName)} = plainShape<${localName}>();\n`;
+  // Marked pure so a bundler drops the messages a function never uses (proto/registry.ts: codecs are opt-in).
+  out.code += `const ${shapeName(localName)} = /* @__PURE__ */ plainShape<${localName}>();\n`;
   out.code += `export const ${localName} = {\n`;
   out.code += `  typeName: ${JSON.stringify(full)},\n`;
   out.code += `  encode(m: ${localName}, w: Writer = Writer.create()): Writer {\n`;
@@ -263,7 +267,7 @@ export function generate(dir = protoSourceDir(), target = outDir): { packages: s
   const hash = sourceHash(dir);
   const stamp = join(target, '.source-hash');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) {
-    const packages = readdirSync(target).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'protocols.ts').map((f) => f.slice(0, -3));
+    const packages = readdirSync(target).filter((f) => f.endsWith('.ts') && !GENERATED_TABLES.has(f)).map((f) => f.slice(0, -3));
     return { packages, changed: false };
   }
   const root = loadRoot(dir);
@@ -290,7 +294,9 @@ export function generate(dir = protoSourceDir(), target = outDir): { packages: s
   const shapes = new Map<string, PackageShape>(
     packages.map((ns) => [ns.name, { hasRequest: ns.get('Request') instanceof protobuf.Type, hasResponse: ns.get('Response') instanceof protobuf.Type }]),
   );
-  writeFileSync(join(target, 'protocols.ts'), emitProtocolTable(readSdkProtocols(), shapes));
+  const tables = emitProtocolTable(readSdkProtocols(), shapes);
+  writeFileSync(join(target, 'protocols.ts'), tables.protocols);
+  writeFileSync(join(target, 'all-codecs.ts'), tables.codecs);
   writeFileSync(stamp, hash);
   return { packages: packages.map((p) => p.name), changed: true };
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ftCmdID } from 'futu-api';
 import { KNOWN_WITHOUT_DEFINITION, PROTOCOLS, PROTO_ID, isPushProtoId, protocolName, requestCodec, responseCodec } from '../../proto/registry.js';
+import '../../proto/all-codecs.js';
 
 const published = Object.entries(ftCmdID as Record<string, { cmd: number; name: string }>);
 
