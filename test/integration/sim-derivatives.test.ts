@@ -81,6 +81,9 @@ describe('futures contracts', () => {
     expect(snap.futureExData).toMatchObject({ isMainContract: false, lastTradeTime: '2025-01-30', lastSettlePrice: snap.basic.lastClosePrice });
     expect(snap.futureExData!.position).toBeGreaterThan(0);
     expect((await snapshotOf('HK.HSImain')).futureExData).toMatchObject({ isMainContract: true, lastTradeTime: '' });
+    // The index's breadth counts its market's six stocks and funds, not the futures on it.
+    const breadth = (await snapshotOf('HK.800000')).indexExData!;
+    expect(breadth.raiseCount + breadth.fallCount + breadth.equalCount).toBe(6);
     await q.subscribe(['HK.HSImain'], ['ORDER_BOOK', 'BASIC']);
     const book = await q.orderBook('HK.HSImain', 5);
     expect(book.asks[0]!.price).toBeGreaterThan(book.bids[0]!.price);

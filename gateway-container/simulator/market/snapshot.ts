@@ -139,7 +139,8 @@ export function buildSnapshot(s: SecurityState, ctx: SnapshotContext): Qot_GetSe
     let fallCount = 0;
     let equalCount = 0;
     for (const o of ctx.peers) {
-      if (o.isIndex || !sameMarket(o.market)) continue;
+      // Futures are no constituents: breadth counts the market's stocks and funds.
+      if (o.isIndex || o.sec.derivative !== undefined || !sameMarket(o.market)) continue;
       const prevClose = dayStats(o, history).prevClose;
       if (o.last > prevClose) raiseCount++;
       else if (o.last < prevClose) fallCount++;
