@@ -281,7 +281,8 @@ export class EventPublisher {
     if (this.closed || this.wake?.kind === 'now') return;
     // With every call slot busy, the next call to finish schedules again (afterSend).
     if (delay === undefined && this.inFlight >= this.o.maxInFlight) return;
-    const wait = Math.max(0, delay ?? (this.fullBatchReady() ? 0 : this.o.lingerMs));
+    // While someone waits for the queue to drain (flush, close), nothing lingers.
+    const wait = Math.max(0, delay ?? (this.drainWaiters.length > 0 || this.fullBatchReady() ? 0 : this.o.lingerMs));
     const at = this.o.now() + wait;
     if (this.wake) {
       if (this.wake.at <= at) return;
@@ -360,7 +361,14 @@ export class EventPublisher {
   }
 
   private pump(): void {
-    while (this.inFlight < this.o.maxInFlight) {
+    let held = false;
+    for (let sent = 0; this.inFlight < this.o.maxInFlight; sent++) {
+      // After a first call, a partial batch waits for more events or the linger: under load that keeps calls
+      // full (what EventBridge's PutEvents quota counts), and at a steady rate the next burst fills it.
+      if (sent > 0 && this.drainWaiters.length === 0 && !this.fullBatchReady()) {
+        held = true;
+        break;
+      }
       const batch = this.takeBatch();
       if (batch.length === 0) break;
       this.inFlight++;
@@ -373,7 +381,9 @@ export class EventPublisher {
       });
       this.sends.add(sending);
     }
-    if (this.size > 0 && this.inFlight < this.o.maxInFlight) {
+    if (held) {
+      this.schedule();
+    } else if (this.size > 0 && this.inFlight < this.o.maxInFlight) {
       // Nothing else can go now: the rest waits for a retry time, or for its key's call to finish (afterSend
       // pumps then). Only the first queued entry of a key decides when that key can move.
       const now = this.o.now();
@@ -528,7 +538,7 @@ export class EventPublisher {
         clearTimeout(t);
         resolve(true);
       });
-      if (this.inFlight === 0) this.schedule(0);
+      this.schedule(0);
     });
   }
 
