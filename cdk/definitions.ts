@@ -316,7 +316,7 @@ export const EVENT_RULES = {
     description: 'Market data and order events to the WebSocket stream clients subscribed to them (functions/lib/stream-fanout.ts)',
     eventPattern: {
       source: [EVENT_SOURCE],
-      'detail-type': ['Quote', 'KLine', 'Ticker', 'OrderBook', 'TimeShare', 'Broker', 'Order Update', 'Order Fill'],
+      'detail-type': ['Quote', 'KLine', 'Ticker', 'OrderBook', 'TimeShare', 'Broker', 'Price Reminder', 'Order Update', 'Order Fill'],
     },
     target: { kind: 'function', function: 'streamFanout' },
   },

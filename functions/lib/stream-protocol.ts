@@ -10,8 +10,8 @@
 import { ValidationError } from '../../proto/errors.js';
 import { parseSecurity } from '../../proto/securities.js';
 
-/** Market-data detail types a client may subscribe to per security (the relay's quote events, docs/events.md). */
-export const STREAM_QUOTE_TYPES = ['Quote', 'KLine', 'Ticker', 'OrderBook', 'TimeShare', 'Broker'] as const;
+/** Market-data detail types a client may subscribe to per security (the relay's quote and price-reminder events, docs/events.md). */
+export const STREAM_QUOTE_TYPES = ['Quote', 'KLine', 'Ticker', 'OrderBook', 'TimeShare', 'Broker', 'Price Reminder'] as const;
 export type StreamQuoteType = (typeof STREAM_QUOTE_TYPES)[number];
 /** Trade detail types an account subscription receives (both, always: a fill without its order update is half the story). */
 export const STREAM_ACCOUNT_TYPES = ['Order Update', 'Order Fill'] as const;
