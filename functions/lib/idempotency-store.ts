@@ -29,7 +29,10 @@ export interface IdempotencyRecord {
   updatedAt: string;
   /**
    * OpenD's clock (GetGlobalState `time`) when the placement started, ISO-8601: where a search of the
-   * broker's history orders for this clientOrderId begins. Absent on records written before it existed.
+   * broker's history orders for this clientOrderId begins. It is never later than the start, and at most
+   * CLOCK_TOLERANCE_MS (placement-reconcile.ts) earlier: the record may carry this Lambda's last reading of
+   * OpenD's clock, checked against a fresh reading before PlaceOrder is sent and corrected if it is further
+   * off or on another trading day. Absent on records written before it existed.
    */
   gatewayStartedAt?: string;
   /**
@@ -86,6 +89,11 @@ export interface IdempotencyStore {
    */
   release(key: string, attempt: number): Promise<boolean>;
   get(key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Corrects OpenD's clock and trading day on this attempt's PENDING record, before PlaceOrder is sent: the
+   * record may have been written with the last reading of OpenD's clock, and a fresh reading disagreed.
+   */
+  restamp(key: string, attempt: number, clock: { gatewayStartedAt: string; tradeDate: string; market?: string }): Promise<boolean>;
 }
 
 export function idempotencyKey(accId: string, clientOrderId: string): string {
@@ -97,6 +105,26 @@ export interface IdempotencyStoreOptions {
   now?: () => number;
 }
 
+/** The PENDING record a placement starts with (attempt 1). */
+export function newRecord(input: BeginInput, nowMs: number): IdempotencyRecord {
+  if (!(input.ttlSeconds > 0)) throw new RangeError(`ttlSeconds must be positive, got ${input.ttlSeconds}`);
+  const at = new Date(nowMs).toISOString();
+  return {
+    key: idempotencyKey(input.accId, input.clientOrderId),
+    accId: input.accId,
+    clientOrderId: input.clientOrderId,
+    state: 'PENDING',
+    requestHash: input.requestHash,
+    attempt: 1,
+    startedAt: at,
+    updatedAt: at,
+    expiresAt: Math.floor(nowMs / 1000) + Math.ceil(input.ttlSeconds),
+    ...(input.gatewayStartedAt !== undefined ? { gatewayStartedAt: input.gatewayStartedAt } : {}),
+    ...(input.tradeDate !== undefined ? { tradeDate: input.tradeDate } : {}),
+    ...(input.market !== undefined ? { market: input.market } : {}),
+  };
+}
+
 /** begin() retries this often when the record it collided with vanished before it could be read. */
 const BEGIN_ATTEMPTS = 3;
 
@@ -104,43 +132,20 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly docClient: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    /** Public so the placement transaction can write through the same client (and a benchmark can count calls). */
+    readonly docClient: DynamoDBDocumentClient,
+    readonly tableName: string,
     options: IdempotencyStoreOptions = {},
   ) {
     this.now = options.now ?? Date.now;
   }
 
   async begin(input: BeginInput): Promise<BeginResult> {
-    if (!(input.ttlSeconds > 0)) throw new RangeError(`ttlSeconds must be positive, got ${input.ttlSeconds}`);
     for (let attempt = 1; attempt <= BEGIN_ATTEMPTS; attempt++) {
       const nowMs = this.now();
-      const at = new Date(nowMs).toISOString();
-      const record: IdempotencyRecord = {
-        key: idempotencyKey(input.accId, input.clientOrderId),
-        accId: input.accId,
-        clientOrderId: input.clientOrderId,
-        state: 'PENDING',
-        requestHash: input.requestHash,
-        attempt: 1,
-        startedAt: at,
-        updatedAt: at,
-        expiresAt: Math.floor(nowMs / 1000) + Math.ceil(input.ttlSeconds),
-        ...(input.gatewayStartedAt !== undefined ? { gatewayStartedAt: input.gatewayStartedAt } : {}),
-        ...(input.tradeDate !== undefined ? { tradeDate: input.tradeDate } : {}),
-        ...(input.market !== undefined ? { market: input.market } : {}),
-      };
+      const record = newRecord(input, nowMs);
       try {
-        await this.docClient.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: record,
-            // TTL deletion lags by up to days: an expired record counts as absent.
-            ConditionExpression: 'attribute_not_exists(#k) OR #exp < :nowSeconds',
-            ExpressionAttributeNames: { '#k': 'key', '#exp': 'expiresAt' },
-            ExpressionAttributeValues: { ':nowSeconds': Math.floor(nowMs / 1000) },
-          }),
-        );
+        await this.docClient.send(new PutCommand(this.beginPut(record, nowMs)));
         return { outcome: 'started', record };
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
@@ -149,6 +154,53 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       if (existing !== undefined) return { outcome: 'existing', record: existing };
     }
     throw new Error(`Idempotency record ${idempotencyKey(input.accId, input.clientOrderId)} keeps changing; try again`);
+  }
+
+  /**
+   * The conditional Put that starts a placement: it succeeds only when no live record holds the key. Shared
+   * by begin() and the placement transaction (placement-transaction.ts), so both decide alike.
+   */
+  beginPut(record: IdempotencyRecord, nowMs: number) {
+    return {
+      TableName: this.tableName,
+      Item: record,
+      // TTL deletion lags by up to days: an expired record counts as absent.
+      ConditionExpression: 'attribute_not_exists(#k) OR #exp < :nowSeconds',
+      ExpressionAttributeNames: { '#k': 'key', '#exp': 'expiresAt' },
+      ExpressionAttributeValues: { ':nowSeconds': Math.floor(nowMs / 1000) },
+    };
+  }
+
+  /** Epoch ms by this store's clock (injectable for tests). */
+  nowMs(): number {
+    return this.now();
+  }
+
+  async restamp(key: string, attempt: number, clock: { gatewayStartedAt: string; tradeDate: string; market?: string }): Promise<boolean> {
+    const names: Record<string, string> = { '#s': 'state', '#a': 'attempt', '#g': 'gatewayStartedAt', '#t': 'tradeDate' };
+    const values: Record<string, unknown> = { ':pending': 'PENDING', ':attempt': attempt, ':g': clock.gatewayStartedAt, ':t': clock.tradeDate };
+    const sets = ['#g = :g', '#t = :t'];
+    if (clock.market !== undefined) {
+      names['#m'] = 'market';
+      values[':m'] = clock.market;
+      sets.push('#m = :m');
+    }
+    try {
+      await this.docClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { key },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#s = :pending AND #a = :attempt',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
+    }
   }
 
   async complete(key: string, input: CompleteInput): Promise<CompleteResult> {

@@ -17,7 +17,7 @@ import { DisconnectedError, OpenDError, RequestTimeoutError, ValidationError } f
 import { remarkForClientOrderId } from '../../proto/events.js';
 import { sleep } from '../../proto/timers.js';
 import { ApiError, rateLimited } from './api-error.js';
-import { idempotencyKey, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store.js';
+import { idempotencyKey, type BeginResult, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store.js';
 import type { OpenDSession } from './opend-connection.js';
 import { orderRequestHash, type OrderRequest } from './order-input.js';
 import { orderView } from './order-view.js';
@@ -27,9 +27,12 @@ import {
   gatewayClock,
   isBrokerFrequencyLimit,
   isOutcomeUnknown,
+  lastGatewayClock,
   LookupLimitedError,
+  needsRestamp,
   type GatewayClock,
 } from './placement-reconcile.js';
+import { beginWithinLimit } from './placement-transaction.js';
 import { bucketFor, FUTU_LIMITS, RateLimiterContentionError, type RateLimiter } from './rate-limiter.js';
 
 export interface PlacementResponse {
@@ -125,24 +128,42 @@ export async function placeOrderIdempotently(deps: PlaceOrderDeps, acc: AccountR
   const accId = acc.accId.toString();
   const key = idempotencyKey(accId, req.clientOrderId);
   const requestHash = orderRequestHash(accId, req);
-  // OpenD's clock decides the trading day the record belongs to. It is read before the record exists: when
-  // OpenD cannot be reached, nothing is recorded and the retry starts afresh.
-  let clock: GatewayClock;
+  // OpenD's clock decides the trading day the record belongs to. When OpenD cannot be reached, nothing is
+  // recorded and the retry starts afresh. A fresh reading starts now, in parallel with the DynamoDB write;
+  // the record is written with this session's last reading when there is a recent one (else it waits for the
+  // fresh one), and corrected before PlaceOrder is sent if the fresh reading disagrees.
+  let s: OpenDSession;
+  let written: GatewayClock;
+  let fresh: Promise<GatewayClock>;
   try {
-    clock = await gatewayClock(await deps.openD(), acc);
+    s = await deps.openD();
+    const last = lastGatewayClock(s, acc);
+    fresh = gatewayClock(s, acc);
+    fresh.catch(() => undefined); // awaited (and its failure answered) before PlaceOrder is sent
+    written = last ?? (await fresh);
   } catch (err) {
     throw beforeSendError(err);
   }
-  const begun = await deps.idempotency.begin({
+  const input = {
     accId,
     clientOrderId: req.clientOrderId,
     requestHash,
     ttlSeconds: deps.ttlSeconds ?? 7 * 86_400,
-    gatewayStartedAt: new Date(clock.nowMs).toISOString(),
-    tradeDate: clock.tradeDate,
+    gatewayStartedAt: new Date(written.nowMs).toISOString(),
+    tradeDate: written.tradeDate,
     market: acc.market,
-  });
-  if (begun.outcome === 'started') return execute(deps, acc, req, key, begun.record.attempt);
+  };
+  // One transaction writes the record and takes the PlaceOrder slot (placement-transaction.ts); it writes
+  // nothing when it fails, so its errors are answered like any failure before sending.
+  let begun: BeginResult | undefined;
+  try {
+    begun = await beginWithinLimit(deps.idempotency, deps.limiter, input, bucketFor(accId, 'PlaceOrder'), FUTU_LIMITS.PlaceOrder);
+  } catch (err) {
+    throw beforeSendError(err);
+  }
+  const slotTaken = begun !== undefined;
+  begun ??= await deps.idempotency.begin(input);
+  if (begun.outcome === 'started') return execute(deps, acc, req, key, begun.record.attempt, { slotTaken, clock: { written, fresh } });
 
   const staleMs = deps.pendingStaleMs ?? DEFAULT_PENDING_STALE_MS;
   const deadline = waitDeadline(deps);
@@ -248,12 +269,32 @@ function earlierDayConflict(acc: AccountRef, req: OrderRequest, rec: Idempotency
   );
 }
 
-async function execute(deps: PlaceOrderDeps, acc: AccountRef, req: OrderRequest, key: string, attempt: number): Promise<PlacementResponse> {
-  await beforeSend(deps, key, attempt, async () => {
-    const limit = FUTU_LIMITS.PlaceOrder;
-    const decision = await deps.limiter.acquire(bucketFor(acc.accId.toString(), 'PlaceOrder'), limit);
-    if (!decision.allowed) throw rateLimited(`placing orders on account ${acc.accId}`, decision.retryAfterMs, limit);
-  });
+interface ExecuteOptions {
+  /** The PlaceOrder slot was taken with the record (placement-transaction.ts). */
+  slotTaken?: boolean;
+  /** OpenD's clock as written in the record, and a fresh reading to check it against before sending. */
+  clock?: { written: GatewayClock; fresh: Promise<GatewayClock> };
+}
+
+async function execute(deps: PlaceOrderDeps, acc: AccountRef, req: OrderRequest, key: string, attempt: number, opts: ExecuteOptions = {}): Promise<PlacementResponse> {
+  if (!opts.slotTaken) {
+    await beforeSend(deps, key, attempt, async () => {
+      const limit = FUTU_LIMITS.PlaceOrder;
+      const decision = await deps.limiter.acquire(bucketFor(acc.accId.toString(), 'PlaceOrder'), limit);
+      if (!decision.allowed) throw rateLimited(`placing orders on account ${acc.accId}`, decision.retryAfterMs, limit);
+    });
+  }
+  const clock = opts.clock;
+  if (clock) {
+    // The record's trading day is what a later reconciliation trusts: it must be OpenD's, read fresh, before
+    // anything is sent.
+    await beforeSend(deps, key, attempt, async () => {
+      const now = await clock.fresh;
+      if (!needsRestamp(clock.written, now)) return;
+      const ok = await deps.idempotency.restamp(key, attempt, { gatewayStartedAt: new Date(now.nowMs).toISOString(), tradeDate: now.tradeDate, market: acc.market });
+      if (!ok) throw new Error(`the idempotency record ${key} changed before PlaceOrder was sent; nothing was placed`);
+    });
+  }
   await deps.afterRecord?.();
   const s = await beforeSend(deps, key, attempt, async () => {
     const session = await deps.openD();

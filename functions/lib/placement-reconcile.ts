@@ -8,7 +8,8 @@
  *  - "No order found" is only ever established from fresh lists: the refreshed order list of today
  *    (refreshCache = true, which Futu answers from its servers, not OpenD's cache) AND the history order list
  *    since the placement started. Both count against Futu's limits, so both go through the shared limiter.
- *  - The trading day is the market's local date by OpenD's clock (GetGlobalState `time`), not the Lambda's.
+ *  - The trading day is the market's local date by OpenD's clock (GetGlobalState `time`), not the Lambda's;
+ *    a reconciliation always reads that clock fresh.
  */
 import type { AccountRef, Order, TrdMarketName } from '../../proto/api/trading.js';
 import { DisconnectedError, OpenDError, RequestTimeoutError } from '../../proto/errors.js';
@@ -91,11 +92,48 @@ export interface GatewayClock {
   tradeDate: string;
 }
 
-/** OpenD's current time and the account market's trading day (one GetGlobalState, which has no limit). */
+/** The last reading of OpenD's clock per session (a new connection starts without one). */
+const lastReading = new WeakMap<OpenDSession, { nowMs: number; readAtMs: number }>();
+
+/**
+ * How far a record's OpenD time may lag behind OpenD's clock at the start of a placement (it never runs
+ * ahead): a reading this recent may be written instead of waiting for a fresh one. Far inside the 5 minutes
+ * of slack the history search keeps around it.
+ */
+export const CLOCK_TOLERANCE_MS = 60_000;
+
+/**
+ * OpenD's current time and the account market's trading day: one GetGlobalState (which has no limit), read
+ * fresh every time. Remembered for the session, for `lastGatewayClock`.
+ */
 export async function gatewayClock(s: OpenDSession, acc: AccountRef): Promise<GatewayClock> {
   const state = await s.client.request(PROTO_ID.GetGlobalState, { userID: 0n });
   const nowMs = Number(state.time) * 1000;
+  lastReading.set(s, { nowMs, readAtMs: Date.now() });
   return { nowMs, tradeDate: localDate(nowMs, marketTimeZone(acc.market)) };
+}
+
+/**
+ * The last fresh reading of OpenD's clock on this session, as it was read (not moved forward by the
+ * Lambda's clock, so it is never ahead of OpenD's), or undefined when there is none from the last
+ * CLOCK_TOLERANCE_MS. Only a first guess: a placement that writes it also reads the clock fresh, in parallel
+ * with its DynamoDB write, and corrects the record before sending PlaceOrder when the two disagree
+ * (`needsRestamp`), so a trading-day boundary or a clock that jumped is never missed. Reconciliations never
+ * use it: they read fresh.
+ */
+export function lastGatewayClock(s: OpenDSession, acc: AccountRef): GatewayClock | undefined {
+  const r = lastReading.get(s);
+  if (r === undefined || Date.now() - r.readAtMs > CLOCK_TOLERANCE_MS) return undefined;
+  return { nowMs: r.nowMs, tradeDate: localDate(r.nowMs, marketTimeZone(acc.market)) };
+}
+
+/**
+ * Whether a record written with `written` must be corrected now that `fresh` was read: another trading day,
+ * a time ahead of OpenD's, or one lagging by more than CLOCK_TOLERANCE_MS.
+ */
+export function needsRestamp(written: GatewayClock, fresh: GatewayClock): boolean {
+  const lag = fresh.nowMs - written.nowMs;
+  return written.tradeDate !== fresh.tradeDate || lag < 0 || lag > CLOCK_TOLERANCE_MS;
 }
 
 /** A lookup that could not run now (Futu's limit for it is used up); the caller says when to retry. */

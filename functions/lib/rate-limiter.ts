@@ -94,7 +94,8 @@ export function effectiveLimit(limit: number, marginRatio: number): number {
   return Math.max(1, Math.floor(limit * (1 - marginRatio) + 1e-9));
 }
 
-interface BucketItem {
+/** The DynamoDB item of one bucket. */
+export interface BucketItem {
   bucket: string;
   /** Epoch ms of the acquisitions inside the window, ascending. */
   stamps: number[];
@@ -103,19 +104,49 @@ interface BucketItem {
   expiresAt: number;
 }
 
+/**
+ * One acquisition decided on a given state of the bucket item: refused (with the exact wait), or the
+ * conditional Put that takes a slot. The Put's condition pins the exact state the decision was made on (its
+ * version, or its absence), so a Put that succeeds was decided on the current item, as a consistent read
+ * followed by a conditional write would be.
+ */
+export type AcquirePlan =
+  | { allowed: false; decision: Extract<RateLimitDecision, { allowed: false }> }
+  | {
+      allowed: true;
+      next: BucketItem;
+      put: {
+        TableName: string;
+        Item: BucketItem;
+        ConditionExpression: string;
+        ExpressionAttributeNames: Record<string, string>;
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
+    };
+
 /** Kept after the window closes so a bucket that is barely used is not recreated on every call. */
 const TTL_SLACK_SECONDS = 60;
 const BACKOFF_BASE_MS = 2;
 const BACKOFF_CAP_MS = 40;
+/** Buckets whose last seen state is remembered (oldest forgotten first): plenty for one Lambda's accounts. */
+const REMEMBERED_BUCKETS = 1_000;
+
+/** The jittered pause after losing a race for a bucket, so the racers spread out. */
+export function contentionBackoffMs(attempt: number): number {
+  return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+}
 
 export class DynamoRateLimiter implements RateLimiter {
   private readonly now: () => number;
-  private readonly maxAttempts: number;
+  readonly maxAttempts: number;
   private readonly marginRatio: number;
+  /** The last state of each bucket this limiter read or wrote; `null`: known to be absent. */
+  private readonly seen = new Map<string, BucketItem | null>();
 
   constructor(
-    private readonly docClient: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    /** Public so the placement transaction can write through the same client. */
+    readonly docClient: DynamoDBDocumentClient,
+    readonly tableName: string,
     options: DynamoRateLimiterOptions = {},
   ) {
     this.now = options.now ?? Date.now;
@@ -126,47 +157,74 @@ export class DynamoRateLimiter implements RateLimiter {
   }
 
   async acquire(bucket: string, futuRule: RateLimitRule): Promise<RateLimitDecision> {
-    assertRule(futuRule);
-    const rule = { ...futuRule, limit: effectiveLimit(futuRule.limit, this.marginRatio) };
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const { Item } = await this.docClient.send(
         new GetCommand({ TableName: this.tableName, Key: { bucket }, ConsistentRead: true }),
       );
-      const current = Item as BucketItem | undefined;
-      const now = this.now();
-      const recent = inWindow(current?.stamps ?? [], now, rule.windowMs);
-      const waitMs = waitBeforeNext(recent, now, rule);
-      if (waitMs > 0) return { allowed: false, retryAfterMs: waitMs, limit: rule.limit, windowMs: rule.windowMs };
-
-      const next: BucketItem = {
-        bucket,
-        stamps: [...recent, now],
-        version: (current?.version ?? 0) + 1,
-        expiresAt: Math.ceil((now + rule.windowMs) / 1000) + TTL_SLACK_SECONDS,
-      };
+      const current = (Item as BucketItem | undefined) ?? null;
+      this.remember(bucket, current);
+      const plan = this.plan(bucket, futuRule, current);
+      if (!plan.allowed) return plan.decision;
       try {
-        await this.docClient.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: next,
-            ...(current === undefined
-              ? { ConditionExpression: 'attribute_not_exists(#b)', ExpressionAttributeNames: { '#b': 'bucket' } }
-              : {
-                  ConditionExpression: '#v = :v',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':v': current.version },
-                }),
-          }),
-        );
+        await this.docClient.send(new PutCommand(plan.put));
+        this.remember(bucket, plan.next);
         return { allowed: true };
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
-        // Another caller acquired in between: decide again on the fresh state, after a jittered pause so
-        // the racers spread out.
-        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+        // Another caller acquired in between: decide again on the fresh state.
+        await sleep(contentionBackoffMs(attempt));
       }
     }
     throw new RateLimiterContentionError(bucket, this.maxAttempts);
+  }
+
+  /**
+   * Decides one acquisition on `current` (the bucket item, or null when there is none): the same sliding
+   * window, margin and gap rule whichever way the state was learnt.
+   */
+  plan(bucket: string, futuRule: RateLimitRule, current: BucketItem | null): AcquirePlan {
+    assertRule(futuRule);
+    const rule = { ...futuRule, limit: effectiveLimit(futuRule.limit, this.marginRatio) };
+    const now = this.now();
+    const recent = inWindow(current?.stamps ?? [], now, rule.windowMs);
+    const waitMs = waitBeforeNext(recent, now, rule);
+    if (waitMs > 0) return { allowed: false, decision: { allowed: false, retryAfterMs: waitMs, limit: rule.limit, windowMs: rule.windowMs } };
+    const next: BucketItem = {
+      bucket,
+      stamps: [...recent, now],
+      version: (current?.version ?? 0) + 1,
+      expiresAt: Math.ceil((now + rule.windowMs) / 1000) + TTL_SLACK_SECONDS,
+    };
+    const put: Extract<AcquirePlan, { allowed: true }>['put'] =
+      current === null
+        ? { TableName: this.tableName, Item: next, ConditionExpression: 'attribute_not_exists(#b)', ExpressionAttributeNames: { '#b': 'bucket' } }
+        : {
+            TableName: this.tableName,
+            Item: next,
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': current.version },
+          };
+    return { allowed: true, next, put };
+  }
+
+  /**
+   * The state to decide on without reading the item first: what this limiter last saw of it. A remembered
+   * item is only trusted while its TTL has not passed: after that DynamoDB may have deleted it and another
+   * caller recreated it with the same version number but other stamps. The guess is never trusted blindly:
+   * the Put's condition checks it, and a wrong guess costs one more round trip, never a wrong decision.
+   */
+  guess(bucket: string): BucketItem | null {
+    const seen = this.seen.get(bucket);
+    if (seen === undefined || seen === null) return null;
+    return seen.expiresAt > Math.floor(this.now() / 1000) ? seen : null;
+  }
+
+  /** Records the state of a bucket as just read or written (null: absent). */
+  remember(bucket: string, item: BucketItem | null): void {
+    this.seen.delete(bucket);
+    this.seen.set(bucket, item);
+    if (this.seen.size > REMEMBERED_BUCKETS) this.seen.delete(this.seen.keys().next().value as string);
   }
 }
 

@@ -151,6 +151,11 @@ describe('DynamoRateLimiter', () => {
       UnlockTrade: { limit: 10, windowMs: 30_000 },
       RefreshQuery: { limit: 10, windowMs: 30_000 },
       HistoryOrders: { limit: 10, windowMs: 30_000 },
+      HistoryFills: { limit: 10, windowMs: 30_000 },
+      MaxTrdQtys: { limit: 10, windowMs: 30_000 },
+      OrderFee: { limit: 10, windowMs: 30_000 },
+      CashFlow: { limit: 20, windowMs: 30_000 },
+      MarginRatio: { limit: 10, windowMs: 30_000 },
       Snapshot: { limit: 60, windowMs: 30_000 },
       HistoryKLine: { limit: 60, windowMs: 30_000 },
     });
