@@ -9,7 +9,6 @@ import { encodeFrame, FrameDecoder, type Frame, type FrameHeader } from './frame
 import * as GetGlobalState from './generated/GetGlobalState.js';
 import * as InitConnect from './generated/InitConnect.js';
 import * as KeepAlive from './generated/KeepAlive.js';
-import * as Notify from './generated/Notify.js';
 import * as Verification from './generated/Verification.js';
 import { backoffDelay, type ReconnectPolicy } from './backoff.js';
 import { silentLogger, type Logger } from './log.js';
@@ -20,9 +19,10 @@ import {
   PROTO_ID,
 } from './registry.js';
 
-// The connection lifecycle's own protocols (login, keepalive, state, OpenD's system notices, login verification);
-// every other protocol's codecs are registered by the proto/api module that speaks it (see proto/registry.ts).
-registerCodecs(InitConnect, KeepAlive, GetGlobalState, Notify, Verification);
+// The connection lifecycle's own requests (login, keepalive, global state, login verification); every other
+// protocol's codecs are registered by the proto/api module that speaks it (see proto/registry.ts). OpenD's Notify
+// pushes are the relay's business (it registers every protocol): a Lambda's client drops them unread.
+registerCodecs(InitConnect, KeepAlive, GetGlobalState, Verification);
 
 export type { ReconnectPolicy } from './backoff.js';
 export type { Logger } from './log.js';

@@ -29,6 +29,7 @@ import type { Events } from './events.js';
 import { acknowledge } from './nag.js';
 import type { Network } from './network.js';
 import { grantTableActions } from './table-grants.js';
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../bundling.js';
 
 export interface FunctionsProps {
   readonly config: OpenDCloudConfig;
@@ -50,9 +51,6 @@ const GUARDED_FUNCTIONS: ReadonlySet<string> = new Set([...Object.values(ROUTES)
 
 /** What callers + riskLimits may take of Lambda's 4 KB environment, leaving room for the other variables. */
 export const SECURITY_ENV_MAX_CHARS = 3_000;
-
-/** ESM output needs `require` for the CommonJS dependencies esbuild inlines (protobufjs and friends). */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** One Lambda per `FUNCTIONS` entry, with exactly the access its definition asks for. */
 export class Functions extends Construct {
@@ -107,13 +105,14 @@ export class Functions extends Construct {
       depsLockFilePath: join(repoRoot, 'package-lock.json'),
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: BUNDLE_TARGET,
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
-        // Ship the pinned SDK versions (package-lock.json) rather than whatever the runtime carries.
-        bundleAwsSDK: true,
+        // The runtime's AWS SDK v3 (cdk/bundling.ts says why); the bench and size test bundle the same way.
+        bundleAwsSDK: false,
+        externalModules: [...EXTERNAL_MODULES],
       },
       environment,
       logGroup,
