@@ -38,6 +38,7 @@ const OPTIONS: Option[] = [
   { flag: 'opend-state-dir', env: 'OPEND_STATE_DIR', none: 'the PNG is not saved', help: "OpenD's state folder: a picture login challenge saves its PNG at F3CNN/PicVerifyCode.png there, as OpenD does" },
   { flag: 'state-file', env: 'SIM_STATE_FILE', none: 'state in memory only', help: 'trading state file: restored at start (missing = first start; corrupt = error), saved atomically on every order change and on exit' },
   { flag: 'allow-plaintext', env: 'SIM_ALLOW_PLAINTEXT', boolean: true, help: 'accept plaintext InitConnect although a key is set' },
+  { flag: 'futures-accounts', env: 'SIM_FUTURES_ACCOUNTS', boolean: true, help: 'also create the futures accounts (paper HK, paper US, real), listed for trdCategory FUTURE' },
   { flag: 'max-body-bytes', env: 'SIM_MAX_BODY_BYTES', dflt: '1048576', help: 'largest request body after InitConnect (before it: 4096)' },
   { flag: 'byte-budget', env: 'SIM_BYTE_BUDGET', dflt: '16777216', help: 'bytes one connection may send per 10 s; more closes it' },
 ];
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     stateFile: o['state-file'] ? resolve(String(o['state-file'])) : undefined,
     opendStateDir: o['opend-state-dir'] ? resolve(String(o['opend-state-dir'])) : undefined,
     allowPlainInitConnect: o['allow-plaintext'] === true,
+    futuresAccounts: o['futures-accounts'] === true,
     maxBodyBytes: number(o['max-body-bytes'], 'max-body-bytes'),
     byteBudget: number(o['byte-budget'], 'byte-budget'),
     websocket: o['websocket-port']
