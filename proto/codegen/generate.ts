@@ -59,15 +59,15 @@ function readExpr(t: Scalar): string {
   }
 }
 
-/**
- * Decoder statements that leave one value of a field in `v`, reading from the locals `buf`/`pos`/`len`; the
- * Reader `r` is synchronised around any call that needs it. `msgType` names the codec of a nested message.
- */
 /** The module-local constructor of decoded `localName` messages (not exported). */
 function shapeName(localName: string): string {
   return `${localName}$Shape`;
 }
 
+/**
+ * Decoder statements that leave one value of a field in `v`, reading from the locals `buf`/`pos`/`len`; the
+ * Reader `r` is synchronised around any call that needs it. `msgType` names the codec of a nested message.
+ */
 function fastRead(msgType: string | null, t: Scalar): string {
   const viaReader = (expr: string) => `r.pos = pos; const v = ${expr}; pos = r.pos;`;
   if (msgType) {
