@@ -112,6 +112,9 @@ describe('accounts', () => {
       expect.objectContaining({ accId: ACCOUNTS.SIM_US, env: 'SIMULATE', market: 'US', markets: ['US'], accType: 'MARGIN' }),
       expect.objectContaining({ accId: ACCOUNTS.REAL_HK, env: 'REAL', market: 'HK', markets: ['HK'], accType: 'MARGIN' }),
       expect.objectContaining({ accId: ACCOUNTS.REAL_US, env: 'REAL', market: 'US', markets: ['US'], accType: 'MARGIN' }),
+      // The universal accounts: one account, three trade markets (HK, US, A-shares through Stock Connect).
+      expect.objectContaining({ accId: '281756491128374601', env: 'SIMULATE', market: 'HK', markets: ['HK', 'US', 'HKCC'], accType: 'MARGIN' }),
+      expect.objectContaining({ accId: '281756492837465502', env: 'REAL', market: 'HK', markets: ['HK', 'US', 'HKCC'], accType: 'MARGIN' }),
     ]);
   });
 
