@@ -406,7 +406,11 @@ export class EventPublisher {
 
   private afterSend(): void {
     this.resolveDrainWaiters();
-    if (this.size > 0) this.schedule();
+    if (this.size === 0) return;
+    // A freed slot and a whole batch waiting: send it now rather than on the next turn of the event loop (an
+    // endpoint that answers fast would otherwise get one round of calls per turn).
+    if (!this.closed && this.inFlight < this.o.maxInFlight && this.fullBatchReady()) this.pump();
+    else this.schedule();
   }
 
   private resolveDrainWaiters(): void {

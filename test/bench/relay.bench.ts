@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   // 1. The relay's own capacity: the endpoint removed.
   const inProcess = inProcessPutEvents();
   const ipClient = relayEventBridgeClient(inProcess.config);
+  await directPutEvents(ipClient, IN_FLIGHT, 1); // warm-up (JIT, the SDK's lazy parts)
   const ipBase = await directPutEvents(ipClient, IN_FLIGHT, 3);
   const a = await replayedRelay(sim, relayEventBridgeClient(inProcess.config));
   await saturate(a.relay, a.proxy, 1); // warm-up
@@ -99,7 +100,9 @@ async function main(): Promise<void> {
   line();
 
   // 2. The local EventBridge endpoint (loopback HTTP, this process).
-  const localBase = await directPutEvents(relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }), IN_FLIGHT, 3);
+  const localClient = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint });
+  await directPutEvents(localClient, IN_FLIGHT, 1);
+  const localBase = await directPutEvents(localClient, IN_FLIGHT, 3);
   const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }));
   await saturate(b.relay, b.proxy, 1);
   const calls0 = bus.calls.length;
