@@ -3,15 +3,10 @@
 // process on the same connections: a bare OpenD KeepAlive, a bare Snapshot request and a bare DynamoDB
 // GetItem. Then GET /v1/quotes for subscribed codes served from the latest-quote store (a real relay writing
 // it), 8 concurrent callers with Futu's real Snapshot limit in place, against the Snapshot path under the same
-// load and limit. Then the size of each Lambda function as esbuild bundles it.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+// load and limit. Then each Lambda function's minified bundle against its budget and its cold init in fresh Node
+// processes (test/bench/support/cold-start.ts; BENCH_ONLY=cold runs only those rows).
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { build } from 'esbuild';
-import { FUNCTION_IDS, FUNCTIONS } from '../../cdk/definitions.js';
+import { coldOnly, coldStarts, printColdStarts } from './support/cold-start.js';
 import type { RateLimiter } from '../../functions/lib/rate-limiter.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
@@ -176,22 +171,6 @@ function loadLine(r: LoadResult): string {
   return `${(r.ok.length / r.seconds).toFixed(1).padStart(8)} requests/s answered   ${summary(r.ok)}   429: ${r.refused}   other: ${r.other}   sources ${JSON.stringify(r.sources)}`;
 }
 
-async function bundleSizes(): Promise<{ id: string; entry: string; bytes: number; gzip: number }[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'opend-fn-bundle-'));
-  try {
-    const out = [];
-    for (const id of FUNCTION_IDS) {
-      const entry = FUNCTIONS[id].entry;
-      const outfile = join(dir, `${id}.mjs`);
-      await build({ entryPoints: [entry], outfile, platform: 'node', format: 'esm', target: 'node22', bundle: true, minify: true, packages: 'bundle', logLevel: 'error' });
-      out.push({ id, entry, bytes: statSync(outfile).size, gzip: gzipSync(readFileSync(outfile)).length });
-    }
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** `BENCH_ONLY=store`: only the latest-quote store rows (the store against the Snapshot path). */
 async function storeOnly(): Promise<void> {
   const h = await startFunctionsHarness();
@@ -214,6 +193,7 @@ function printStore(stored: { store: LoadResult; snapshot: LoadResult; bare: Loa
 
 async function main(): Promise<void> {
   if (process.env['BENCH_ONLY'] === 'store') return storeOnly();
+  if (process.env['BENCH_ONLY'] === 'cold') return coldOnly(() => startFunctionsHarness(), RICH_ACCOUNTS[0]!.accID.toString());
   const extra = extraHkAccounts(ORDER_ACCOUNTS);
   const h = await startFunctionsHarness({ simulator: { accounts: [...RICH_ACCOUNTS, ...extra] } });
   try {
@@ -229,7 +209,7 @@ async function main(): Promise<void> {
 
     const base = await baselines(h);
     const stored = await benchStore(h);
-    const bundles = await bundleSizes();
+    const cold = await coldStarts(h, RICH_ACCOUNTS[0]!.accID.toString());
 
     console.log('bench:functions — handlers end to end: API Gateway v2 event → middy → DynamoDB Local + simulator (RSA/AES TCP, loopback)');
     console.log('The simulator, DynamoDB Local client and handlers share this process; DynamoDB Local is a local Java process.\n');
@@ -244,8 +224,7 @@ async function main(): Promise<void> {
     console.log(`  OpenD KeepAlive round trip (encrypted)   ${summary(base.keepAlive)}`);
     console.log(`  OpenD Snapshot request, no handler      ${summary(base.snapshot)}`);
     console.log(`  DynamoDB GetItem (consistent read)      ${summary(base.getItem)}`);
-    console.log('\nbundled size per function (esbuild: platform node, format esm, target node22, bundle, minify, packages bundled):');
-    for (const b of bundles) console.log(`  ${b.id.padEnd(12)} ${b.entry.padEnd(38)} ${String(b.bytes).padStart(9)} bytes   (${(b.bytes / 1024).toFixed(0)} KiB, gzip ${(b.gzip / 1024).toFixed(0)} KiB)`);
+    printColdStarts(cold);
   } finally {
     await h.stop();
   }

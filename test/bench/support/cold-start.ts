@@ -1,0 +1,123 @@
+// Cold init per Lambda function, measured as Lambda pays it: a fresh Node process imports the function's bundle
+// (built as the CDK builds it, test/support/function-bundles.ts) and runs its first invocation against the local
+// stack pieces the harness started (DynamoDB Local, the simulator over encrypted TCP). Each function runs in
+// RUNS fresh processes; the baseline is a fresh process importing an empty module, in the same run.
+// What is not in the figure: Node's own start-up (the same for every function, and Lambda's runtime is already up
+// when it imports the handler) and Lambda's download of the code; the AWS SDK is loaded from node_modules, as the
+// runtime would load its own copy if cdk/bundling.ts left it external (it bundles it: that measured faster).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildEvent } from '../../../bin/local/http-api.js';
+import { EXTERNAL_MODULES } from '../../../cdk/bundling.js';
+import { FUNCTION_IDS, FUNCTIONS, ROUTES, type FunctionId } from '../../../cdk/definitions.js';
+import type { FunctionsHarness } from '../../support/functions-harness.js';
+import { BUNDLE_DIR, bundleFunction, type FunctionBundle } from '../../support/function-bundles.js';
+
+const run = promisify(execFile);
+const CHILD = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
+export const COLD_RUNS = 5;
+export const COLD_BUDGET_MS = 150;
+
+interface Sample { importMs: number; totalMs: number; outcome: string }
+export interface ColdStart { id: FunctionId | 'baseline'; first: string; samples: Sample[]; bundle?: FunctionBundle }
+
+function http(routeKey: keyof typeof ROUTES, path: string, url = path, pathParameters: Record<string, string> = {}) {
+  return buildEvent(routeKey, pathParameters, { method: routeKey.split(' ')[0]!, url });
+}
+
+function busEvent(detailType: string, detail: Record<string, unknown>) {
+  return { version: '0', id: `cold-${Date.now()}`, source: 'opend', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], 'detail-type': detailType, detail };
+}
+
+/** Each function's first invocation: a cheap, real request of its kind ('import only' where the local stack has none). */
+function firstEvent(id: FunctionId, accId: string): { what: string; event?: unknown } {
+  switch (id) {
+    case 'quotes': return { what: 'GET /v1/quotes?codes=HK.00700', event: http('GET /v1/quotes', '/v1/quotes', '/v1/quotes?codes=HK.00700') };
+    case 'accounts': return { what: 'GET /v1/accounts', event: http('GET /v1/accounts', '/v1/accounts') };
+    case 'orders': return { what: 'GET /v1/accounts/{accId}/orders', event: http('GET /v1/accounts/{accId}/orders', `/v1/accounts/${accId}/orders`, `/v1/accounts/${accId}/orders`, { accId }) };
+    case 'gateway': return { what: 'GET /v1/gateway', event: http('GET /v1/gateway', '/v1/gateway') };
+    case 'subscriptions': return { what: 'GET /v1/subscriptions', event: http('GET /v1/subscriptions', '/v1/subscriptions') };
+    case 'orderEvents':
+      return { what: 'Gateway State event', event: busEvent('Gateway State', { ready: true, gatewayTime: new Date().toISOString() }) };
+    case 'strategyDca': return { what: 'dry run, HK.00700', event: { security: 'HK.00700', quantity: 100, runDate: '2025-01-15', dryRun: true } };
+    case 'settleOrders': return { what: 'settle HK', event: { trdMarket: 'HK' } };
+    default: return { what: 'import only' };
+  }
+}
+
+async function once(file: string, handler: string | undefined, eventFile: string | undefined, name: string): Promise<Sample> {
+  const args = handler && eventFile ? [CHILD, file, handler, eventFile, name] : [CHILD, file];
+  const { stdout } = await run(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Sample;
+}
+
+/** Baseline first, then every function: RUNS fresh processes each. `advance` keeps the simulator's rate windows open. */
+export async function coldStarts(h: FunctionsHarness, accId: string): Promise<ColdStart[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'opend-cold-'));
+  try {
+    const empty = join(BUNDLE_DIR, 'empty.mjs');
+    await bundleFunction('streamFanout'); // makes BUNDLE_DIR
+    writeFileSync(empty, '');
+    const out: ColdStart[] = [];
+    const base: Sample[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) base.push(await once(empty, undefined, undefined, 'baseline'));
+    out.push({ id: 'baseline', first: 'import an empty module', samples: base });
+    for (const id of FUNCTION_IDS) {
+      const bundle = await bundleFunction(id);
+      const { what, event } = firstEvent(id, accId);
+      const eventFile = event === undefined ? undefined : join(dir, `${id}.json`);
+      if (eventFile) writeFileSync(eventFile, JSON.stringify(event));
+      const samples: Sample[] = [];
+      for (let i = 0; i < COLD_RUNS; i++) {
+        h.sim.advance(31_000); // past Futu's 30 s windows on the simulator's virtual clock (untimed)
+        samples.push(await once(bundle.file, eventFile ? FUNCTIONS[id].handler : undefined, eventFile, id));
+      }
+      out.push({ id, first: what, samples, bundle });
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function p50(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.ceil(s.length / 2) - 1]!;
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(7);
+
+/** The rows bench:functions prints: each function's minified size against its budget, and its cold init p50. */
+export function printColdStarts(rows: ColdStart[]): void {
+  const base = rows.find((r) => r.id === 'baseline')!;
+  const baseP50 = p50(base.samples.map((s) => s.totalMs));
+  const external = EXTERNAL_MODULES.length ? `${EXTERNAL_MODULES.join(', ')} left to the runtime` : 'AWS SDK bundled';
+  console.log(`\nLambda bundles and cold starts (esbuild as cdk/bundling.ts: esm, node22, minified, ${external}; 1 KB = 1024 bytes)`);
+  console.log(`cold init = import of the bundle + first invocation in a fresh Node process, p50 of ${COLD_RUNS}; budget ${COLD_BUDGET_MS} ms`);
+  console.log(`  baseline: fresh process importing an empty module   p50 ${baseP50.toFixed(1).padStart(6)} ms`);
+  for (const r of rows) {
+    if (!r.bundle) continue;
+    const b = r.bundle;
+    const total = p50(r.samples.map((s) => s.totalMs));
+    const imp = p50(r.samples.map((s) => s.importMs));
+    const size = `${kb(b.bytes)} (gzip ${kb(b.gzip).trim()}) budget ${kb(b.budget).trim()} ${b.bytes <= b.budget ? 'ok  ' : 'OVER'}`;
+    const outcomes = [...new Set(r.samples.map((s) => s.outcome))].join(' | ');
+    console.log(
+      `  ${r.id.padEnd(17)} ${size}   cold init p50 ${total.toFixed(1).padStart(6)} ms (import ${imp.toFixed(1)} ms) ${total <= COLD_BUDGET_MS ? 'ok  ' : 'OVER'}   first: ${r.first} → ${outcomes}`,
+    );
+  }
+}
+
+/** `BENCH_ONLY=cold`: only these rows, against a fresh harness. */
+export async function coldOnly(start: () => Promise<FunctionsHarness>, accId: string): Promise<void> {
+  const h = await start();
+  try {
+    printColdStarts(await coldStarts(h, accId));
+  } finally {
+    await h.stop();
+  }
+}
