@@ -119,8 +119,8 @@ describe('order types per market and environment', () => {
     await expectOpenDError(x.place(ACC.SIM_HK, { ...base, type: 'STOP', auxPrice: p }), /paper trading supports only limit \(NORMAL\) and market \(MARKET\)/);
     await expectOpenDError(x.place(ACC.SIM_HK, { ...base, price: 300, timeInForce: 'GTC' }), /paper trading supports only DAY/);
     await expectOpenDError(x.place(ACC.REAL_US, { code: 'US.AAPL', side: 'BUY', qty: 1, type: 'ABSOLUTE_LIMIT', price: 100 }), /only available for HK securities/);
-    await expectOpenDError(x.place(ACC.REAL_HK, { ...base, type: 'AUCTION' }), /AUCTION is not supported by the simulator: the HK opening and closing auctions are not simulated/);
-    await expectOpenDError(x.place(ACC.REAL_US, { code: 'US.AAPL', side: 'BUY', qty: 1, type: 'TWAP_MARKET' }), /TWAP \/ VWAP algorithms are not simulated/);
+    await expectOpenDError(x.place(ACC.REAL_HK, { ...base, type: 'AUCTION' }), /AUCTION orders are taken only in HKEX's auction sessions/);
+    await expectOpenDError(x.place(ACC.REAL_US, { code: 'US.AAPL', side: 'BUY', qty: 1, type: 'TWAP_MARKET', timeInForce: 'GTC' }), /GTC is not allowed for TWAP_MARKET orders/);
     await expectOpenDError(x.place(ACC.REAL_HK, { ...base, type: 'STOP' }), /STOP needs auxPrice \(the trigger price\) > 0, got none/);
     // TradeApi refuses a missing limit price itself; the simulator says the same to a raw request.
     await expect(x.place(ACC.REAL_HK, { ...base, type: 'STOP_LIMIT', auxPrice: p })).rejects.toThrow(/positive limit price is required for STOP_LIMIT/);

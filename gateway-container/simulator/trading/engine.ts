@@ -25,6 +25,7 @@ import { exportState, restoreState, type TradingStateData } from './snapshot.js'
 import { fillMatches, fillOf, isBuy, orderMatches, timeRange, toOrder, WORKING, type FillRecord, type OrderState } from './records.js';
 import { localDate, roundMoney, securityCurrency } from './util.js';
 import { floorLots } from './validation.js';
+import { workedApart, WorkedOrders } from './worked-orders.js';
 
 export { TradingError } from './errors.js';
 export { DEFAULT_ACCOUNTS, type AccountConfig, type StartingPosition } from './accounts.js';
@@ -79,6 +80,8 @@ export class TradingEngine {
   /** Runs for every fill once cash and position moved, before anyone hears of it: fees and cash flow (cash-flow.ts). */
   fillBooking?: (o: OrderState, qty: number, price: number, now: number) => void;
   private readonly core: EngineCore;
+  /** At-auction and TWAP / VWAP orders, worked apart from ordinary matching (worked-orders.ts). */
+  private readonly worked: WorkedOrders;
 
   constructor(opts: TradingEngineOptions) {
     this.market = opts.market;
@@ -91,6 +94,13 @@ export class TradingEngine {
       touchAndEmit: (o) => this.touchAndEmit(o),
       matchNow: (o) => this.matchNow(o),
     };
+    this.worked = new WorkedOrders({
+      now: this.now,
+      fill: (o, qty, price) => this.fill(o, qty, price),
+      cancel: (o, reason) => this.cancel(o, reason),
+      touch: (o) => this.touchAndEmit(o),
+      lastPrice: (key) => this.market.top(key)?.last,
+    });
     this.passwordMd5 = (opts.tradePasswordMd5 ?? DEFAULT_TRADE_PASSWORD_MD5).toLowerCase();
     this.lastId = opts.idSeed ?? DEFAULT_ID_SEED;
     this.accountList = (opts.accounts ?? DEFAULT_ACCOUNTS).map((c) => new AccountState(c));
@@ -168,7 +178,7 @@ export class TradingEngine {
     this.sweep();
     const acc = this.accountFor(c2s.header);
     this.requireUnlocked(acc);
-    const o = newOrder({ market: this.market, ledger: this.ledger, now: this.now(), nextId: () => this.nextId() }, acc, c2s);
+    const o = newOrder({ market: this.market, ledger: this.ledger, now: this.now(), nextId: () => this.nextId(), volumes: this.worked.volumes }, acc, c2s);
     const { orderType, sec, qty } = o;
     this.orderList.push(o);
     this.ordersById.set(o.orderID, o);
@@ -187,7 +197,7 @@ export class TradingEngine {
       const avail = bookLiquidity(o, top).filter((l) => acceptable(o, l.price)).reduce((s, l) => s + l.vol, 0);
       if (floorLots(avail, sec.lotSize) >= qty) this.match(o, bookLiquidity(o, top));
       if (WORKING.has(o.status)) this.cancel(o, 'special limit (fill or kill) order: not enough volume at the limit; cancelled');
-    } else if (canFillNow(o, this.market) && o.triggered) {
+    } else if (canFillNow(o, this.market) && o.triggered && !workedApart(o)) {
       this.match(o, bookLiquidity(o, top));
       if (orderType === OrderType.SPECIAL_LIMIT && WORKING.has(o.status)) {
         this.cancel(o, 'special limit order: unfilled remainder cancelled');
@@ -215,6 +225,7 @@ export class TradingEngine {
     }
 
     const o = this.findOrder(acc, c2s.orderID, c2s.orderIDEx);
+    this.worked.checkModify(o);
     applyModifyOp(this.core, acc, o, op, c2s);
     return { orderID: o.orderID, orderIDEx: o.orderIDEx };
   }
@@ -296,6 +307,7 @@ export class TradingEngine {
    */
   sweep(): void {
     if (this.open.size === 0) return;
+    this.worked.sweep(this.open);
     const now = this.now();
     for (const o of [...this.open]) {
       // The trading date as placement counts it (a US order from 20:00 ET belongs to the next date).
@@ -353,7 +365,7 @@ export class TradingEngine {
 
   /** Matches a (newly modified / enabled) order against the book if the market is trading. */
   private matchNow(o: OrderState): void {
-    if (!WORKING.has(o.status) || !o.triggered || !canFillNow(o, this.market)) return;
+    if (!WORKING.has(o.status) || !o.triggered || workedApart(o) || !canFillNow(o, this.market)) return;
     this.match(o, bookLiquidity(o, this.market.top(o.sec.key)));
   }
 
@@ -372,6 +384,7 @@ export class TradingEngine {
   }
 
   private onMarketTrade(t: MarketTrade): void {
+    this.worked.observe(t);
     this.sweep();
     const candidates = [...this.open].filter((o) => o.sec.key === t.key && WORKING.has(o.status) && canFillNow(o, this.market));
     if (candidates.length === 0) return;
@@ -382,7 +395,7 @@ export class TradingEngine {
         this.touchAndEmit(o);
       }
     }
-    const working = candidates.filter((o) => o.triggered);
+    const working = this.worked.onTrade(candidates.filter((o) => o.triggered), t);
     const buys = working.filter((o) => isBuy(o.trdSide)).sort(matchPriority(true));
     const sells = working.filter((o) => !isBuy(o.trdSide)).sort(matchPriority(false));
     const buyLiquidity: Liquidity[] = [

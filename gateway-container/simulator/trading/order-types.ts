@@ -12,8 +12,10 @@
 //   LIMIT_IF_TOUCHED; trailType (RATIO or AMOUNT) and trailValue are required for TRAILING_STOP and
 //   TRAILING_STOP_LIMIT (a RATIO trailValue is read as a percentage: 5 means 5 %); trailSpread (the limit's distance
 //   from the trigger price) is required for TRAILING_STOP_LIMIT. Market-type orders ignore `price`.
-// Simulator limits (not Futu rules): the HK opening / closing auctions and TWAP / VWAP algorithms are not
-// modelled, so AUCTION, AUCTION_LIMIT and TWAP_* / VWAP_* are refused with a message that says so.
+// - AUCTION / AUCTION_LIMIT are valid only in HK's opening and closing auctions (Trd_Common.OrderType); when they
+//   are taken and how they match: auction-orders.ts. AUCTION_LIMIT carries a limit price.
+// - TWAP_* / VWAP_* (Trd_Common.OrderType, no market note there): assumed offered for US securities only; the
+//   _LIMIT variants carry a limit price. How the simulator works them: algo-orders.ts.
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { SecurityFacts } from '../market-view.js';
 import type { AccountState } from './accounts.js';
@@ -30,6 +32,9 @@ export const LIMIT_TYPES: ReadonlySet<number> = new Set([
   OrderType.SPECIAL_LIMIT_ALL,
   OrderType.STOP_LIMIT,
   OrderType.LIMITIF_TOUCHED,
+  OrderType.AUCTION_LIMIT,
+  OrderType.TWAP_LIMIT,
+  OrderType.VWAP_LIMIT,
 ]);
 /** Order types that wait for the market to touch a fixed trigger price (auxPrice). */
 export const TRIGGER_TYPES: ReadonlySet<number> = new Set([
@@ -53,20 +58,12 @@ const CONDITIONAL: readonly number[] = [
 ];
 /** Types the simulated broker takes for REAL accounts, per security market. */
 const REAL_TYPES_BY_MARKET: Readonly<Record<string, readonly number[]>> = {
-  HK: [OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.SPECIAL_LIMIT, OrderType.SPECIAL_LIMIT_ALL, ...CONDITIONAL],
-  US: [OrderType.NORMAL, OrderType.MARKET, ...CONDITIONAL],
+  HK: [OrderType.NORMAL, OrderType.MARKET, OrderType.ABSOLUTE_LIMIT, OrderType.AUCTION, OrderType.AUCTION_LIMIT, OrderType.SPECIAL_LIMIT, OrderType.SPECIAL_LIMIT_ALL, ...CONDITIONAL],
+  US: [OrderType.NORMAL, OrderType.MARKET, ...CONDITIONAL, OrderType.TWAP_MARKET, OrderType.TWAP_LIMIT, OrderType.VWAP_MARKET, OrderType.VWAP_LIMIT],
   SH: [OrderType.NORMAL],
   SZ: [OrderType.NORMAL],
 };
 const PAPER_TYPES: readonly number[] = [OrderType.NORMAL, OrderType.MARKET];
-const NOT_MODELLED: ReadonlySet<number> = new Set([
-  OrderType.AUCTION,
-  OrderType.AUCTION_LIMIT,
-  OrderType.TWAP_MARKET,
-  OrderType.TWAP_LIMIT,
-  OrderType.VWAP_MARKET,
-  OrderType.VWAP_LIMIT,
-]);
 
 const typeNames = (types: readonly number[]) => types.map((t) => nameOf(OrderType, t)).join(', ');
 
@@ -88,10 +85,6 @@ export function checkOrderType(acc: AccountState, sec: SecurityFacts, type: numb
       );
     }
     return type;
-  }
-  if (NOT_MODELLED.has(type)) {
-    const what = type === OrderType.AUCTION || type === OrderType.AUCTION_LIMIT ? 'the HK opening and closing auctions are' : 'TWAP / VWAP algorithms are';
-    throw new TradingError(`orderType ${nameOf(OrderType, type)} is not supported by the simulator: ${what} not simulated`);
   }
   const allowed = REAL_TYPES_BY_MARKET[sec.market] ?? [];
   if (!allowed.includes(type)) {

@@ -9,6 +9,8 @@ import type * as Trd_PlaceOrder from '../../../proto/generated/Trd_PlaceOrder.js
 import type { MarketView } from '../market-view.js';
 import { suspendedNow } from '../market/suspensions.js';
 import type { AccountState } from './accounts.js';
+import { ALGO_TYPES, assignAlgo, VolumeTracker } from './algo-orders.js';
+import { assignAuction, AUCTION_TYPES } from './auction-orders.js';
 import { TradingError } from './errors.js';
 import type { Ledger } from './ledger.js';
 import { checkTrail, isConditional, TRAILING_TYPES } from './order-types.js';
@@ -63,6 +65,8 @@ export interface NewOrderContext {
   ledger: Ledger;
   now: number;
   nextId: () => bigint;
+  /** Market volume per security, for a VWAP order's expected volume (algo-orders.ts). */
+  volumes?: VolumeTracker;
 }
 
 /** Validates a Trd_PlaceOrder request for `acc` and builds the order's record (status SUBMITTING or WAITING_SUBMIT). */
@@ -131,6 +135,9 @@ export function newOrder(ctx: NewOrderContext, acc: AccountState, c2s: Trd_Place
   }
   if (c2s.fillOutsideRTH !== undefined) o.fillOutsideRTH = c2s.fillOutsideRTH;
   if (c2s.session !== undefined) o.session = c2s.session;
+  // At-auction orders join the auction whose input period is on; TWAP / VWAP orders start their window now.
+  if (AUCTION_TYPES.has(orderType)) assignAuction(o, ctx.now);
+  if (ALGO_TYPES.has(orderType)) assignAlgo(o, ctx.now, trading, ctx.volumes ?? new VolumeTracker());
   o.reservePrice = trail ? trailReservePrice(o) : ctx.ledger.reservePrice(orderType, trdSide, price, auxPrice, top, key);
   ctx.ledger.checkCapacity(acc, sec, o.role, qty, o.reservePrice);
 

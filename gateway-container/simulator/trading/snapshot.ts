@@ -12,6 +12,7 @@ import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type { MarketView, SecurityMarket } from '../market-view.js';
 import type { AccountState, PositionState, TodayStats, TrdEnvName } from './accounts.js';
 import { type FillRecord, type OrderState, type Role } from './records.js';
+import { restoreWorked, workedData, type WorkedData } from './worked-orders.js';
 import { CASH_CURRENCIES, formatLocalTime, MARKET_TIME_ZONE, secMarketEnum, securityMarketOf, type CashCurrency } from './util.js';
 
 export interface TradingStateData {
@@ -74,6 +75,8 @@ export interface OrderData {
   reservePrice: number;
   /** Still working or disabled (not final). */
   open: boolean;
+  /** At-auction / TWAP / VWAP orders: their working state (worked-orders.ts). */
+  worked?: WorkedData;
 }
 
 export interface FillData {
@@ -156,6 +159,8 @@ export function exportState(parts: EngineParts, clockMs: number): TradingStateDa
       if (o.trailMark !== undefined) d.trailMark = o.trailMark;
       if (o.fillOutsideRTH !== undefined) d.fillOutsideRTH = o.fillOutsideRTH;
       if (o.session !== undefined) d.session = o.session;
+      const worked = workedData(o);
+      if (worked) d.worked = worked;
       return d;
     }),
     fills: parts.fills.map((f) => ({
@@ -286,6 +291,7 @@ export function restoreState(data: TradingStateData, market: MarketView, account
     if (d.trailMark !== undefined) o.trailMark = d.trailMark;
     if (d.fillOutsideRTH !== undefined) o.fillOutsideRTH = d.fillOutsideRTH;
     if (d.session !== undefined) o.session = d.session;
+    restoreWorked(o, d.worked);
     orders.push(o);
     if (d.open) open.push(o);
   });

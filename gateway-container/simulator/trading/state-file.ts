@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname } from 'node:path';
 import type { TradingEngine } from './engine.js';
 import { StateFileError, type TradingStateData } from './snapshot.js';
+import { checkWorkedData } from './worked-orders.js';
 
 export { StateFileError, type TradingStateData } from './snapshot.js';
 
@@ -52,7 +53,7 @@ export class StateEncoder {
   encode(state: TradingStateData): string {
     const orders = state.orders.map((o) => {
       // Every field the engine assigns after placement (see engine.ts / snapshot.ts), the free text last.
-      const key = [o.status, o.qty, o.price, o.auxPrice, o.trailType, o.trailValue, o.trailSpread, o.trailMark, o.reservePrice, o.triggered, o.updateMs, o.fillQty, o.fillValue, o.open, o.lastErrMsg].join('\u0000');
+      const key = [o.status, o.qty, o.price, o.auxPrice, o.trailType, o.trailValue, o.trailSpread, o.trailMark, o.reservePrice, o.triggered, o.updateMs, o.fillQty, o.fillValue, o.open, JSON.stringify(o.worked), o.lastErrMsg].join('\u0000');
       const hit = this.orders.get(o.orderID);
       if (hit?.key === key) return hit.json;
       const json = JSON.stringify(o);
@@ -239,6 +240,7 @@ function checkShape(v: unknown): asserts v is TradingStateData {
     num(o, 'trailMark', at, true);
     num(o, 'session', at, true);
     bool(o, 'fillOutsideRTH', at, true);
+    checkWorkedData(o['worked'], `${at}.worked`);
     bool(o, 'triggered', at);
     bool(o, 'open', at);
     oneOf(o, 'role', at, ['open-long', 'close-long', 'open-short', 'close-short']);
