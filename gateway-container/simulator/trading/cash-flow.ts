@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type * as Trd_FlowSummary from '../../../proto/generated/Trd_FlowSummary.js';
-import { feesForFill, fromCents, toCents } from './fees.js';
+import { feeSubjectOf, feesForFill, fromCents, toCents } from './fees.js';
 import { isBuy, type OrderState } from './records.js';
 import { currencyEnum, currencyFromEnum, localDate, securityCurrency, trdMarketTimeZone, type CashCurrency } from './util.js';
 
@@ -40,7 +40,7 @@ export interface CashFlowEntry {
   clearingDate: string;
   settlementDate: string;
   currency: CashCurrency;
-  /** "Deposit", "Stock Trade" or "Fees". */
+  /** "Deposit", "Stock Trade", "Option Trade" or "Fees". */
   type: string;
   /** Whole cents; positive flows in, negative flows out. */
   cents: number;
@@ -101,7 +101,7 @@ export class CashFlowBook {
     if (acc.envName !== 'REAL') return;
     const buy = isBuy(o.trdSide);
     const before = { qty: o.fillQty - qty, value: o.fillValue - qty * price };
-    const items = feesForFill({ market: o.sec.market, secType: o.sec.secType, buy }, before, qty, price);
+    const items = feesForFill(feeSubjectOf(o.sec, buy), before, qty, price);
     const cur = securityCurrency(o.sec);
     const total = items.reduce((s, i) => s + i.cents, 0);
     if (total > 0) acc.addCash(cur, -fromCents(total));
@@ -114,7 +114,13 @@ export class CashFlowBook {
     const settlementDate = addWeekdays(clearingDate, SETTLEMENT_DAYS[o.sec.market] ?? 2);
     const base = { accID: acc.accID, clearingDate, settlementDate, currency: cur };
     const what = `${buy ? 'BUY' : 'SELL'} ${qty} ${o.sec.key} @ ${price}, order ${o.orderIDEx}`;
-    this.entries.push({ ...base, id: this.nextId(), type: 'Stock Trade', cents: (buy ? -1 : 1) * toCents(qty * price), remark: what });
+    // An option fill moves its premium (price × contracts × multiplier); a futures fill moves no cash for its
+    // notional (margin is held instead, derivatives.ts), so only its fees are logged.
+    const d = o.sec.derivative;
+    if (d?.kind !== 'future') {
+      const notional = toCents(qty * price * (d?.multiplier ?? 1));
+      this.entries.push({ ...base, id: this.nextId(), type: d ? 'Option Trade' : 'Stock Trade', cents: (buy ? -1 : 1) * notional, remark: what });
+    }
     if (total > 0) {
       const detail = items.map((i) => `${i.title} ${fromCents(i.cents).toFixed(2)}`).join(', ');
       this.entries.push({ ...base, id: this.nextId(), type: 'Fees', cents: -total, remark: `${detail} (${what})` });

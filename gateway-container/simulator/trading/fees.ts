@@ -17,12 +17,15 @@
 //   Trading Activity Fee (FINRA TAF)  sells only: US$0.000166 per share per TRADE, minimum US$0.01, maximum US$8.30
 // "Per ORDER" items are figured on the order's cumulative filled quantity and amount, so an order split into
 // several fills pays its minimum once; "per TRADE" items are figured on each fill alone (Futu: "pass-through fees
-// are calculated on the transaction amounts closed"). A-shares (Stock Connect) have no schedule here and pay
+// are calculated on the transaction amounts closed"). Futures and options have their own per-contract schedules
+// (derivative-fees.ts): the stock schedule above, its stamp duty in particular, never applies to them. A-shares (Stock Connect) have no schedule here and pay
 // nothing. Paper trading (SIMULATE) pays no fees at all: Futu's paper accounts neither charge nor report them.
 //
 // Invariant: money is computed in whole cents (integers), every item is rounded to the cent once, and the total
 // of an order is the sum of its rounded items — the cash the ledger moves is exactly what Trd_GetOrderFee reports.
-import type { SecurityMarket } from '../market-view.js';
+import { parseDerivativeCode } from '../../../proto/derivatives.js';
+import type { SecurityFacts, SecurityMarket } from '../market-view.js';
+import { derivativeOrderLevel, derivativePerTrade } from './derivative-fees.js';
 
 export interface FeeItem {
   /** Futu's name of the item, e.g. "Commission", "Stamp Duty". */
@@ -36,6 +39,14 @@ export interface FeeSubject {
   /** Qot_Common.SecurityType: 4 = Trust (ETFs, funds: no HK stamp duty). */
   secType: number;
   buy: boolean;
+  /** Futures and options: what one contract is; absent for stocks and funds. */
+  contract?: {
+    kind: 'future' | 'option';
+    /** Currency per point (futures) or shares per contract (options). */
+    multiplier: number;
+    /** Futures root ("HSI", "MHI", "ES"): HKFE's fees differ by product. */
+    root?: string;
+  };
 }
 
 /** What the order had filled before this fill (quantity and amount in currency units). */
@@ -45,6 +56,17 @@ export interface FilledSoFar {
 }
 
 const TRUST = 4;
+
+/** The fee subject of a side of `sec`: its market, type and, for a derivative, contract facts. */
+export function feeSubjectOf(sec: Pick<SecurityFacts, 'market' | 'secType' | 'code' | 'derivative'>, buy: boolean): FeeSubject {
+  const s: FeeSubject = { market: sec.market, secType: sec.secType, buy };
+  if (sec.derivative) {
+    const parsed = parseDerivativeCode(sec.market, sec.code);
+    const root = typeof parsed === 'object' && parsed.kind === 'future' ? parsed.root.root : undefined;
+    s.contract = { kind: sec.derivative.kind, multiplier: sec.derivative.multiplier, ...(root ? { root } : {}) };
+  }
+  return s;
+}
 
 /** Whole cents of an amount in currency units (the amount is qty × price, at most 3 decimals of price). */
 export const toCents = (amount: number): number => Math.round(amount * 100);
@@ -105,7 +127,10 @@ export function feesForFill(s: FeeSubject, before: FilledSoFar, qty: number, pri
   const after: FilledSoFar = { qty: before.qty + qty, value: before.value + qty * price };
   let orderLevel: (f: FilledSoFar) => FeeItem[];
   let perTrade: (s: FeeSubject, qty: number, price: number) => FeeItem[];
-  if (s.market === 'HK') {
+  if (s.contract && (s.market === 'HK' || s.market === 'US')) {
+    orderLevel = (f) => derivativeOrderLevel(s, f);
+    perTrade = derivativePerTrade;
+  } else if (s.market === 'HK') {
     orderLevel = hkOrderLevel;
     perTrade = hkPerTrade;
   } else if (s.market === 'US') {
@@ -117,4 +142,13 @@ export function feesForFill(s: FeeSubject, before: FilledSoFar, qty: number, pri
   const was = new Map(orderLevel(before).map((i) => [i.title, i.cents]));
   const grown = orderLevel(after).map((i) => ({ title: i.title, cents: i.cents - (was.get(i.title) ?? 0) }));
   return [...grown, ...perTrade(s, qty, price)].filter((i) => i.cents > 0);
+}
+
+/**
+ * Whole cents an order of `qty` at `price` is expected to pay, figured as one fill (what buying power and the
+ * maximum quantities set aside, so a cash account that spends everything it can still pays its fees).
+ */
+export function estimateOrderFeeCents(s: FeeSubject, qty: number, price: number): number {
+  if (!(qty > 0)) return 0;
+  return feesForFill(s, { qty: 0, value: 0 }, qty, price).reduce((t, i) => t + i.cents, 0);
 }

@@ -3,10 +3,14 @@
 // passes before it is accepted, the role an order plays for the position (open/close long/short and the
 // short-selling rules), and the Trd_GetFunds / Trd_GetPositionList / Trd_GetMaxTrdQtys answers. Reads the
 // engine's accounts and open orders; changes nothing.
+// Fees: REAL accounts pay fees on fills (fees.ts), so every opening order also sets aside its estimated fees
+// (`feeHeld`), the capacity check counts them, and the maximum quantities leave room for them: a cash account
+// that spends all it can is still not overdrawn by the fees of that order.
 import * as Trd_Common from '../../../proto/generated/Trd_Common.js';
 import type * as Trd_GetMaxTrdQtys from '../../../proto/generated/Trd_GetMaxTrdQtys.js';
 import type { MarketView, SecurityFacts, TopOfBook } from '../market-view.js';
 import { emptyToday, type AccountState, type PositionState } from './accounts.js';
+import { estimateOrderFeeCents, feeSubjectOf, fromCents } from './fees.js';
 import { isFuture, maySellShort, multiplierOf, orderCommitment, positionMargin } from './derivatives.js';
 import { TradingError } from './errors.js';
 import { isBuy, matchesCode, WORKING, type OrderState, type Role } from './records.js';
@@ -33,6 +37,8 @@ interface Reservations {
   frozen: Map<CashCurrency, number>;
   /** Buying power held by open short-sell orders, per currency. */
   shortHeld: Map<CashCurrency, number>;
+  /** Estimated fees of the remaining qty of open opening orders of REAL accounts, per currency. */
+  feeHeld: Map<CashCurrency, number>;
   /** Remaining qty of open sell orders closing a long, per security key. */
   pendingSell: Map<string, number>;
   /** Remaining qty of open buy orders covering a short, per security key. */
@@ -141,26 +147,51 @@ export class Ledger {
     const lot = sec.lotSize;
     const held = acc.positions.get(key)?.qty ?? 0;
     // What one unit holds of the account's money: a futures contract its margin, others price × multiplier.
-    price = orderCommitment(sec, 1, price);
+    const unit = orderCommitment(sec, 1, price);
+    const fits = (budget: number, buy: boolean) => this.maxAffordable(acc, sec, buy, budget, unit, price, lot);
 
     let ownCash: number;
     if (acc.isMargin) {
       ownCash = 0;
-      for (const [c, x] of acc.cash) ownCash += convert(x - (res.frozen.get(c) ?? 0), c, cur);
+      for (const [c, x] of acc.cash) ownCash += convert(x - (res.frozen.get(c) ?? 0) - (res.feeHeld.get(c) ?? 0), c, cur);
     } else {
-      ownCash = acc.cashIn(cur) - (res.frozen.get(cur) ?? 0);
+      ownCash = acc.cashIn(cur) - (res.frozen.get(cur) ?? 0) - (res.feeHeld.get(cur) ?? 0);
     }
     const power = this.buyingPower(acc, cur, res);
-    const maxCashBuy = held < 0 ? 0 : floorLots(Math.max(0, ownCash) / price, lot);
+    const maxCashBuy = held < 0 ? 0 : fits(ownCash, true);
     const out: Trd_Common.MaxTrdQtys = {
       maxCashBuy,
-      maxCashAndMarginBuy: held < 0 ? 0 : acc.isMargin ? floorLots(power / price, lot) : maxCashBuy,
+      maxCashAndMarginBuy: held < 0 ? 0 : acc.isMargin ? fits(power, true) : maxCashBuy,
       maxPositionSell: held > 0 ? floorLots(held - (res.pendingSell.get(key) ?? 0), lot) : 0,
-      maxSellShort: held <= 0 && this.shortBlocker(acc, sec) === undefined ? floorLots(power / price, lot) : 0,
+      maxSellShort: held <= 0 && this.shortBlocker(acc, sec) === undefined ? fits(power, false) : 0,
       maxBuyBack: held < 0 ? floorLots(-held - (res.pendingCover.get(key) ?? 0), lot) : 0,
     };
     if (c2s.session !== undefined) out.session = c2s.session;
     return out;
+  }
+
+  /** Estimated fees (currency units) of an order of `qty` at `price`; 0 for paper accounts, which pay none. */
+  private feeEstimate(acc: AccountState, sec: SecurityFacts, buy: boolean, qty: number, price: number): number {
+    if (acc.envName !== 'REAL') return 0;
+    return fromCents(estimateOrderFeeCents(feeSubjectOf(sec, buy), qty, price));
+  }
+
+  /**
+   * The most whole lots whose commitment (`unit` each) plus estimated fees fit in `budget`. Fees only grow with
+   * the quantity, so the largest fitting count is found by bisection below the fee-free bound.
+   */
+  private maxAffordable(acc: AccountState, sec: SecurityFacts, buy: boolean, budget: number, unit: number, price: number, lot: number): number {
+    const bound = floorLots(Math.max(0, budget) / unit, lot) / lot;
+    const fit = (lots: number) => lots * lot * unit + this.feeEstimate(acc, sec, buy, lots * lot, price) <= budget + 1e-6;
+    if (bound === 0 || fit(bound)) return bound * lot;
+    let lo = 0;
+    let hi = bound; // fit(lo) holds (0 lots cost nothing), fit(hi) does not
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fit(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo * lot;
   }
 
   /** Decides whether an order opens or closes a long or short position, and enforces the short rules. */
@@ -213,7 +244,7 @@ export class Ledger {
   }
 
   reservations(acc: AccountState, exclude?: OrderState): Reservations {
-    const r: Reservations = { frozen: new Map(), shortHeld: new Map(), pendingSell: new Map(), pendingCover: new Map() };
+    const r: Reservations = { frozen: new Map(), shortHeld: new Map(), feeHeld: new Map(), pendingSell: new Map(), pendingCover: new Map() };
     for (const o of this.open) {
       if (o.acc !== acc || o === exclude || !WORKING.has(o.status)) continue;
       const left = o.qty - o.fillQty;
@@ -221,10 +252,12 @@ export class Ledger {
       switch (o.role) {
         case 'open-long':
           add(r.frozen, cur, orderCommitment(o.sec, left, o.reservePrice));
+          add(r.feeHeld, cur, this.feeEstimate(acc, o.sec, true, left, o.reservePrice));
           break;
         case 'open-short':
           // A futures short holds margin like a long; a short of anything else holds buying power.
           add(isFuture(o.sec) ? r.frozen : r.shortHeld, cur, orderCommitment(o.sec, left, o.reservePrice));
+          add(r.feeHeld, cur, this.feeEstimate(acc, o.sec, false, left, o.reservePrice));
           break;
         case 'close-long':
           add(r.pendingSell, o.sec.key, left);
@@ -284,17 +317,20 @@ export class Ledger {
   /**
    * Buying power in `cur`. CASH accounts: that currency's cash minus what open buys froze (no FX).
    * MARGIN accounts: leverage × equity − gross market value − reservations of open orders, all currencies.
+   * Both less the estimated fees open orders set aside (fees are cash, never leveraged).
    */
   private buyingPower(acc: AccountState, cur: CashCurrency, res: Reservations): number {
-    if (!acc.isMargin) return Math.max(0, acc.cashIn(cur) - (res.frozen.get(cur) ?? 0));
+    if (!acc.isMargin) return Math.max(0, acc.cashIn(cur) - (res.frozen.get(cur) ?? 0) - (res.feeHeld.get(cur) ?? 0));
     const v = this.valuation(acc, cur);
+    let fees = 0;
+    for (const [c, x] of res.feeHeld) fees += convert(x, c, cur);
     if (acc.isFutures) {
       // Futures accounts: equity (cash + open futures P&L) less the initial margin of positions and open orders.
       let held = 0;
       for (const [c, x] of res.frozen) held += convert(x, c, cur);
-      return Math.max(0, v.cash + v.futuresPL - v.futuresInitialMargin - held);
+      return Math.max(0, v.cash + v.futuresPL - v.futuresInitialMargin - held - fees);
     }
-    let reserved = 0;
+    let reserved = fees;
     for (const [c, x] of res.frozen) reserved += convert(x, c, cur);
     for (const [c, x] of res.shortHeld) reserved += convert(x, c, cur);
     const equity = v.cash + v.longMv - v.shortMv;
@@ -306,8 +342,10 @@ export class Ledger {
     const res = this.reservations(acc, exclude);
     const cur = securityCurrency(sec);
     const held = acc.positions.get(sec.key)?.qty ?? 0;
-    const need = orderCommitment(sec, qty, price);
-    if (isFuture(sec) && (role === 'open-long' || role === 'open-short')) {
+    const opening = role === 'open-long' || role === 'open-short';
+    // An opening order needs its estimated fees on top of what it commits (cash, premium or margin).
+    const need = orderCommitment(sec, qty, price) + (opening ? this.feeEstimate(acc, sec, role === 'open-long', qty, price) : 0);
+    if (isFuture(sec) && opening) {
       const power = this.buyingPower(acc, cur, res);
       if (need > power + 1e-6) {
         throw new TradingError(`insufficient margin: ${qty} ${sec.key} need initial margin ${formatMoney(need)} ${cur}, available ${formatMoney(power)} ${cur}`);
@@ -322,12 +360,13 @@ export class Ledger {
             throw new TradingError(`insufficient buying power: need ${formatMoney(need)} ${cur}, available ${formatMoney(power)} ${cur}`);
           }
         } else {
-          const frozen = res.frozen.get(cur) ?? 0;
+          const feeHeld = res.feeHeld.get(cur) ?? 0;
+          const frozen = (res.frozen.get(cur) ?? 0) + feeHeld;
           const avail = Math.max(0, acc.cashIn(cur) - frozen);
           if (need > avail + 1e-6) {
             throw new TradingError(
               `insufficient cash: need ${formatMoney(need)} ${cur}, available ${formatMoney(avail)} ${cur}` +
-                (frozen > 0 ? ` (${formatMoney(frozen)} ${cur} is frozen by open buy orders)` : ''),
+                (frozen > 0 ? ` (${formatMoney(frozen)} ${cur} is frozen by open buy orders${feeHeld > 0 ? ' and their estimated fees' : ''})` : ''),
             );
           }
         }
