@@ -1,6 +1,8 @@
 // Idempotent order placement. The idempotency record is written (conditionally) before OpenD is called and
 // the order's remark carries the clientOrderId, so:
 //   - a retry with the same clientOrderId returns the first result, never a second order;
+//   - on the happy path DynamoDB is called twice: one transaction writes the record and takes the PlaceOrder
+//     slot (placement-transaction.ts), one update completes the record after OpenD answered;
 //   - concurrent duplicates wait for the first attempt's result, at most until their own invocation would
 //     time out;
 //   - a failure before PlaceOrder is sent (OpenD unreachable, key load, limiter throttled or failing, a broker
