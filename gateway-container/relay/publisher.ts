@@ -18,10 +18,13 @@
 //
 // Throughput (npm run bench:relay): the per-event path does no work that grows with the queue. The queue is an
 // array with a moving head (taking the next batch looks at its first entries only; an entry taken from the
-// middle leaves a hole that the head skips), a full batch goes out at once instead of waiting out the linger,
-// a detail is serialized once (JSON.stringify without a replacer unless it holds a bigint), latencies go to a
+// middle leaves a hole that the head skips), a full batch goes out at once instead of waiting out the linger
+// (and a call that finishes with a full batch waiting sends it straight away), while a partial batch after
+// the first call of a round waits for more events or the linger, so that calls stay full under load; a
+// detail is serialized once (JSON.stringify without a replacer unless it holds a bigint), latencies go to a
 // fixed ring, and the SDK client reuses its resolved middleware stack (cacheMiddleware). Several calls are in
-// flight at a time; an ordering key still has at most one entry in flight.
+// flight at a time; an ordering key still has at most one entry in flight. The next wake-up is the earliest
+// one needed: new events never wait behind the backoff of entries that failed.
 import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
