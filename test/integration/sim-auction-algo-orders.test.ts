@@ -61,7 +61,7 @@ interface SeenFill {
 /** Every fill the engine books, with the virtual time it happened. */
 function recordFills(s: Simulator): SeenFill[] {
   const fills: SeenFill[] = [];
-  s.trading.onFill((_a, _h, f) => fills.push({ orderID: f.orderID, qty: f.qty, price: f.price, time: s.clock.now() }));
+  s.trading.onFill((_a, _h, f) => fills.push({ orderID: f.orderID ?? 0n, qty: f.qty, price: f.price, time: s.clock.now() }));
   return fills;
 }
 
@@ -243,7 +243,7 @@ describe('US TWAP / VWAP orders', () => {
     const { orderId } = await x.place(ACC.REAL_US, { code: US, side: 'BUY', qty: 100, type: 'TWAP_MARKET' });
     s.advance(10 * MIN);
     await x.cancel(ACC.REAL_US, orderId);
-    const filled = engineOrder(s, ACC.REAL_US, orderId).fillQty;
+    const filled = engineOrder(s, ACC.REAL_US, orderId).fillQty ?? 0;
     expect(filled).toBeGreaterThan(0);
     expect(filled).toBeLessThan(100);
     const seen = fills.length;
@@ -261,7 +261,7 @@ describe('US TWAP / VWAP orders', () => {
     const start = first.clock.now() + 50;
     const { orderId } = await paced(first, a.t).place(ACC.REAL_US, { code: US, side: 'BUY', qty: 100, type: 'TWAP_MARKET' });
     first.advance(10 * MIN);
-    const before = engineOrder(first, ACC.REAL_US, orderId).fillQty;
+    const before = engineOrder(first, ACC.REAL_US, orderId).fillQty ?? 0;
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(100);
     await closeAll(...open.splice(0));
