@@ -152,9 +152,10 @@ describe('order validation', () => {
     expectTradingError(() => engine.placeOrder(placeReq(REAL_HK, { price: 379, timeInForce: TimeInForce.IOC })), 'timeInForce IOC is not supported by the simulator; use DAY or GTC');
     expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.TRAILING_STOP, qty: 1 })), 'TRAILING_STOP needs trailType RATIO or AMOUNT, got none');
     expectTradingError(
-      () => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.VWAP_LIMIT, qty: 1, price: 150 })),
-      'orderType VWAP_LIMIT is not supported by the simulator: TWAP / VWAP algorithms are not simulated',
+      () => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.VWAP_LIMIT, qty: 1, price: 150, timeInForce: TimeInForce.GTC })),
+      'timeInForce GTC is not allowed for VWAP_LIMIT orders',
     );
+    expectTradingError(() => engine.placeOrder(placeReq(REAL_HK, { orderType: OrderType.VWAP_LIMIT, price: 379 })), 'orderType VWAP_LIMIT is not available for HK.');
     expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.ABSOLUTE_LIMIT, qty: 1, price: 150 })), 'only available for HK securities');
     expectTradingError(() => engine.placeOrder(placeReq(REAL_US, { orderType: OrderType.STOP, qty: 1 })), 'STOP needs auxPrice (the trigger price) > 0, got none');
   });
