@@ -1,13 +1,16 @@
 // npm run bench:functions — end-to-end latency of the place-order and snapshot handlers (API Gateway v2 event
 // → middy handler → DynamoDB Local + the simulator over encrypted TCP), with baselines measured in the same
 // process on the same connections: a bare OpenD KeepAlive, a bare Snapshot request and a bare DynamoDB
-// GetItem. Then GET /v1/quotes for subscribed codes served from the latest-quote store (a real relay writing
+// GetItem. The placement rows also count DynamoDB calls per order (a middleware on the runtime's real DynamoDB
+// client) and interleave the same handler on the sequential path (record, bucket read, bucket write) for
+// comparison. Then GET /v1/quotes for subscribed codes served from the latest-quote store (a real relay writing
 // it), 8 concurrent callers with Futu's real Snapshot limit in place, against the Snapshot path under the same
 // load and limit. Then each Lambda function's minified bundle against its budget and its cold init in fresh Node
 // processes (test/bench/support/cold-start.ts; BENCH_ONLY=cold runs only those rows).
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { coldOnly, coldStarts, printColdStarts } from './support/cold-start.js';
 import type { RateLimiter } from '../../functions/lib/rate-limiter.js';
+import type { DynamoIdempotencyStore } from '../../functions/lib/idempotency-store.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 import { PROTO_ID } from '../../proto/registry.js';
@@ -20,6 +23,7 @@ import { testRelayOptions } from '../support/test-relay.js';
 
 const ORDER_ACCOUNTS = 40;
 const ORDERS_PER_ACCOUNT = 12; // below Futu's 15 per 30 s, so the real limiter never refuses
+const SEQUENTIAL_ACCOUNTS = 20;
 const SNAPSHOTS = 400;
 const BASELINE_ROUNDS = 400;
 const WARMUP = 10;
@@ -43,26 +47,81 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-async function benchPlaceOrder(h: FunctionsHarness, accounts: string[]): Promise<number[]> {
-  const samples: number[] = [];
+/**
+ * Counts the DynamoDB calls the handlers make, by command: a middleware on the runtime's real DynamoDB client
+ * (every store of the runtime shares it), not an assumption about the code path.
+ */
+function countDynamoCalls(h: FunctionsHarness): { calls: Record<string, number>; reset: () => void } {
+  const calls: Record<string, number> = {};
+  const doc = (h.rt.idempotency as DynamoIdempotencyStore).docClient;
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      calls[name] = (calls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'benchDynamoCallCounter' },
+  );
+  return { calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]) };
+}
+
+/** What one placement path cost: per-order latency, and DynamoDB calls of the sampled orders by command. */
+interface OrderRun {
+  samples: number[];
+  calls: Record<string, number>;
+}
+
+/**
+ * Orders on the placement transaction (accounts `txAccounts`) and on the sequential path (accounts
+ * `seqAccounts`; a limiter the transaction cannot join, a plain wrapper, makes the handler write the record,
+ * then read and write the bucket, as before), interleaved one by one so that both see the same machine load.
+ */
+async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAccounts: string[]): Promise<{ tx: OrderRun; seq: OrderRun }> {
+  const tx: OrderRun = { samples: [], calls: {} };
+  const seq: OrderRun = { samples: [], calls: {} };
   const price = stepTicks('HK', h.sim.market.top('HK.00700')!.bid, -30);
+  const counter = countDynamoCalls(h);
+  const txLimiter = h.rt.limiter;
+  const sequential: RateLimiter = { acquire: (bucket, rule) => txLimiter.acquire(bucket, rule) };
   let n = 0;
-  for (let round = 0; round < ORDERS_PER_ACCOUNT; round++) {
-    for (const accId of accounts) {
-      n++;
-      // Futu's 20 ms gap per account on the simulator's virtual clock (untimed); accounts rotate, so the
-      // wall-clock gap of our limiter is always met.
-      h.sim.advance(50);
-      const body = { clientOrderId: `bench-${n}`, code: 'HK.00700', side: 'BUY', qty: 100, price };
-      let status = 0;
-      const ms = await timed(async () => {
-        status = (await h.http('POST', `/v1/accounts/${accId}/orders`, { body })).status;
-      });
-      if (status !== 201) throw new Error(`order ${n} on ${accId} answered ${status}`);
-      if (round > 0 || n > WARMUP) samples.push(ms);
+  try {
+    for (let round = 0; round < ORDERS_PER_ACCOUNT; round++) {
+      for (let i = 0; i < txAccounts.length; i++) {
+        const pair = [[tx, txAccounts[i], txLimiter] as const, [seq, seqAccounts[i], sequential] as const];
+        // Which path goes first alternates, so neither always follows the other's DynamoDB writes.
+        for (const [run, accId, limiter] of i % 2 === 0 ? pair : pair.reverse()) {
+          if (accId === undefined) continue;
+          n++;
+          // Futu's 20 ms gap per account on the simulator's virtual clock (untimed); accounts rotate, so the
+          // wall-clock gap of our limiter is always met.
+          h.sim.advance(50);
+          h.rt.limiter = limiter;
+          counter.reset();
+          const body = { clientOrderId: `bench-${n}`, code: 'HK.00700', side: 'BUY', qty: 100, price };
+          let status = 0;
+          const ms = await timed(async () => {
+            status = (await h.http('POST', `/v1/accounts/${accId}/orders`, { body })).status;
+          });
+          if (status !== 201) throw new Error(`order ${n} on ${accId} answered ${status}`);
+          if (round === 0 && i < WARMUP) continue;
+          run.samples.push(ms);
+          for (const [k, v] of Object.entries(counter.calls)) run.calls[k] = (run.calls[k] ?? 0) + v;
+        }
+      }
     }
+  } finally {
+    h.rt.limiter = txLimiter;
+    // Removed, so the rows below are not counted.
+    (h.rt.idempotency as DynamoIdempotencyStore).docClient.middlewareStack.remove('benchDynamoCallCounter');
   }
-  return samples;
+  return { tx, seq };
+}
+
+function callsLine(run: OrderRun): string {
+  const per = (v: number) => (v / run.samples.length).toFixed(2);
+  const total = Object.values(run.calls).reduce((a, b) => a + b, 0);
+  const by = Object.entries(run.calls).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${per(v)}`).join(', ');
+  return `DynamoDB calls per order ${per(total)} (${by})`;
 }
 
 async function benchSnapshot(h: FunctionsHarness): Promise<number[]> {
@@ -194,10 +253,12 @@ function printStore(stored: { store: LoadResult; snapshot: LoadResult; bare: Loa
 async function main(): Promise<void> {
   if (process.env['BENCH_ONLY'] === 'store') return storeOnly();
   if (process.env['BENCH_ONLY'] === 'cold') return coldOnly(() => startFunctionsHarness(), RICH_ACCOUNTS[0]!.accID.toString());
-  const extra = extraHkAccounts(ORDER_ACCOUNTS);
+  const extra = extraHkAccounts(ORDER_ACCOUNTS + SEQUENTIAL_ACCOUNTS);
   const h = await startFunctionsHarness({ simulator: { accounts: [...RICH_ACCOUNTS, ...extra] } });
   try {
-    const orders = await benchPlaceOrder(h, extra.map((a) => a.accID.toString()));
+    const placed = await benchPlaceOrder(h, extra.slice(0, ORDER_ACCOUNTS).map((a) => a.accID.toString()), extra.slice(ORDER_ACCOUNTS).map((a) => a.accID.toString()));
+    const orders = placed.tx;
+    const sequential = placed.seq;
 
     // Snapshot: our limiter allows 60 per 30 s for the whole OpenD login; for this many requests its rule is
     // raised (same DynamoDB read-decide-write per request, only the limit differs).
@@ -213,9 +274,18 @@ async function main(): Promise<void> {
 
     console.log('bench:functions — handlers end to end: API Gateway v2 event → middy → DynamoDB Local + simulator (RSA/AES TCP, loopback)');
     console.log('The simulator, DynamoDB Local client and handlers share this process; DynamoDB Local is a local Java process.\n');
-    console.log(`POST /v1/accounts/{accId}/orders   ${summary(orders)}`);
-    console.log(`  ${ORDER_ACCOUNTS} paper accounts × ${ORDERS_PER_ACCOUNT} orders, sequential, each a new clientOrderId; Futu's real rule (15 / 30 s per account) in our limiter,`);
-    console.log('  so every order does: idempotency begin + limiter read/write + PlaceOrder + idempotency complete (+ cached account and static data).');
+    const getItemP50 = percentile([...base.getItem].sort((a, b) => a - b), 50);
+    const p50Ratio = (r: OrderRun) => `${(percentile([...r.samples].sort((a, b) => a - b), 50) / getItemP50).toFixed(1)}× the GetItem p50`;
+    console.log(`POST /v1/accounts/{accId}/orders   ${summary(orders.samples)}   ${p50Ratio(orders)}`);
+    console.log(`  ${callsLine(orders)}`);
+    console.log(`  ${ORDER_ACCOUNTS} paper accounts × ${ORDERS_PER_ACCOUNT} orders, sequential, each a new clientOrderId; Futu's real rule (15 / 30 s per account) in our limiter.`);
+    console.log('  Each order: ONE TransactWriteItems (idempotency record + PlaceOrder slot, decided on the bucket state this Lambda last saw,');
+    console.log("  which the transaction's condition checks) → PlaceOrder → idempotency complete; OpenD's clock is read in parallel with the write.");
+    console.log(`  same handler, sequential path (record Put, bucket GetItem + Put, complete)   ${summary(sequential.samples)}   ${p50Ratio(sequential)}`);
+    console.log(`    ${callsLine(sequential)}   (${SEQUENTIAL_ACCOUNTS} other accounts × ${ORDERS_PER_ACCOUNT} orders, interleaved with the rows above)`);
+    const p50 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 50);
+    const p99 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 99);
+    console.log(`  transaction / sequential path: p50 ${(p50(orders) / p50(sequential)).toFixed(2)}×, p99 ${(p99(orders) / p99(sequential)).toFixed(2)}×`);
     console.log(`GET /v1/quotes?codes=HK.00700,US.AAPL   ${summary(snapshots)}`);
     console.log(`  ${SNAPSHOTS} sequential requests; limiter rule raised from 60 to 1,000,000 per 30 s for this run (one DynamoDB read + conditional write each).`);
     console.log('');
