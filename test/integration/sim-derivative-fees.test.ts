@@ -53,7 +53,7 @@ describe('REAL derivative order fees', () => {
     expect(fee!.total).toBe(51.08);
     expect(cents((await t.funds(FUT_REAL, { currency: 'HKD' })).cash)).toBe(cents(hkdBefore) - 5108);
 
-    const flows = (await r.cashFlow(FUT_REAL, '2025-01-15')).filter((f) => f.remark.includes(orderIdEx!));
+    const flows = (await r.cashFlow(FUT_REAL, '2025-01-15')).filter((f) => (f.remark ?? '').includes(orderIdEx!));
     expect(flows.map((f) => [f.type, f.direction, f.currency, f.amount])).toEqual([['Fees', 'OUT', 'HKD', -51.08]]);
     expect(flows[0]!.remark).not.toContain('Stamp Duty');
   });
@@ -78,7 +78,7 @@ describe('REAL derivative order fees', () => {
     expect(itemsOf(fee!)).toEqual({ Commission: 9, 'Platform Fees': 9, 'Trading Fees': 3 });
     const premium = cents(o!.fillAvgPrice * 3 * 100);
     expect(cents((await t.funds(ACC.REAL_HK)).cash)).toBe(cents(cashBefore) - premium - 2100);
-    const flows = (await r.cashFlow(ACC.REAL_HK, '2025-01-15')).filter((f) => f.remark.includes(orderIdEx!));
+    const flows = (await r.cashFlow(ACC.REAL_HK, '2025-01-15')).filter((f) => (f.remark ?? '').includes(orderIdEx!));
     expect(flows.map((f) => [f.type, cents(f.amount)])).toEqual([
       ['Option Trade', -premium],
       ['Fees', -2100],

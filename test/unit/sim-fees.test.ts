@@ -93,7 +93,8 @@ describe('futures fees', () => {
   it('reads the futures root of a security for the fee subject', () => {
     const hsi: SecurityFacts = { key: 'HK.HSImain', market: 'HK', code: 'HSImain', name: 'HSI', lotSize: 1, tickRule: 'HK_FUTURE', currency: 'HKD', secType: 0, tradable: true, derivative: { kind: 'future', multiplier: 50, underlying: 'HK.800000' } };
     expect(feeSubjectOf(hsi, true).contract).toEqual({ kind: 'future', multiplier: 50, root: 'HSI' });
-    expect(asMap(feesForFill(feeSubjectOf({ ...hsi, key: 'HK.MHI2612', code: 'MHI2612', derivative: { kind: 'future', multiplier: 10, underlying: 'HK.800000' } }, true), FIRST, 1, 20_000))['Exchange Fees']).toBe(350);
+    const mhi: SecurityFacts = { ...hsi, key: 'HK.MHI2612', code: 'MHI2612', derivative: { kind: 'future', multiplier: 10, underlying: 'HK.800000' } };
+    expect(asMap(feesForFill(feeSubjectOf(mhi, true), FIRST, 1, 20_000))['Exchange Fees']).toBe(350);
   });
 });
 

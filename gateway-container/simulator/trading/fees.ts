@@ -146,7 +146,10 @@ export function feesForFill(s: FeeSubject, before: FilledSoFar, qty: number, pri
 
 /**
  * Whole cents an order of `qty` at `price` is expected to pay, figured as one fill (what buying power and the
- * maximum quantities set aside, so a cash account that spends everything it can still pays its fees).
+ * maximum quantities set aside, so a cash account that spends everything it can still pays its fees). Limit: an
+ * order that fills in several trades pays each per-trade minimum once per trade (HK stocks: the HK$2 settlement
+ * minimum and the whole-dollar stamp duty rounding, at most about HK$3.04 per extra fill), which this estimate
+ * does not foresee; the per-order items it repeats for the unfilled rest of an open order cover part of that.
  */
 export function estimateOrderFeeCents(s: FeeSubject, qty: number, price: number): number {
   if (!(qty > 0)) return 0;
