@@ -58,6 +58,13 @@ describe('REAL derivative order fees', () => {
     expect(flows[0]!.remark).not.toContain('Stamp Duty');
   });
 
+  it('refuses a futures order whose margin plus estimated fees exceed the account, naming both', async () => {
+    // 30 × HK$120,000 of initial margin is beyond the account; the fees are 30 × HK$25.54.
+    await expect(place(FUT_REAL, { code: 'HK.HSImain', side: 'BUY', type: 'MARKET', qty: 30 })).rejects.toThrow(
+      /insufficient margin: 30 HK\.HSImain need initial margin 3,600,000\.00 HKD \+ estimated fees 766\.20 HKD, available /,
+    );
+  });
+
   it('charges a CME E-mini sell commission, platform, exchange and NFA fees per contract in USD', async () => {
     const usdBefore = (await t.funds(FUT_REAL, { currency: 'USD' })).cash;
     const { orderIdEx } = await place(FUT_REAL, { code: 'US.ESmain', side: 'SELL', type: 'MARKET', qty: 1 });

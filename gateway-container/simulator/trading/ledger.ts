@@ -344,11 +344,13 @@ export class Ledger {
     const held = acc.positions.get(sec.key)?.qty ?? 0;
     const opening = role === 'open-long' || role === 'open-short';
     // An opening order needs its estimated fees on top of what it commits (cash, premium or margin).
-    const need = orderCommitment(sec, qty, price) + (opening ? this.feeEstimate(acc, sec, role === 'open-long', qty, price) : 0);
+    const fees = opening ? this.feeEstimate(acc, sec, role === 'open-long', qty, price) : 0;
+    const need = orderCommitment(sec, qty, price) + fees;
     if (isFuture(sec) && opening) {
       const power = this.buyingPower(acc, cur, res);
       if (need > power + 1e-6) {
-        throw new TradingError(`insufficient margin: ${qty} ${sec.key} need initial margin ${formatMoney(need)} ${cur}, available ${formatMoney(power)} ${cur}`);
+        const what = fees > 0 ? `initial margin ${formatMoney(need - fees)} ${cur} + estimated fees ${formatMoney(fees)}` : `initial margin ${formatMoney(need)}`;
+        throw new TradingError(`insufficient margin: ${qty} ${sec.key} need ${what} ${cur}, available ${formatMoney(power)} ${cur}`);
       }
       return;
     }
