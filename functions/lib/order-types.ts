@@ -12,7 +12,12 @@
 //   TRAILING_STOP_LIMIT need trailType (RATIO: trailValue is a percentage, 5 = 5 %; AMOUNT: a price distance)
 //   and trailValue; TRAILING_STOP_LIMIT also trailSpread (the limit's distance from the trigger price).
 // - Paper trading (SIMULATE) takes limit and market orders only, good for the day only.
-// TWAP / VWAP algorithm orders are not offered through this API.
+// - AUCTION / AUCTION_LIMIT are valid only in HK's opening and closing auctions (Trd_Common.OrderType), so they
+//   are DAY only; AUCTION_LIMIT carries a limit price.
+// - TWAP_MARKET / TWAP_LIMIT / VWAP_MARKET / VWAP_LIMIT: Trd_PlaceOrder has no field for an algorithm's time
+//   window, so the request carries none (the broker's algorithm decides it; the simulator works them over 30
+//   minutes). Assumed offered for US securities only (not confirmed from the documentation at hand; the
+//   simulator assumes the same), DAY only; the _LIMIT variants carry a limit price they never trade beyond.
 import type { OrderTypeName, TimeInForceName, TrailTypeName } from '../../proto/api/trading.js';
 import type { SecurityRef } from '../../proto/securities.js';
 import { invalid } from './api-error.js';
@@ -32,24 +37,32 @@ export const ORDER_TYPES = [
   'LIMITIF_TOUCHED',
   'TRAILING_STOP',
   'TRAILING_STOP_LIMIT',
+  'TWAP_MARKET',
+  'TWAP_LIMIT',
+  'VWAP_MARKET',
+  'VWAP_LIMIT',
 ] as const satisfies readonly OrderTypeName[];
 export type ApiOrderType = (typeof ORDER_TYPES)[number];
 export const ORDER_TYPE_ALIASES: Readonly<Record<string, ApiOrderType>> = { LIMIT: 'NORMAL' };
 export const TRAIL_TYPES = ['RATIO', 'AMOUNT'] as const satisfies readonly TrailTypeName[];
 
+/** TWAP / VWAP algorithm orders (US only). */
+const ALGO_TYPES = ['TWAP_MARKET', 'TWAP_LIMIT', 'VWAP_MARKET', 'VWAP_LIMIT'] as const satisfies readonly ApiOrderType[];
 /** Types with a limit price from placement on. */
-export const PRICED_TYPES: ReadonlySet<string> = new Set(['NORMAL', 'ABSOLUTE_LIMIT', 'AUCTION_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', 'STOP_LIMIT', 'LIMITIF_TOUCHED']);
+export const PRICED_TYPES: ReadonlySet<string> = new Set(['NORMAL', 'ABSOLUTE_LIMIT', 'AUCTION_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', 'STOP_LIMIT', 'LIMITIF_TOUCHED', 'TWAP_LIMIT', 'VWAP_LIMIT']);
 /** Types with a fixed trigger price (auxPrice). */
 export const TRIGGER_TYPES: ReadonlySet<string> = new Set(['STOP', 'STOP_LIMIT', 'MARKETIF_TOUCHED', 'LIMITIF_TOUCHED']);
 /** Types whose trigger trails the market. */
 export const TRAILING_TYPES: ReadonlySet<string> = new Set(['TRAILING_STOP', 'TRAILING_STOP_LIMIT']);
-/** Types that execute at once or in one auction: good for the day only. */
-const DAY_ONLY_TYPES: ReadonlySet<string> = new Set(['MARKET', 'AUCTION', 'AUCTION_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL']);
+/** Types that execute at once, in one auction or over one algorithm window: good for the day only. */
+const DAY_ONLY_TYPES: ReadonlySet<string> = new Set(['MARKET', 'AUCTION', 'AUCTION_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', ...ALGO_TYPES]);
+/** Types without a price that trade at the market's price (judged by the risk limits like a MARKET order). */
+const MARKET_PRICED: ReadonlySet<string> = new Set(['AUCTION', 'TWAP_MARKET', 'VWAP_MARKET']);
 
 const CONDITIONAL: readonly ApiOrderType[] = ['STOP', 'STOP_LIMIT', 'MARKETIF_TOUCHED', 'LIMITIF_TOUCHED', 'TRAILING_STOP', 'TRAILING_STOP_LIMIT'];
 export const TYPES_BY_MARKET: Readonly<Record<string, readonly ApiOrderType[]>> = {
   HK: ['NORMAL', 'MARKET', 'ABSOLUTE_LIMIT', 'AUCTION', 'AUCTION_LIMIT', 'SPECIAL_LIMIT', 'SPECIAL_LIMIT_ALL', ...CONDITIONAL],
-  US: ['NORMAL', 'MARKET', ...CONDITIONAL],
+  US: ['NORMAL', 'MARKET', ...CONDITIONAL, ...ALGO_TYPES],
   SH: ['NORMAL'],
   SZ: ['NORMAL'],
 };
@@ -95,7 +108,13 @@ export function parseTypeFields(b: Record<string, unknown>, type: ApiOrderType):
     if (b['price'] === undefined) throw invalid('price', `is required for ${type} orders (the limit price)`);
     out.price = positive(b['price'], 'price', 'the limit price');
   } else if (b['price'] !== undefined) {
-    const why = TRAILING_TYPES.has(type) ? 'its limit comes from the trigger price and trailSpread' : 'it trades at the market';
+    const why = TRAILING_TYPES.has(type)
+      ? 'its limit comes from the trigger price and trailSpread'
+      : type === 'AUCTION'
+        ? 'it trades at the auction price (use AUCTION_LIMIT for a limit)'
+        : type === 'TWAP_MARKET' || type === 'VWAP_MARKET'
+          ? `it trades at the market in slices (use ${type.replace('_MARKET', '_LIMIT')} for a limit)`
+          : 'it trades at the market';
     throw invalid('price', `must be left out for ${type} orders: ${why}`);
   }
   if (TRIGGER_TYPES.has(type)) {
@@ -172,11 +191,12 @@ export function checkTypeForEnv(env: string, type: string, timeInForce: TimeInFo
 /**
  * How the risk limits judge an order (price collar and notional): at its limit price; a stop / if-touched
  * order without one at its trigger price (it trades about there once triggered); a trailing stop without a
- * limit like a market order at today's book, since its trigger starts at the last price -/+ the trail.
+ * limit like a market order at today's book, since its trigger starts at the last price -/+ the trail; an
+ * at-auction or TWAP / VWAP market order like a market order too (it trades at the market's price).
  */
 export function riskTerms(o: { type: string; price?: number } & ConditionalFields): { type: OrderTypeName; price?: number } {
   if (o.price !== undefined && o.price > 0) return { type: o.type as OrderTypeName, price: o.price };
   if (o.auxPrice !== undefined && o.auxPrice > 0) return { type: o.type as OrderTypeName, price: o.auxPrice };
-  if (TRAILING_TYPES.has(o.type)) return { type: 'MARKET' };
+  if (TRAILING_TYPES.has(o.type) || MARKET_PRICED.has(o.type)) return { type: 'MARKET' };
   return { type: o.type as OrderTypeName, price: o.price };
 }
