@@ -29,7 +29,7 @@ import type { Events } from './events.js';
 import { acknowledge } from './nag.js';
 import type { Network } from './network.js';
 import { grantTableActions } from './table-grants.js';
-import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../bundling.js';
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES, FUNCTION_NODE_OPTIONS } from '../bundling.js';
 
 export interface FunctionsProps {
   readonly config: OpenDCloudConfig;
@@ -82,8 +82,9 @@ export class Functions extends Construct {
       [FUNCTION_ENV.eventBusName]: events.bus.eventBusName,
       [FUNCTION_ENV.eventSource]: EVENT_SOURCE,
       [FUNCTION_ENV.openDMode]: config.openDMode,
-      NODE_OPTIONS: '--enable-source-maps',
     };
+    // No --enable-source-maps: it slows every cold start (cdk/bundling.ts); the map ships for offline use.
+    if (FUNCTION_NODE_OPTIONS) environment['NODE_OPTIONS'] = FUNCTION_NODE_OPTIONS;
     if (definition.needsOpenD) {
       environment[FUNCTION_ENV.openDHost] = props.openDHost;
       environment[FUNCTION_ENV.openDPort] = String(GATEWAY.apiPort);

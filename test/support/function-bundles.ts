@@ -29,6 +29,8 @@ export async function bundleFunction(id: FunctionId, outDir = BUNDLE_DIR): Promi
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${id}.mjs`);
   const r = await build({ ...FUNCTION_ESBUILD, mainFields: [...FUNCTION_ESBUILD.mainFields], external: [...FUNCTION_ESBUILD.external], entryPoints: [join(REPO_ROOT, def.entry)], outfile: file, write: true, logLevel: 'error', metafile: true });
-  const out = Object.values(r.metafile.outputs)[0]!;
+  const key = Object.keys(r.metafile.outputs).find((k) => k.endsWith('.mjs'));
+  if (!key) throw new Error(`esbuild wrote no .mjs for ${id}: ${Object.keys(r.metafile.outputs).join(', ')}`);
+  const out = r.metafile.outputs[key]!;
   return { id, entry: def.entry, file, bytes: out.bytes, gzip: gzipSync(readFileSync(file)).length, ...bundleLimit(id, def.needsOpenD) };
 }

@@ -2,6 +2,7 @@
 // (built as the CDK builds it, test/support/function-bundles.ts) and runs its first invocation against the local
 // stack pieces the harness started (DynamoDB Local, the simulator over encrypted TCP). Each function runs in
 // RUNS fresh processes; the baseline is a fresh process importing an empty module, in the same run.
+// The process gets the functions' NODE_OPTIONS (cdk/bundling.ts) and the source map beside the bundle, as deployed.
 // What is not in the figure: Node's own start-up (the same for every function, and Lambda's runtime is already up
 // when it imports the handler) and Lambda's download of the code; the AWS SDK is loaded from node_modules, as the
 // runtime would load its own copy if cdk/bundling.ts left it external (it bundles it: that measured faster).
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildEvent } from '../../../bin/local/http-api.js';
-import { EXTERNAL_MODULES } from '../../../cdk/bundling.js';
+import { EXTERNAL_MODULES, FUNCTION_NODE_OPTIONS } from '../../../cdk/bundling.js';
 import { FUNCTION_IDS, FUNCTIONS, ROUTES, type FunctionId } from '../../../cdk/definitions.js';
 import type { FunctionsHarness } from '../../support/functions-harness.js';
 import { BUNDLE_DIR, bundleFunction, type FunctionBundle } from '../../support/function-bundles.js';
@@ -51,7 +52,7 @@ function firstEvent(id: FunctionId, accId: string): { what: string; event?: unkn
 
 async function once(file: string, handler: string | undefined, eventFile: string | undefined, name: string): Promise<Sample> {
   const args = handler && eventFile ? [CHILD, file, handler, eventFile, name] : [CHILD, file];
-  const { stdout } = await run(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS ?? '' }, timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Sample;
 }
 
