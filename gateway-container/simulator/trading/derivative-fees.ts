@@ -4,7 +4,8 @@
 // stamp duty is a duty on stock transfers; futures and options transfer no stock) nor the FRC levy (a levy on
 // SEHK securities trades, not on HKFE contracts).
 //
-// HK futures (HKFE, per contract per side). Exchange fee and SFC levy are HKEX's published transaction costs:
+// HK futures (HKFE, per contract per side). Exchange fee and SFC levy are HKEX's transaction costs per contract
+// (as HKEX's contract pages and HK brokers' fee tables list them):
 //   HSI  Exchange Fees HK$10.00   SFC Transaction Levy HK$0.54
 //   MHI  Exchange Fees HK$3.50    SFC Transaction Levy HK$0.10
 //   HHI  Exchange Fees HK$3.50    SFC Transaction Levy HK$0.54
@@ -14,16 +15,18 @@
 //   Trading Fees (HKEX)  ILLUSTRATIVE HK$1.00 per contract (HKEX charges HK$0.50–3.00 by contract tier; one tier
 //   is used for every root here). No SFC levy: stock options are exempt. No stamp duty.
 //   Commission and Platform Fees (Futu): ILLUSTRATIVE HK$3 and HK$3 per contract, commission minimum HK$3 per order.
-// US options (Futu's US option schedule: commission US$0.65 / contract, minimum US$1.99 per ORDER; platform
+// US options (Futu's published US option schedule — support.futusg.com topic143: commission US$0.65 / contract,
+// minimum US$1.99 per ORDER, "an order can be divided into multiple transactions but charged once"; platform
 // fee US$0.30 / contract):
 //   Option Regulatory Fee  US$0.02135 per contract (exchange ORF as Futu lists it)
-//   OCC Clearing Fee       US$0.02 per contract (OCC's per-contract clearing fee)
+//   OCC Clearing Fee       US$0.02 per contract (OCC's per-contract clearing fee; Futu lists the item)
 //   SEC Fee                sells only: 0.0000278 × premium amount, minimum US$0.01 per trade
 //   Trading Activity Fee   sells only: US$0.002 per contract, minimum US$0.01 per trade (FINRA TAF)
-// US futures (CME, per contract per side; Futu lists commission, platform fee, exchange fee and NFA fee):
-//   Commission US$4.00 and Platform Fees US$1.00 — the figures Futu's CME table lists for ES / NQ (taken here
-//   for the futures); Exchange Fees ILLUSTRATIVE US$1.38 (CME's non-member E-mini equity-index fee level);
-//   NFA Fee US$0.02 (the NFA assessment fee).
+// US futures (CME, per contract per side; Futu HK's CME fee table — futuhk.com/en/support/topic2_1132 — has
+// the items Commission, Platform Fee, Exchange Fee and NFA Fee):
+//   Commission US$4.00 and Platform Fees US$1.00 — the figures that table lists for the ES / NQ products (it is
+//   the futures-options table; taken here for the futures); Exchange Fees ILLUSTRATIVE US$1.38 (the level of
+//   CME's non-member E-mini equity-index fee); NFA Fee US$0.02 (the NFA assessment fee, as the table lists).
 //
 // Invariant: as in fees.ts, items are whole cents; per-contract figures are kept in hundredths of a cent (so
 // US$0.02135 is 213.5) and rounded to the cent once per item of a fill.
