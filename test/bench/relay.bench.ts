@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   line(`  relay saturated: events accepted                         ${num(perSecond(localSat.events, localSat))} events/s   (${pct(perSecond(localSat.events, localSat), perSecond(localBase.events, localBase))})`);
   line(`  events per PutEvents call (saturated)                    ${(localSat.events / Math.max(1, calls)).toFixed(2).padStart(9)}`);
   line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s (${num(perSecond(localSteady.pushes, localSteady)).trim()} reached): push-to-PutEvents latency p50 ${localSteady.p50} ms, p99 ${localSteady.p99} ms over ${localSteady.latencyCount} events`);
+  if (perSecond(localBase.events, localBase) < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
   line(`  dropped ${dropped.dropped}, coalesced ${dropped.coalesced}, retries ${dropped.retries}`);
   line();
 
