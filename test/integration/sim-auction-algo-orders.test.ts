@@ -13,6 +13,7 @@ import type { MarketTrade } from '../../gateway-container/simulator/market-view.
 import { ALGO_SLICES, ALGO_WINDOW_MS } from '../../gateway-container/simulator/trading/algo-orders.js';
 import { headerOf, type TradeApi } from '../../proto/api/trading.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
+import { PROTO_ID } from '../../proto/registry.js';
 import { snapToTick, toUnits } from '../../proto/ticks.js';
 import { ACC, barrier, closeAll, expectOpenDError, startTestSimulator } from './sim-helpers.js';
 import { client, open } from './sim-trading-support.js';
@@ -150,6 +151,37 @@ describe('HK at-auction orders', () => {
   });
 });
 
+describe('HK at-auction orders across a restart', () => {
+  it('keeps pre-opening orders waiting for their auction across a restart; a cancel-all in the no-cancellation period leaves them', async () => {
+    const stateFile = join(dir, 'auction-state.json');
+    const first = await sim(hkt(9, 5), stateFile);
+    const a = await client(first);
+    await a.t.unlock('123456');
+    const high = snapToTick('HK', first.market.top(HK)!.last * 1.3, 'down');
+    const market = await paced(first, a.t).place(ACC.REAL_HK, { code: HK, side: 'BUY', qty: 100, type: 'AUCTION' });
+    const limit = await paced(first, a.t).place(ACC.REAL_HK, { code: HK, side: 'BUY', qty: 100, type: 'AUCTION_LIMIT', price: high });
+    await closeAll(...open.splice(0));
+    await first.close();
+    sims = sims.filter((x) => x !== first);
+
+    const second = await sim(hkt(9, 5), stateFile);
+    const trades = recordTrades(second, HK);
+    const b = await client(second);
+    await b.t.unlock('123456');
+    second.advance(11 * MIN); // 09:16
+    second.advance(50);
+    await b.c.request(PROTO_ID.Trd_ModifyOrder, { header: headerOf(ACC.REAL_HK), orderID: 0n, modifyOrderOp: Trd_Common.ModifyOrderOp.CANCEL, forAll: true });
+    expect((await b.t.orders(ACC.REAL_HK)).map((o) => [o.type, o.status])).toEqual([
+      ['AUCTION', 'SUBMITTED'],
+      ['AUCTION_LIMIT', 'SUBMITTED'],
+    ]);
+    advanceUntil(second, () => trades.length > 0, 20 * MIN);
+    const byId = new Map((await b.t.orders(ACC.REAL_HK)).map((o) => [o.orderId, o]));
+    expect(byId.get(market.orderId)).toMatchObject({ status: 'FILLED_ALL', fillAvgPrice: trades[0]!.price });
+    expect(byId.get(limit.orderId)).toMatchObject({ status: 'FILLED_ALL', fillAvgPrice: trades[0]!.price });
+  });
+});
+
 describe('US TWAP / VWAP orders', () => {
   /** The quantity a TWAP order of `qty` may have filled by `time` (its slice schedule). */
   const twapCap = (qty: number, start: number, time: number) => Math.floor((qty * (Math.floor((time - start) / (ALGO_WINDOW_MS / ALGO_SLICES)) + 1)) / ALGO_SLICES);
@@ -189,6 +221,7 @@ describe('US TWAP / VWAP orders', () => {
     const { orderId } = await x.place(ACC.REAL_US, { code: US, side: 'BUY', qty: 100, type: 'TWAP_LIMIT', price: limit });
     advanceUntil(s, () => !s.trading.orders(headerOf(ACC.REAL_US)).some((o) => o.orderID === orderId && (o.orderStatus === OrderStatus.SUBMITTED || o.orderStatus === OrderStatus.FILLED_PART)), ALGO_WINDOW_MS + 5 * MIN, 5000);
     const mine = fills.filter((f) => f.orderID === orderId);
+    expect(mine.length).toBeGreaterThan(0); // the market came down to the limit at times
     for (const f of mine) expect(toUnits(f.price)).toBeLessThanOrEqual(toUnits(limit));
     const [o] = await t.orders(ACC.REAL_US, { orderIds: [orderId] });
     expect(o!.fillQty).toBe(mine.reduce((n, f) => n + f.qty, 0));

@@ -219,6 +219,7 @@ export class TradingEngine {
       for (const o of [...this.open]) {
         if (o.acc !== acc) continue;
         if (c2s.trdMarket !== undefined && c2s.trdMarket !== Trd_Common.TrdMarket.UNKNOWN && o.header.trdMarket !== c2s.trdMarket) continue;
+        if (this.worked.cancelBlocked(o)) continue; // an at-auction order in its no-cancellation period stays
         this.cancel(o, '');
       }
       return { orderID: 0n, orderIDEx: '' };

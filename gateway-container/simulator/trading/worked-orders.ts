@@ -50,6 +50,11 @@ export class WorkedOrders {
   checkModify(o: OrderState): void {
     checkAuctionChange(o, this.hooks.now());
   }
+
+  /** Whether a cancel-all must leave this order alone (the exchange would refuse to cancel it now). */
+  cancelBlocked(o: OrderState): boolean {
+    return o.auction !== undefined && this.hooks.now() >= o.auction.noCancelFrom;
+  }
 }
 
 // ------------------------------------------------------------------------------------- state file
