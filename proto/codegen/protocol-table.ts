@@ -1,7 +1,8 @@
 // Derives the ProtoID table from the pinned futu-api package itself, so the registry cannot drift from the SDK.
 // Input: node_modules/futu-api/main.js (its exported `ftCmdID` table: `Key: { cmd: 3004, name: 'Qot_GetBasicQot', … }`)
-// and the package names of node_modules/futu-api/proto/*.proto. Output: the TypeScript source of
-// proto/generated/protocols.ts (written by generate.ts), one entry per ID with its generated codec package.
+// and the package names of node_modules/futu-api/proto/*.proto. Output: the TypeScript sources of
+// proto/generated/protocols.ts (one entry per ID: name and push flag; package types only) and
+// proto/generated/all-codecs.ts (every ID's codec package), both written by generate.ts.
 // Invariants: the output depends only on the inputs (entries sorted by ID); an ID whose message file futu-api does
 // not ship is listed separately (never given a codec it does not have); a package with a Response but no Request is
 // a push (OpenD only ever sends it).
