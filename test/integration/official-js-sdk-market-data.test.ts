@@ -1,7 +1,8 @@
 // The official JavaScript SDK (npm futu-api, unchanged) against the simulator's WebSocket listener, calling each
-// classic market-data protocol the SDK has a method for — subscriptions, basic quotes, K-lines, time share,
-// tickers, order book, broker queue, history K-lines and quota, corporate actions, static info, market state —
-// and receiving every kind of quote push. (The reference-data protocols are in official-js-sdk-reference.)
+// classic market-data protocol — subscriptions, basic quotes, K-lines, time share, tickers, order book, broker
+// queue, history K-lines and quota, corporate actions, suspensions (through the SDK's generic send: it has no
+// named method), price reminders, static info, market state — and receiving every kind of quote push. (The
+// reference-data protocols are in official-js-sdk-reference, options and futures in official-js-sdk-derivatives.)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -48,6 +49,8 @@ it('serves the classic market-data protocols and pushes to the official JavaScri
     rehab: [{ time: '2022-08-25', split: '1:3' }],
     static: ['00700/100', 'TSLA/1'],
     marketState: true,
+    suspensions: ['2026-03-16', '2026-03-17'],
+    reminder: { added: true, listed: ['999/sdk'] },
     pushes: [3005, 3007, 3009, 3011, 3013, 3015],
   });
 }, 90_000);
