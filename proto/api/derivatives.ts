@@ -9,7 +9,7 @@ import * as Qot_Common from '../generated/Qot_Common.js';
 import * as Trd_Common from '../generated/Trd_Common.js';
 import { registerCodecs, PROTO_ID } from '../registry.js';
 import { parseSecurity, securityKey, toQotSecurity } from '../securities.js';
-import type { Account } from './trading.js';
+import { accountOf, type Account } from './trading.js';
 import * as Qot_GetFutureInfo from '../generated/Qot_GetFutureInfo.js';
 import * as Qot_GetOptionChain from '../generated/Qot_GetOptionChain.js';
 import * as Qot_GetOptionExpirationDate from '../generated/Qot_GetOptionExpirationDate.js';
@@ -178,19 +178,7 @@ export class DerivativesApi {
   /** The futures accounts (Trd_GetAccList with trdCategory FUTURE); TradeApi.accounts() lists the securities ones. */
   async futuresAccounts(): Promise<Account[]> {
     const s2c = await this.client.request(PROTO_ID.Trd_GetAccList, { userID: 0n, trdCategory: Trd_Common.TrdCategory.FUTURE });
-    return (s2c.accList ?? []).map((a) => {
-      const markets = (a.trdMarketAuthList ?? []).map((m) => enumName(Trd_Common.TrdMarket, m));
-      return {
-        accId: a.accID,
-        env: enumName(Trd_Common.TrdEnv, a.trdEnv),
-        market: markets[0] ?? 'UNKNOWN',
-        markets,
-        accType: enumName(Trd_Common.TrdAccType, a.accType),
-        cardNum: a.cardNum,
-        simAccType: a.simAccType === undefined ? undefined : enumName(Trd_Common.SimAccType, a.simAccType),
-        status: a.accStatus === undefined ? undefined : enumName(Trd_Common.TrdAccStatus, a.accStatus),
-      };
-    });
+    return (s2c.accList ?? []).map(accountOf);
   }
 }
 

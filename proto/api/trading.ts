@@ -266,24 +266,27 @@ export function md5Hex(s: string): string {
   return createHash('md5').update(s, 'utf8').digest('hex');
 }
 
+/** One Trd_GetAccList entry in names: its first trade market, all of them, and the account's kind and state. */
+export function accountOf(a: Trd_Common.TrdAcc): Account {
+  const markets = (a.trdMarketAuthList ?? []).map((m) => enumName(Trd_Common.TrdMarket, m));
+  return {
+    accId: a.accID,
+    env: enumName(Trd_Common.TrdEnv, a.trdEnv),
+    market: markets[0] ?? 'UNKNOWN',
+    markets,
+    accType: enumName(Trd_Common.TrdAccType, a.accType),
+    cardNum: a.cardNum,
+    simAccType: a.simAccType === undefined ? undefined : enumName(Trd_Common.SimAccType, a.simAccType),
+    status: a.accStatus === undefined ? undefined : enumName(Trd_Common.TrdAccStatus, a.accStatus),
+  };
+}
+
 export class TradeApi {
   constructor(private readonly client: OpenDClient) {}
 
   async accounts(): Promise<Account[]> {
     const s2c = await this.client.request(PROTO_ID.Trd_GetAccList, { userID: 0n, needGeneralSecAccount: true });
-    return (s2c.accList ?? []).map((a) => {
-      const markets = (a.trdMarketAuthList ?? []).map((m) => enumName(Trd_Common.TrdMarket, m));
-      return {
-        accId: a.accID,
-        env: enumName(Trd_Common.TrdEnv, a.trdEnv),
-        market: markets[0] ?? 'UNKNOWN',
-        markets,
-        accType: enumName(Trd_Common.TrdAccType, a.accType),
-        cardNum: a.cardNum,
-        simAccType: a.simAccType === undefined ? undefined : enumName(Trd_Common.SimAccType, a.simAccType),
-        status: a.accStatus === undefined ? undefined : enumName(Trd_Common.TrdAccStatus, a.accStatus),
-      };
-    });
+    return (s2c.accList ?? []).map(accountOf);
   }
 
   /** Unlocks trading OpenD-wide; pass the plain password (hashed here) or `{ md5 }`. */

@@ -1,16 +1,11 @@
 // The official JavaScript SDK (npm futu-api, unchanged) against the simulator's WebSocket listener: futures
 // contract specs, option expirations and an option chain, and the futures accounts (Trd_GetAccList with the
 // futures trade category), as a user of the SDK would call them.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import { DEFAULT_FUTURES_ACCOUNTS } from '../../gateway-container/simulator/trading/accounts.js';
-import { freePort } from '../support/processes.js';
+import { runOfficialSdk, SDK_KEY, sdkWebsocket } from '../support/official-sdk.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KEY = 'local-websocket-key';
 let sim: Simulator;
 
 beforeAll(async () => {
@@ -21,7 +16,7 @@ beforeAll(async () => {
     seed: 7,
     clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) },
     futuresAccounts: true,
-    websocket: { port: await freePort(), keyMd5: createHash('md5').update(KEY).digest('hex') },
+    websocket: await sdkWebsocket(),
   });
   sim.advance(60_000);
 });
@@ -30,16 +25,7 @@ afterAll(async () => {
 });
 
 it('serves futures info, option expirations, option chains and the futures accounts to the official JavaScript SDK', async () => {
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', join(ROOT, 'test/fixtures/official-js-sdk-derivatives.mts'), '127.0.0.1', String(sim.websocketPort), KEY], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const result = JSON.parse(stdout.trim().split('\n').at(-1) || '{}') as Record<string, unknown>;
+  const { status, result, stderr } = await runOfficialSdk('official-js-sdk-derivatives.mts', ['127.0.0.1', String(sim.websocketPort), SDK_KEY]);
   expect(result['error'], stderr).toBeUndefined();
   expect(status).toBe(0);
   expect(result).toMatchObject({

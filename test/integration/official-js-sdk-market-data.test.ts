@@ -3,36 +3,22 @@
 // queue, history K-lines and quota, corporate actions, suspensions (through the SDK's generic send: it has no
 // named method), price reminders, static info, market state — and receiving every kind of quote push. (The
 // reference-data protocols are in official-js-sdk-reference, options and futures in official-js-sdk-derivatives.)
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
-import { freePort } from '../support/processes.js';
+import { runOfficialSdk, SDK_KEY, sdkWebsocket } from '../support/official-sdk.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KEY = 'local-websocket-key';
 let sim: Simulator;
 
 beforeAll(async () => {
   // A clock that runs by itself from a Hong Kong trading morning, so the market trades and pushes.
-  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { start: Date.UTC(2025, 0, 15, 2) }, driveIntervalMs: 50, websocket: { port: await freePort(), keyMd5: createHash('md5').update(KEY).digest('hex') } });
+  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { start: Date.UTC(2025, 0, 15, 2) }, driveIntervalMs: 50, websocket: await sdkWebsocket() });
 });
 afterAll(async () => {
   await sim.close();
 });
 
 it('serves the classic market-data protocols and pushes to the official JavaScript SDK unchanged', async () => {
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', join(ROOT, 'test/fixtures/official-js-sdk-market-data.mts'), '127.0.0.1', String(sim.websocketPort), KEY], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const result = JSON.parse(stdout.trim().split('\n').at(-1) || '{}') as Record<string, unknown>;
+  const { status, result, stderr } = await runOfficialSdk('official-js-sdk-market-data.mts', ['127.0.0.1', String(sim.websocketPort), SDK_KEY]);
   expect(result['error'], stderr).toBeUndefined();
   expect(status).toBe(0);
   expect(result).toMatchObject({

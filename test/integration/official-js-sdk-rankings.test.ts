@@ -1,20 +1,15 @@
 // The official JavaScript SDK (npm futu-api, unchanged) reads intraday top movers (Qot_GetTopMoversRank 3413) from
 // the simulator's WebSocket listener, and gets the same ranking our typed client reads over TCP at the same moment.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import { topMovers } from '../../proto/api/rankings.js';
-import { freePort } from '../support/processes.js';
+import { runOfficialSdk, SDK_KEY, sdkWebsocket } from '../support/official-sdk.js';
 import { closeAll, connectClient } from './sim-helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KEY = 'local-websocket-key';
 let sim: Simulator;
 
 beforeAll(async () => {
-  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) }, websocket: { port: await freePort(), keyMd5: createHash('md5').update(KEY).digest('hex') } });
+  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) }, websocket: await sdkWebsocket() });
   for (let i = 0; i < 3; i++) sim.advance(60_000);
 });
 afterAll(async () => {
@@ -31,16 +26,7 @@ it('serves intraday top movers to the official JavaScript SDK as our client read
   } finally {
     await closeAll(c);
   }
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', join(ROOT, 'test/fixtures/official-js-sdk-rankings.mts'), '127.0.0.1', String(sim.websocketPort), KEY], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const result = JSON.parse(stdout.trim().split('\n').at(-1) || '{}') as Record<string, unknown>;
+  const { status, result, stderr } = await runOfficialSdk('official-js-sdk-rankings.mts', ['127.0.0.1', String(sim.websocketPort), SDK_KEY]);
   expect(result['error'], stderr).toBeUndefined();
   expect(status).toBe(0);
   expect(result).toEqual({

@@ -2,20 +2,15 @@
 // reference-data protocol the simulator answers and the SDK has a method for: trading days, code changes, IPOs,
 // capital flow and distribution, owner plates, plate sets and members, watchlists, the stock filter, warrants,
 // related warrants and holding changes.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
-import { freePort } from '../support/processes.js';
+import { runOfficialSdk, SDK_KEY, sdkWebsocket } from '../support/official-sdk.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KEY = 'local-websocket-key';
 let sim: Simulator;
 
 beforeAll(async () => {
   // Manual clock on a 2025 trading morning: the IPO list (upcoming listings) is then the whole reference list.
-  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) }, websocket: { port: await freePort(), keyMd5: createHash('md5').update(KEY).digest('hex') } });
+  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) }, websocket: await sdkWebsocket() });
   for (let i = 0; i < 3; i++) sim.advance(60_000);
 });
 afterAll(async () => {
@@ -23,16 +18,7 @@ afterAll(async () => {
 });
 
 it('serves the reference-data protocols to the official JavaScript SDK unchanged', async () => {
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', join(ROOT, 'test/fixtures/official-js-sdk-reference.mts'), '127.0.0.1', String(sim.websocketPort), KEY], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const result = JSON.parse(stdout.trim().split('\n').at(-1) || '{}') as Record<string, unknown>;
+  const { status, result, stderr } = await runOfficialSdk('official-js-sdk-reference.mts', ['127.0.0.1', String(sim.websocketPort), SDK_KEY]);
   expect(result['error'], stderr).toBeUndefined();
   expect(status).toBe(0);
   expect(result).toMatchObject({

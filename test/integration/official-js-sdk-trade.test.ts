@@ -2,22 +2,17 @@
 // trading-report protocols: Trd_GetMaxTrdQtys, Trd_GetHistoryOrderList, Trd_GetHistoryOrderFillList,
 // Trd_GetMarginRatio, Trd_GetOrderFee and Trd_FlowSummary on a REAL account (after Trd_UnlockTrade and one buy
 // that fills at the ask, so every report has something to show).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
 import { DEFAULT_TRADE_PASSWORD_MD5 } from '../../gateway-container/simulator/trading/engine.js';
-import { freePort } from '../support/processes.js';
+import { runOfficialSdk, SDK_KEY, sdkWebsocket } from '../support/official-sdk.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KEY = 'local-websocket-key';
 const REAL_HK = '281756478396547854';
 let sim: Simulator;
 
 beforeAll(async () => {
   // Manual clock on a 2025 HK trading morning: the price stands still while the SDK places its order at the ask.
-  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) }, websocket: { port: await freePort(), keyMd5: createHash('md5').update(KEY).digest('hex') } });
+  sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { manual: true, start: Date.UTC(2025, 0, 15, 2) }, websocket: await sdkWebsocket() });
   sim.advance(60_000);
 });
 afterAll(async () => {
@@ -26,14 +21,8 @@ afterAll(async () => {
 
 it('serves max quantities, history orders and fills, margin data, order fees and cash flow to the official JavaScript SDK', async () => {
   const ask = sim.market.top('HK.00700')!.ask;
-  const args = [join(ROOT, 'test/fixtures/official-js-sdk-trade.mts'), '127.0.0.1', String(sim.websocketPort), KEY, REAL_HK, String(ask), '2025-01-15', DEFAULT_TRADE_PASSWORD_MD5];
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const result = JSON.parse(stdout.trim().split('\n').at(-1) || '{}') as Record<string, any>;
+  const { status, result: r, stderr } = await runOfficialSdk('official-js-sdk-trade.mts', ['127.0.0.1', String(sim.websocketPort), SDK_KEY, REAL_HK, String(ask), '2025-01-15', DEFAULT_TRADE_PASSWORD_MD5]);
+  const result = r as Record<string, any>;
   expect(result['error'], stderr).toBeUndefined();
   expect(status).toBe(0);
   const orderIDEx = result['orderIDEx'] as string;
