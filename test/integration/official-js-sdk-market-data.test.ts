@@ -12,6 +12,14 @@ let sim: Simulator;
 beforeAll(async () => {
   // A clock that runs by itself from a Hong Kong trading morning, so the market trades and pushes.
   sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: 7, clock: { start: Date.UTC(2025, 0, 15, 2) }, driveIntervalMs: 50, websocket: await sdkWebsocket() });
+  // The SDK asks for today's tickers and time share at once: wait until Tencent has traded (a condition, not a sleep).
+  await new Promise<void>((resolve) => {
+    const stop = sim.market.onTrade((t) => {
+      if (t.key !== 'HK.00700') return;
+      stop();
+      resolve();
+    });
+  });
 });
 afterAll(async () => {
   await sim.close();
