@@ -157,7 +157,11 @@ describe('GET /v1/quotes from the store and from Snapshot', () => {
     await relay.flush();
     const want = last.get('HK.00700')!;
     await until(async () => (await stored('HK.00700'))?.['quote']?.updateTimestamp === want.updateTimestamp && (await stored('HK.00700'))?.['orderBook'] !== undefined, 20_000, 'stored quote');
-    await until(async () => Date.now() - ((await stored(HEARTBEAT_KEY))?.['at'] ?? 0) < 1_000, 10_000, 'fresh heartbeat');
+    // This relay's heartbeat, not the last one an earlier test's relay left (it named HK.09988 too).
+    await until(async () => {
+      const beat = await stored(HEARTBEAT_KEY);
+      return Date.now() - (beat?.['at'] ?? 0) < 1_000 && JSON.stringify(beat?.['subscribed']?.BASIC) === '["HK.00700"]';
+    }, 10_000, "this relay's fresh heartbeat");
 
     const r = await h.http('GET', '/v1/quotes?codes=HK.09988,HK.00700');
     expect(r.status).toBe(200);
