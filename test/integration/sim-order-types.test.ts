@@ -63,6 +63,14 @@ function paced(sim: Simulator, t: TradeApi) {
   };
 }
 
+/** A client with trading unlocked (REAL accounts need it), paced writes and, by default, REAL HK's order pushes. */
+async function unlockedRealHk(sim: Simulator, opts: { pushes?: boolean } = {}) {
+  const { c, t } = await client(sim);
+  await t.unlock('123456');
+  if (opts.pushes !== false) await t.subscribeAccountPushes([ACC.REAL_HK.accId]);
+  return { c, t, x: paced(sim, t) };
+}
+
 describe('order types per market and environment', () => {
   let sim: Simulator;
   beforeEach(async () => {
@@ -75,10 +83,7 @@ describe('order types per market and environment', () => {
   });
 
   it('takes every conditional type on a REAL HK account, untriggered orders waiting as WAITING_SUBMIT', async () => {
-    const { c, t } = await client(sim);
-    await t.unlock('123456');
-    const x = paced(sim, t);
-    await t.subscribeAccountPushes([ACC.REAL_HK.accId]);
+    const { c, t, x } = await unlockedRealHk(sim);
     const p = last(sim);
     const above = snapToTick('HK', p + 20, 'up');
     const below = snapToTick('HK', p - 20, 'down');
@@ -111,9 +116,7 @@ describe('order types per market and environment', () => {
   });
 
   it('refuses what the market or environment does not offer, and names what each type needs', async () => {
-    const { c, t } = await client(sim);
-    await t.unlock('123456');
-    const x = paced(sim, t);
+    const { c, t, x } = await unlockedRealHk(sim, { pushes: false });
     const p = last(sim);
     const base = { code: HK, side: 'BUY', qty: 100 } as const;
     await expectOpenDError(x.place(ACC.SIM_HK, { ...base, type: 'STOP', auxPrice: p }), /paper trading supports only limit \(NORMAL\) and market \(MARKET\)/);
@@ -149,10 +152,7 @@ describe('triggers', () => {
   });
 
   it('triggers a buy stop on the first trade at or above auxPrice, then fills it as a market order', async () => {
-    const { c, t } = await client(sim);
-    await t.unlock('123456');
-    const x = paced(sim, t);
-    await t.subscribeAccountPushes([ACC.REAL_HK.accId]);
+    const { c, t, x } = await unlockedRealHk(sim);
     const aux = snapToTick('HK', last(sim) + TICK, 'up');
     const trades = recordTrades(sim);
     let seenAtTrigger = -1;
@@ -175,10 +175,7 @@ describe('triggers', () => {
   });
 
   it('trails a buy TRAILING_STOP_LIMIT below the market and triggers at low + trail, as a limit at trigger + spread', async () => {
-    const { c, t } = await client(sim);
-    await t.unlock('123456');
-    const x = paced(sim, t);
-    await t.subscribeAccountPushes([ACC.REAL_HK.accId]);
+    const { c, t, x } = await unlockedRealHk(sim);
     const trail = 2 * TICK;
     const spread = TICK;
     let mark = last(sim);
@@ -203,10 +200,7 @@ describe('triggers', () => {
   });
 
   it('modifies and cancels an untriggered stop; refuses trail fields on a stop', async () => {
-    const { c, t } = await client(sim);
-    await t.unlock('123456');
-    const x = paced(sim, t);
-    await t.subscribeAccountPushes([ACC.REAL_HK.accId]);
+    const { c, t, x } = await unlockedRealHk(sim);
     const far = snapToTick('HK', last(sim) + 40, 'up');
     const { orderId } = await x.place(ACC.REAL_HK, { code: HK, side: 'BUY', qty: 100, type: 'STOP', auxPrice: far });
     await x.modify(ACC.REAL_HK, orderId, { auxPrice: far + 2, qty: 200 });
