@@ -14,7 +14,7 @@ import { backoffDelay, type ReconnectPolicy } from './backoff.js';
 import { silentLogger, type Logger } from './log.js';
 import { PushQueue } from './push-queue.js';
 import {
-  hasCodecs, isKnownProtoId, isPushProtoId, protocolName, registerCodecs, requestCodec, responseCodec, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
+  hasCodecs, isKnownProtoId, isPushProtoId, protocolName, registerCodecs, requestEncoder, responseDecoder, KNOWN_WITHOUT_DEFINITION, TRADE_WRITE_IDS,
   type C2SInput, type PushProtoId, type RequestProtoId, type S2COf,
   PROTO_ID,
 } from './registry.js';
@@ -22,7 +22,7 @@ import {
 // The connection lifecycle's own requests (login, keepalive, global state, login verification); every other
 // protocol's codecs are registered by the proto/api module that speaks it (see proto/registry.ts). OpenD's Notify
 // pushes are the relay's business (it registers every protocol): a Lambda's client drops them unread.
-registerCodecs(InitConnect, KeepAlive, GetGlobalState, Verification);
+registerCodecs(InitConnect.clientCodec, KeepAlive.clientCodec, GetGlobalState.clientCodec, Verification.clientCodec);
 
 export type { ReconnectPolicy } from './backoff.js';
 export type { Logger } from './log.js';
@@ -394,7 +394,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     clearTimeout(p.timer);
     let rsp: { retType: number; retMsg?: string; errCode?: number; s2c?: unknown };
     try {
-      rsp = isKnownProtoId(id) ? responseCodec(id).decode(f.body) : { retType: -400 };
+      rsp = isKnownProtoId(id) ? responseDecoder(id)(f.body) : { retType: -400 };
     } catch (err) {
       p.reject(err as Error);
       return;
@@ -421,7 +421,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
     }
     let rsp: { retType: number; s2c?: unknown };
     try {
-      rsp = responseCodec(f.protoId as PushProtoId).decode(f.body);
+      rsp = responseDecoder(f.protoId as PushProtoId)(f.body);
     } catch (err) {
       this.log.warn('undecodable push ignored', { protoId: f.protoId, error: (err as Error).message });
       return;
@@ -458,7 +458,7 @@ export class OpenDClient extends EventEmitter<ClientEvents> {
       if (TRADE_WRITE_IDS.has(protoId) && msg['packetID'] === undefined && this._info) {
         msg = { ...msg, packetID: { connID: this._info.connId, serialNo } };
       }
-      body = requestCodec(protoId as RequestProtoId).encode({ c2s: msg }).finish();
+      body = requestEncoder(protoId as RequestProtoId)({ c2s: msg });
     } catch (err) {
       return Promise.reject(err);
     }

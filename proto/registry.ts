@@ -2,16 +2,17 @@
 // time by proto/codegen/protocol-table.ts into proto/generated/protocols.ts, so nothing here is hand-typed), plus
 // Verification (1006) and TestCmd (1008), which futu-api ships as .proto files but leaves out of its JS table.
 //
-// Names, push flags and types live here and cost a few KB; the codecs do not. A protocol's codec package is looked
-// up in a table that the modules speaking it fill (`registerCodecs`): each proto/api/*.ts module registers the
-// protocols it sends or receives, the client its connection-lifecycle ones, and proto/all-codecs.ts every one (the
-// simulator, the relay, tests). So a Lambda bundle carries only the codecs of the protocols it uses.
-// Invariants: an ID is registered only with the package whose Response type name is that ID's protocol name;
-// looking up an unregistered protocol fails with an error naming it and the way to register it.
+// Names, push flags and types live here and cost a few KB; the codecs do not. A protocol's codecs are looked up in
+// tables that the modules speaking it fill (`registerCodecs`): each proto/api/*.ts module registers the client side
+// (`clientCodec`: encode the Request, decode the Response) of the protocols it sends or receives, the client its
+// connection-lifecycle ones, and proto/all-codecs.ts every whole package (the simulator, the relay, tests). So a
+// Lambda bundle carries only one direction of only the protocols it uses.
+// Invariants: an ID is registered only with the package whose protocol name is that ID's; looking up an
+// unregistered protocol fails with an error naming it and the way to register it.
 import { SDK_IDS_WITHOUT_DEFINITION, SDK_PROTOCOLS, type SdkPackages } from './generated/protocols.js';
 import type * as TestCmd from './generated/TestCmd.js';
 import type * as Verification from './generated/Verification.js';
-import type { Reader, Writer } from './wire.js';
+import type { ClientCodec, Reader, Writer } from './wire.js';
 
 export interface Codec<T> {
   readonly typeName: string;
@@ -76,29 +77,51 @@ export function isPushProtoId(id: number): id is PushProtoId {
 
 /** The registered codec packages by ID (module state shared by every importer in the process). */
 const codecs = new Map<number, CodecPackage>();
+/** The registered client sides by ID: encode a Request, decode a Response (a whole package registers its own). */
+const clientSides = new Map<number, ClientCodec<never, unknown>>();
+
+function idOfProtocol(name: string, what: string): number {
+  const id = (PROTO_ID as Readonly<Record<string, number>>)[name];
+  if (id === undefined) throw new TypeError(`registerCodecs: ${what} is not the Response of a protocol in the ProtoID table`);
+  return id;
+}
+
+function isClientCodec(x: CodecPackage | ClientCodec<never, unknown>): x is ClientCodec<never, unknown> {
+  return typeof (x as ClientCodec<never, unknown>).decodeResponse === 'function';
+}
 
 /**
- * Makes the codecs of these generated packages available to `requestCodec` / `responseCodec` (and so to
- * OpenDClient). The ID comes from the package's own Response type name (`Trd_PlaceOrder.Response` → 2202), so a
- * package cannot be filed under the wrong ID. Registering a package twice is harmless.
+ * Makes codecs available under their protocol's ID. A package's `clientCodec` (what a Lambda's modules register)
+ * gives `requestEncoder` / `responseDecoder`, and so OpenDClient, just the two directions a client uses; a whole
+ * generated package (all-codecs.ts, tests) gives those and `requestCodec` / `responseCodec` too. The ID comes from
+ * the codec's own protocol name (`Trd_PlaceOrder.Response` → 2202), so nothing can be filed under the wrong ID.
+ * Registering twice is harmless.
  */
-export function registerCodecs(...packages: CodecPackage[]): void {
+export function registerCodecs(...packages: (CodecPackage | ClientCodec<never, unknown>)[]): void {
   for (const pkg of packages) {
-    const name = pkg.Response.typeName.replace(/\.Response$/, '');
-    const id = (PROTO_ID as Readonly<Record<string, number>>)[name];
-    if (id === undefined) throw new TypeError(`registerCodecs: ${pkg.Response.typeName} is not the Response of a protocol in the ProtoID table`);
+    if (isClientCodec(pkg)) {
+      clientSides.set(idOfProtocol(pkg.protocol, pkg.protocol), pkg);
+      continue;
+    }
+    const id = idOfProtocol(pkg.Response.typeName.replace(/\.Response$/, ''), pkg.Response.typeName);
     codecs.set(id, pkg);
+    if (!clientSides.has(id)) {
+      const { Request, Response } = pkg;
+      clientSides.set(id, {
+        protocol: protocolName(id),
+        encodeRequest: Request && ((m: never) => Request.encode(m).finish()),
+        decodeResponse: (body: Uint8Array) => Response.decode(body),
+      });
+    }
   }
 }
 
-/** Whether the codecs of `id` are registered in this process. */
+/** Whether any codecs of `id` (its client side at least) are registered in this process. */
 export function hasCodecs(id: number): boolean {
-  return codecs.has(id);
+  return clientSides.has(id);
 }
 
-function packageOf(id: number): CodecPackage {
-  const pkg = codecs.get(id);
-  if (pkg) return pkg;
+function notRegistered(id: number): never {
   if (!isKnownProtoId(id)) throw new TypeError(`${protocolName(id)} is not a protocol in the ProtoID table (futu-api 10.11.7108)`);
   throw new TypeError(
     `no codecs registered for ${protocolName(id)} (${id}): import the proto/api module that speaks it, ` +
@@ -106,14 +129,44 @@ function packageOf(id: number): CodecPackage {
   );
 }
 
+function packageOf(id: number): CodecPackage {
+  const pkg = codecs.get(id);
+  if (pkg) return pkg;
+  if (clientSides.has(id)) {
+    throw new TypeError(
+      `only the client side of ${protocolName(id)} (${id}) is registered (requestEncoder / responseDecoder): ` +
+        `call registerCodecs with its whole proto/generated package, or import proto/all-codecs.js, for its message codecs`,
+    );
+  }
+  return notRegistered(id);
+}
+
+function clientSideOf(id: number): ClientCodec<never, unknown> {
+  return clientSides.get(id) ?? notRegistered(id);
+}
+
+/** The full Request codec of `id` (encode and decode): registered through its whole package. */
 export function requestCodec(id: RequestProtoId): Codec<any> {
   const request = packageOf(id).Request;
   if (!request) throw new TypeError(`${protocolName(id)} (${id}) is a push: it has no Request to encode`);
   return request;
 }
 
+/** The full Response codec of `id` (encode and decode): registered through its whole package. */
 export function responseCodec(id: ProtoId): Codec<any> {
   return packageOf(id).Response;
+}
+
+/** Encodes a `{ c2s }` Request of `id` to its body bytes: what a client sends. */
+export function requestEncoder(id: RequestProtoId): (request: { c2s: unknown }) => Uint8Array {
+  const encode = clientSideOf(id).encodeRequest;
+  if (!encode) throw new TypeError(`${protocolName(id)} (${id}) is a push: it has no Request to encode`);
+  return encode as (request: { c2s: unknown }) => Uint8Array;
+}
+
+/** Decodes a Response (or push) body of `id`: what a client receives. */
+export function responseDecoder(id: ProtoId): (body: Uint8Array) => any {
+  return clientSideOf(id).decodeResponse;
 }
 
 /** Trade writes whose C2S carries a `packetID` (replay protection). */

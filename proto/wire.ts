@@ -165,6 +165,60 @@ export function plainShape<T>(): new () => T {
   return Plain as unknown as new () => T;
 }
 
+/** A generated message's codec object (proto/generated/*: `Trd_Common.Order.encode(…)`, `….decode(bytes)`). */
+export interface MessageCodec<T> {
+  readonly typeName: string;
+  /** Encodes m into w (a new Writer unless given). */
+  encode(m: T, w?: Writer): Writer;
+  /** Decodes the whole buffer, or the next `length` bytes of a Reader. */
+  decode(input: Reader | Uint8Array, length?: number): T;
+}
+
+/**
+ * The message object of the generated packages, built from its standalone encode_X / decode_X functions. Called
+ * under a pure annotation, so a bundle that only reaches the functions (a Lambda's client) drops the object.
+ */
+export function messageCodec<T>(
+  typeName: string,
+  encodeTo: (m: T, w: Writer) => Writer,
+  decodeFrom: (r: Reader, buf: Buffer, end: number) => T,
+): MessageCodec<T> {
+  return {
+    typeName,
+    encode: (m, w = Writer.create()) => encodeTo(m, w),
+    decode(input, length) {
+      const r = toReader(input);
+      return decodeFrom(r, bufOf(r), endOf(r, length));
+    },
+  };
+}
+
+/**
+ * The side of one protocol a client needs: encode a Request (none for a push) and decode a Response. The generated
+ * packages export one as `clientCodec`; proto/registry.ts files it under the protocol's ID.
+ */
+export interface ClientCodec<Q, S> {
+  /** The protocol's name, e.g. `Trd_PlaceOrder`. */
+  readonly protocol: string;
+  readonly encodeRequest: ((m: Q) => Uint8Array) | undefined;
+  readonly decodeResponse: (body: Uint8Array) => S;
+}
+
+export function makeClientCodec<Q, S>(
+  protocol: string,
+  encodeRequest: ((m: Q, w: Writer) => Writer) | undefined,
+  decodeResponse: (r: Reader, buf: Buffer, end: number) => S,
+): ClientCodec<Q, S> {
+  return {
+    protocol,
+    encodeRequest: encodeRequest && ((m) => encodeRequest(m, Writer.create()).finish()),
+    decodeResponse(body) {
+      const r = toReader(body);
+      return decodeResponse(r, bufOf(r), r.len);
+    },
+  };
+}
+
 // One 64-bit scratch word seen as two u32 halves and as a u64: the halves become one BigInt with a single
 // allocation (shift-and-or would allocate four), and a store of a BigInt splits it (modulo 2^64) without BigInt
 // arithmetic.

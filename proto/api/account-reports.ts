@@ -18,8 +18,9 @@ import { headerOf, type AccountRef } from './trading.js';
 import * as Trd_FlowSummary from '../generated/Trd_FlowSummary.js';
 import * as Trd_GetOrderFee from '../generated/Trd_GetOrderFee.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Trd_FlowSummary, Trd_GetMarginRatio, Trd_GetOrderFee);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Trd_FlowSummary.clientCodec, Trd_GetMarginRatio.clientCodec, Trd_GetOrderFee.clientCodec);
 
 export const MAX_ORDER_FEE_ORDERS = 400;
 export const MAX_MARGIN_RATIO_CODES = 100;

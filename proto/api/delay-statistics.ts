@@ -9,8 +9,9 @@ import * as GetDelayStatistics from '../generated/GetDelayStatistics.js';
 import { DelayStatisticsType, QotPushStage, QotPushType } from '../generated/GetDelayStatistics.js';
 import { registerCodecs, PROTO_ID, protocolName } from '../registry.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(GetDelayStatistics);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(GetDelayStatistics.clientCodec);
 
 export type DelayStatisticsKind = 'QOT_PUSH' | 'REQ_REPLY' | 'PLACE_ORDER';
 export type QotPushStageName = Exclude<keyof typeof QotPushStage, 'UNKONW'>;

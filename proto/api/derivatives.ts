@@ -15,8 +15,9 @@ import * as Qot_GetOptionChain from '../generated/Qot_GetOptionChain.js';
 import * as Qot_GetOptionExpirationDate from '../generated/Qot_GetOptionExpirationDate.js';
 import * as Trd_GetAccList from '../generated/Trd_GetAccList.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Qot_GetFutureInfo, Qot_GetOptionChain, Qot_GetOptionExpirationDate, Trd_GetAccList);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Qot_GetFutureInfo.clientCodec, Qot_GetOptionChain.clientCodec, Qot_GetOptionExpirationDate.clientCodec, Trd_GetAccList.clientCodec);
 
 /** Futu: at most 200 contracts per Qot_GetFutureInfo. */
 export const MAX_FUTURE_INFO_CODES = 200;

@@ -15,8 +15,9 @@ import { parseSecurity, securityKey, toQotSecurity } from '../securities.js';
 import * as Qot_GetPriceReminder from '../generated/Qot_GetPriceReminder.js';
 import * as Qot_SetPriceReminder from '../generated/Qot_SetPriceReminder.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Qot_GetPriceReminder, Qot_SetPriceReminder, Qot_UpdatePriceReminder);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Qot_GetPriceReminder.clientCodec, Qot_SetPriceReminder.clientCodec, Qot_UpdatePriceReminder.clientCodec);
 
 export type PriceReminderTypeName = Exclude<keyof typeof Qot_Common.PriceReminderType, 'UNKNOWN'>;
 export type PriceReminderFreqName = Exclude<keyof typeof Qot_Common.PriceReminderFreq, 'UNKNOWN'>;

@@ -17,8 +17,9 @@ import * as Qot_GetTicker from '../generated/Qot_GetTicker.js';
 import * as Qot_RequestHistoryKL from '../generated/Qot_RequestHistoryKL.js';
 import * as Qot_Sub from '../generated/Qot_Sub.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Qot_GetBasicQot, Qot_GetKL, Qot_GetMarketState, Qot_GetOrderBook, Qot_GetRT, Qot_GetSecuritySnapshot, Qot_GetStaticInfo, Qot_GetSubInfo, Qot_GetTicker, Qot_RequestHistoryKL, Qot_Sub);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Qot_GetBasicQot.clientCodec, Qot_GetKL.clientCodec, Qot_GetMarketState.clientCodec, Qot_GetOrderBook.clientCodec, Qot_GetRT.clientCodec, Qot_GetSecuritySnapshot.clientCodec, Qot_GetStaticInfo.clientCodec, Qot_GetSubInfo.clientCodec, Qot_GetTicker.clientCodec, Qot_RequestHistoryKL.clientCodec, Qot_Sub.clientCodec);
 
 export type KLTypeName = Exclude<Qot_Common.KLTypeName, 'UNKNOWN'>;
 export type SubTypeName = Exclude<Qot_Common.SubTypeName, 'NONE'>;

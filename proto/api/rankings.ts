@@ -10,8 +10,9 @@ import { IndicatorType, PriceFilter, SortDir } from '../generated/Qot_GetTopMove
 import { registerCodecs, PROTO_ID } from '../registry.js';
 import { securityKey } from '../securities.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Qot_GetTopMoversRank);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Qot_GetTopMoversRank.clientCodec);
 
 export type PriceBand = Exclude<keyof typeof PriceFilter, 'ALL'>;
 /** A closed interval; a missing bound is unbounded. */

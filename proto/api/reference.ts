@@ -32,8 +32,9 @@ import * as Qot_RequestRehab from '../generated/Qot_RequestRehab.js';
 import * as Qot_RequestTradeDate from '../generated/Qot_RequestTradeDate.js';
 import * as Qot_StockFilter from '../generated/Qot_StockFilter.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Qot_GetBroker, Qot_GetCapitalDistribution, Qot_GetCapitalFlow, Qot_GetCodeChange, Qot_GetHoldingChangeList, Qot_GetIpoList, Qot_GetOwnerPlate, Qot_GetPlateSecurity, Qot_GetPlateSet, Qot_GetReference, Qot_GetSuspend, Qot_GetUserSecurity, Qot_GetUserSecurityGroup, Qot_GetWarrant, Qot_ModifyUserSecurity, Qot_RequestRehab, Qot_RequestTradeDate, Qot_StockFilter);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Qot_GetBroker.clientCodec, Qot_GetCapitalDistribution.clientCodec, Qot_GetCapitalFlow.clientCodec, Qot_GetCodeChange.clientCodec, Qot_GetHoldingChangeList.clientCodec, Qot_GetIpoList.clientCodec, Qot_GetOwnerPlate.clientCodec, Qot_GetPlateSecurity.clientCodec, Qot_GetPlateSet.clientCodec, Qot_GetReference.clientCodec, Qot_GetSuspend.clientCodec, Qot_GetUserSecurity.clientCodec, Qot_GetUserSecurityGroup.clientCodec, Qot_GetWarrant.clientCodec, Qot_ModifyUserSecurity.clientCodec, Qot_RequestRehab.clientCodec, Qot_RequestTradeDate.clientCodec, Qot_StockFilter.clientCodec);
 
 export type TradeDateMarketName = 'HK' | 'US' | 'CN' | 'NT' | 'ST';
 export type CodeChangeTypeName = Exclude<keyof typeof CodeChangeType, 'UNKOWN'>;

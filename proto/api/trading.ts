@@ -21,8 +21,9 @@ import * as Trd_PlaceOrder from '../generated/Trd_PlaceOrder.js';
 import * as Trd_SubAccPush from '../generated/Trd_SubAccPush.js';
 import * as Trd_UnlockTrade from '../generated/Trd_UnlockTrade.js';
 
-// The codecs of the protocols this module sends (proto/registry.ts: a bundle carries only registered codecs).
-registerCodecs(Trd_GetAccList, Trd_GetFunds, Trd_GetHistoryOrderFillList, Trd_GetHistoryOrderList, Trd_GetMaxTrdQtys, Trd_GetOrderFillList, Trd_GetOrderList, Trd_GetPositionList, Trd_ModifyOrder, Trd_PlaceOrder, Trd_SubAccPush, Trd_UnlockTrade);
+// The client side (encode the Request, decode the Response) of the protocols this module sends: a bundle carries
+// only those functions (proto/registry.ts).
+registerCodecs(Trd_GetAccList.clientCodec, Trd_GetFunds.clientCodec, Trd_GetHistoryOrderFillList.clientCodec, Trd_GetHistoryOrderList.clientCodec, Trd_GetMaxTrdQtys.clientCodec, Trd_GetOrderFillList.clientCodec, Trd_GetOrderList.clientCodec, Trd_GetPositionList.clientCodec, Trd_ModifyOrder.clientCodec, Trd_PlaceOrder.clientCodec, Trd_SubAccPush.clientCodec, Trd_UnlockTrade.clientCodec);
 
 export type TrdEnvName = Trd_Common.TrdEnvName;
 export type TrdMarketName = Trd_Common.TrdMarketName;

@@ -14,7 +14,7 @@ import { emitProtocolTable, readSdkProtocols, sdkMainFile, type PackageShape } f
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(here, '..', 'generated');
-const GENERATOR_VERSION = '6';
+const GENERATOR_VERSION = '7';
 /** Generated files that are tables over the packages, not packages themselves. */
 const GENERATED_TABLES: ReadonlySet<string> = new Set(['index.ts', 'protocols.ts', 'all-codecs.ts']);
 
@@ -64,16 +64,23 @@ function shapeName(localName: string): string {
   return `${localName}$Shape`;
 }
 
+/** `Trd_Common.Order` seen from `fromPkg` → the standalone encoder/decoder function names of that message. */
+function fnRef(kind: 'encode' | 'decode', type: protobuf.ReflectionObject, fromPkg: string): string {
+  const ref = tsRef(type, fromPkg);
+  const dot = ref.indexOf('.');
+  return dot < 0 ? `${kind}_${ref}` : `${ref.slice(0, dot)}.${kind}_${ref.slice(dot + 1)}`;
+}
+
 /**
  * Decoder statements that leave one value of a field in `v`, reading from the locals `buf`/`pos`/`len`; the
- * Reader `r` is synchronised around any call that needs it. `msgType` names the codec of a nested message.
+ * Reader `r` is synchronised around any call that needs it. `decodeFn` names the decoder of a nested message.
  */
-function fastRead(msgType: string | null, t: Scalar): string {
+function fastRead(decodeFn: string | null, t: Scalar): string {
   const viaReader = (expr: string) => `r.pos = pos; const v = ${expr}; pos = r.pos;`;
-  if (msgType) {
+  if (decodeFn) {
     return (
       `let n = buf[pos]!; if (n < 128) pos++; else { r.pos = pos; n = r.uint32(); pos = r.pos; } ` +
-      `if (pos + n > len) pastEnd(n); r.pos = pos; const v = ${msgType}.decodeFrom(r, buf, pos + n); pos = r.pos;`
+      `if (pos + n > len) pastEnd(n); r.pos = pos; const v = ${decodeFn}(r, buf, pos + n); pos = r.pos;`
     );
   }
   switch (t) {
@@ -174,12 +181,17 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
   }
   out.code += `}\n\n`;
 
-  // Codec. Decoded messages are plain objects made by a per-type constructor (see plainShape in wire.ts).
-  // Marked pure so a bundler drops the messages a function never uses (proto/registry.ts: codecs are opt-in).
+  // Codec: two standalone top-level functions per message, then the message object built from them. Nested
+  // messages call each other's functions directly (no object property lookup on the hot path), so a bundler keeps
+  // exactly the functions reachable from what a process uses: a Lambda's client encodes requests and decodes
+  // responses (proto/registry.ts, `clientCodec` below), never the other way round. The object and the shape are
+  // marked pure and drop out of a bundle that does not use them. Decoded messages are plain objects made by a
+  // per-type constructor (see plainShape in wire.ts).
+  const encodeFn = `encode_${localName}`;
+  const decodeFn = `decode_${localName}`;
   out.code += `const ${shapeName(localName)} = /* @__PURE__ */ plainShape<${localName}>();\n`;
-  out.code += `export const ${localName} = {\n`;
-  out.code += `  typeName: ${JSON.stringify(full)},\n`;
-  out.code += `  encode(m: ${localName}, w: Writer = Writer.create()): Writer {\n`;
+  out.code += `/** Appends the fields of a ${full} to w (a nested message's caller forks and ldelims around it). */\n`;
+  out.code += `export function ${encodeFn}(m: ${localName}, w: Writer): Writer {\n`;
   for (const f of fields) {
     const path = `${full}.${f.name}`;
     const acc = `m.${f.name}`;
@@ -189,63 +201,63 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
     const tag = (f.id << 3) | wt;
     const writeOne = (v: string) =>
       isMsg
-        ? `${tsRef(f.resolvedType!, pkg)}.encode(${v}, w.uint32(${tag}).fork()).ldelim();`
+        ? `${fnRef('encode', f.resolvedType!, pkg)}(${v}, w.uint32(${tag}).fork()).ldelim();`
         : `${writeExpr(scalar, v, path).replace(/^w\./, `w.uint32(${tag}).`).replace(/^(write\w+)\(w,/, `w.uint32(${tag}); $1(w,`)};`;
     if (f.repeated) {
-      out.code += `    if (${acc} != null) for (const v of ${acc}) { ${writeOne('v')} }\n`;
+      out.code += `  if (${acc} != null) for (const v of ${acc}) { ${writeOne('v')} }\n`;
     } else if (f.required) {
-      out.code += `    if (${acc} == null) missingField('${path}');\n    ${writeOne(acc)}\n`;
+      out.code += `  if (${acc} == null) missingField('${path}');\n  ${writeOne(acc)}\n`;
     } else {
-      out.code += `    if (${acc} != null) { ${writeOne(acc)} }\n`;
+      out.code += `  if (${acc} != null) { ${writeOne(acc)} }\n`;
     }
   }
-  out.code += `    return w;\n  },\n`;
+  out.code += `  return w;\n}\n`;
 
   // Decoder. The fast switch covers each field in the wire type its writer uses (what OpenD and the SDKs send):
   // bytes are read straight from the Buffer with the position in a local, 1-byte varints, short string lengths
   // and 1-2 byte tags inline, with no Reader method call. Anything else (long varints, packed repeated scalars,
   // a field in an unexpected wire type, unknown fields) falls through to the general per-field path, which goes
   // through the Reader as before; reads past the buffer throw protobufjs' RangeError on both paths.
-  out.code += `  decode(input: Reader | Uint8Array, length?: number): ${localName} {\n`;
-  out.code += `    const r = toReader(input);\n    return ${localName}.decodeFrom(r, bufOf(r), endOf(r, length));\n  },\n`;
-  out.code += `  /** Decodes r.buf[r.pos, end) (buf is r.buf as a Buffer) and leaves r.pos at end; the generated decoders call this directly. */\n`;
-  out.code += `  decodeFrom(r: Reader, buf: Buffer, end: number): ${localName} {\n    const len = r.len;\n    let pos = r.pos;\n`;
-  out.code += `    const m = new ${shapeName(localName)}();\n`;
-  for (const f of fields.filter((x) => x.repeated)) out.code += `    m.${f.name} = [];\n`;
-  out.code += `    while (pos < end) {\n      let tag = buf[pos++]!;\n`;
-  out.code += `      if (tag > 127) { const b2 = buf[pos]!; if (b2 < 128) { tag = (tag & 127) | (b2 << 7); pos++; } else { r.pos = pos - 1; tag = r.uint32(); pos = r.pos; } }\n`;
-  out.code += `      switch (tag) {\n`;
+  out.code += `/** Decodes a ${full} from r.buf[r.pos, end) (buf is r.buf as a Buffer) and leaves r.pos at end. */\n`;
+  out.code += `export function ${decodeFn}(r: Reader, buf: Buffer, end: number): ${localName} {\n  const len = r.len;\n  let pos = r.pos;\n`;
+  out.code += `  const m = new ${shapeName(localName)}();\n`;
+  for (const f of fields.filter((x) => x.repeated)) out.code += `  m.${f.name} = [];\n`;
+  out.code += `  while (pos < end) {\n    let tag = buf[pos++]!;\n`;
+  out.code += `    if (tag > 127) { const b2 = buf[pos]!; if (b2 < 128) { tag = (tag & 127) | (b2 << 7); pos++; } else { r.pos = pos - 1; tag = r.uint32(); pos = r.pos; } }\n`;
+  out.code += `    switch (tag) {\n`;
   for (const f of fields) {
     const isMsg = f.resolvedType instanceof protobuf.Type;
     const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
     const wt = isMsg ? 2 : WIRE_TYPE[scalar];
     const assign = f.repeated ? `m.${f.name}!.push(v);` : `m.${f.name} = v;`;
-    out.code += `        case ${(f.id << 3) | wt}: { ${fastRead(isMsg ? tsRef(f.resolvedType!, pkg) : null, scalar)} ${assign} break; }\n`;
+    out.code += `      case ${(f.id << 3) | wt}: { ${fastRead(isMsg ? fnRef('decode', f.resolvedType!, pkg) : null, scalar)} ${assign} break; }\n`;
   }
-  out.code += `        default:\n          r.pos = pos;\n          switch (tag >>> 3) {\n`;
+  out.code += `      default:\n        r.pos = pos;\n        switch (tag >>> 3) {\n`;
   for (const f of fields) {
     const isMsg = f.resolvedType instanceof protobuf.Type;
     const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
-    const one = isMsg ? `${tsRef(f.resolvedType!, pkg)}.decode(r, r.uint32())` : readExpr(scalar);
+    const one = isMsg ? `${fnRef('decode', f.resolvedType!, pkg)}(r, buf, endOf(r, r.uint32()))` : readExpr(scalar);
     if (f.repeated) {
       const packable = !isMsg && scalar !== 'string' && scalar !== 'bytes';
       if (packable) {
-        out.code += `            case ${f.id}:\n              if ((tag & 7) === 2) { const e2 = endOf(r, r.uint32()); while (r.pos < e2) m.${f.name}!.push(${one}); }\n              else m.${f.name}!.push(${one});\n              break;\n`;
+        out.code += `          case ${f.id}:\n            if ((tag & 7) === 2) { const e2 = endOf(r, r.uint32()); while (r.pos < e2) m.${f.name}!.push(${one}); }\n            else m.${f.name}!.push(${one});\n            break;\n`;
       } else {
-        out.code += `            case ${f.id}: m.${f.name}!.push(${one}); break;\n`;
+        out.code += `          case ${f.id}: m.${f.name}!.push(${one}); break;\n`;
       }
     } else {
-      out.code += `            case ${f.id}: m.${f.name} = ${one}; break;\n`;
+      out.code += `          case ${f.id}: m.${f.name} = ${one}; break;\n`;
     }
   }
-  out.code += `            default: r.skipType(tag & 7);\n          }\n          pos = r.pos;\n      }\n    }\n    r.pos = pos;\n`;
-  out.code += `    if (r.pos !== end) throw new ProtoCodecError('${full}: field runs past the end of the message', '${full}');\n`;
+  out.code += `          default: r.skipType(tag & 7);\n        }\n        pos = r.pos;\n    }\n  }\n  r.pos = pos;\n`;
+  out.code += `  if (r.pos !== end) throw new ProtoCodecError('${full}: field runs past the end of the message', '${full}');\n`;
   for (const f of fields.filter((x) => x.required)) {
     const def = f.options?.['default'];
-    if (def !== undefined) out.code += `    if (m.${f.name} === undefined) m.${f.name} = ${JSON.stringify(def)};\n`;
-    else out.code += `    if (m.${f.name} === undefined) missingField('${full}.${f.name}');\n`;
+    if (def !== undefined) out.code += `  if (m.${f.name} === undefined) m.${f.name} = ${JSON.stringify(def)};\n`;
+    else out.code += `  if (m.${f.name} === undefined) missingField('${full}.${f.name}');\n`;
   }
-  out.code += `    return m;\n  },\n};\n\n`;
+  out.code += `  return m;\n}\n`;
+  out.code += `/** ${full}: encode (into a new Writer unless given one) and decode (a whole buffer, or \`length\` bytes of a Reader). */\n`;
+  out.code += `export const ${localName} = /* @__PURE__ */ messageCodec<${localName}>(${JSON.stringify(full)}, ${encodeFn}, ${decodeFn});\n\n`;
 }
 
 function walk(ns: protobuf.Namespace, pkg: string, prefix: string, out: Emitted): void {
@@ -279,12 +291,20 @@ export function generate(dir = protoSourceDir(), target = outDir): { packages: s
   for (const ns of packages) {
     const out: Emitted = { code: '', imports: new Set() };
     walk(ns, ns.name, '', out);
+    if (ns.get('Response') instanceof protobuf.Type) {
+      // What a client of this protocol needs and nothing more: encode its Request (none for a push), decode its
+      // Response. proto/api/*.ts and proto/client.ts register these, so a Lambda bundle never carries the other
+      // direction (the simulator and relay register the whole package through all-codecs.ts).
+      const hasRequest = ns.get('Request') instanceof protobuf.Type;
+      out.code += `/** The client side of ${ns.name}: ${hasRequest ? 'encode a Request, ' : ''}decode a Response (register with proto/registry.ts). */\n`;
+      out.code += `export const clientCodec = /* @__PURE__ */ makeClientCodec<${hasRequest ? 'Request' : 'never'}, Response>(${JSON.stringify(ns.name)}, ${hasRequest ? 'encode_Request' : 'undefined'}, decode_Response);\n`;
+    }
     const header =
       `// Generated by proto/codegen/generate.ts from futu-api's ${ns.name}.proto. Do not edit; run \`npm run proto\`.\n` +
       `/* eslint-disable */\n` +
-      `import { Reader, Writer, ProtoCodecError, missingField, toReader, endOf, bufOf, pastEnd, plainShape, outOfRange, utf8, readF64, readF32, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
+      `import { Reader, Writer, ProtoCodecError, missingField, endOf, pastEnd, plainShape, messageCodec, makeClientCodec, outOfRange, utf8, readF64, readF32, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
       [...out.imports].sort().map((p) => `import * as ${p} from './${p}.js';\n`).join('') +
-      `void ProtoCodecError; void pastEnd; void outOfRange; void utf8; void readF64; void readF32; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
+      `void ProtoCodecError; void Writer; void makeClientCodec; void pastEnd; void outOfRange; void utf8; void readF64; void readF32; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
     writeFileSync(join(target, `${ns.name}.ts`), header + out.code);
   }
   const index =

@@ -4,8 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import * as Qot_GetKL from '../../proto/generated/Qot_GetKL.js';
+import * as Qot_UpdateBasicQot from '../../proto/generated/Qot_UpdateBasicQot.js';
 import * as Qot_UpdateKL from '../../proto/generated/Qot_UpdateKL.js';
-import { hasCodecs, PROTO_ID, registerCodecs, requestCodec, responseCodec } from '../../proto/registry.js';
+import * as Trd_PlaceOrder from '../../proto/generated/Trd_PlaceOrder.js';
+import { hasCodecs, PROTO_ID, registerCodecs, requestCodec, requestEncoder, responseCodec, responseDecoder } from '../../proto/registry.js';
 
 describe('codec registration', () => {
   it('refuses a protocol whose codecs nobody registered, naming it and how to register it', () => {
@@ -37,6 +39,25 @@ describe('codec registration', () => {
     expect(hasCodecs(PROTO_ID.Trd_PlaceOrder)).toBe(false);
     await import('../../proto/api/trading.js');
     expect(hasCodecs(PROTO_ID.Trd_PlaceOrder)).toBe(true);
+    // Only the client side: what a Lambda's client sends and receives, so its bundle keeps one direction only.
+    const c2s = {
+      packetID: { connID: 2n ** 63n + 5n, serialNo: 7 }, header: { trdEnv: 1, accID: 281756480572583411n, trdMarket: 1 },
+      trdSide: 1, orderType: 1, code: '00700', qty: 100, price: 384.6,
+    };
+    const body = requestEncoder(PROTO_ID.Trd_PlaceOrder)({ c2s });
+    expect(Trd_PlaceOrder.Request.decode(body)).toEqual({ c2s });
+    const rsp = { retType: 0, s2c: { header: c2s.header, orderID: 7613829410364872911n, orderIDEx: 'x-1' } };
+    expect(responseDecoder(PROTO_ID.Trd_PlaceOrder)(Trd_PlaceOrder.Response.encode(rsp).finish())).toEqual(rsp);
+    expect(() => requestCodec(PROTO_ID.Trd_PlaceOrder)).toThrow(/only the client side of Trd_PlaceOrder \(2202\) is registered.*all-codecs/);
+    registerCodecs(Trd_PlaceOrder);
     expect(requestCodec(PROTO_ID.Trd_PlaceOrder).typeName).toBe('Trd_PlaceOrder.Request');
+  });
+
+  it('gives a push\'s client side a Response decoder but no Request encoder', () => {
+    registerCodecs(Qot_UpdateBasicQot.clientCodec);
+    expect(hasCodecs(PROTO_ID.Qot_UpdateBasicQot)).toBe(true);
+    expect(() => requestEncoder(PROTO_ID.Qot_UpdateBasicQot as never)).toThrow(/Qot_UpdateBasicQot \(3005\) is a push/);
+    const rsp = { retType: 0, s2c: { basicQotList: [] } };
+    expect(responseDecoder(PROTO_ID.Qot_UpdateBasicQot)(Qot_UpdateBasicQot.Response.encode(rsp).finish())).toEqual(rsp);
   });
 });
