@@ -2,20 +2,18 @@
 // NodejsFunction (which runs esbuild), and the bundle-size test and bench:functions run esbuild with the same ones,
 // so the sizes they check are the sizes that deploy.
 // Invariant: FUNCTION_ESBUILD is exactly what NodejsFunction passes to esbuild for FUNCTION_BUNDLING.
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER } from './esbuild-base.js';
+import { SDK_LAYER_PACKAGES } from './sdk-layer.js';
 
 /**
- * Nothing is left external: the AWS SDK v3 is bundled (tree-shaken, minified) rather than taken from the Lambda
- * runtime. Leaving `@aws-sdk/*` external would make every bundle ~330 KB smaller, but bench:functions measured the
- * cold import about twice as slow that way (Node resolving and reading hundreds of SDK files instead of one:
- * streamFanout 133 → 69 ms, orders 324 → 160 ms, p50 of 7 fresh processes each), and cold init is what callers
- * wait for. It also keeps the SDK at the versions package-lock.json pins and the tests run.
+ * The AWS SDK packages the functions import are left external: they come from the one SDK layer every function
+ * carries (cdk/sdk-layer.ts), pre-bundled from the versions package-lock.json pins. Bundled into each function they
+ * were ~330 KB of every bundle; taken from the Lambda runtime's own copy (hundreds of small files) the cold import
+ * measured about twice as slow as one bundle. Everything else is bundled: nothing else is resolved at run time.
  */
-export const EXTERNAL_MODULES: readonly string[] = [];
+export const EXTERNAL_MODULES: readonly string[] = [...SDK_LAYER_PACKAGES];
 
-/** ESM output needs `require` for the CommonJS dependencies esbuild inlines (protobufjs and friends). */
-export const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-
-export const BUNDLE_TARGET = 'node22';
+export { BUNDLE_TARGET, ESM_REQUIRE_BANNER };
 
 /**
  * The functions run without `--enable-source-maps`: with it Node reads the bundle's source map (several MB) while
@@ -50,19 +48,8 @@ export const BUNDLE_BUDGET = { withoutOpenD: 150 * 1024, withOpenD: 450 * 1024 }
  * README's "Bundles and cold starts" says what keeps each one over.
  */
 export const OVER_BUDGET_CEILING: Readonly<Record<string, number>> = {
-  // OpenD-facing: ~330 KB of bundled AWS SDK, ~45 KB protobufjs, then the codecs of the protocols each speaks.
-  quotes: 1060 * 1024, // ~45 protocols: quotes, reference data, derivatives, reminders, rankings
-  strategyDca: 1010 * 1024,
-  accounts: 850 * 1024,
-  orders: 840 * 1024,
-  gateway: 810 * 1024,
-  subscriptions: 820 * 1024,
-  settleOrders: 800 * 1024,
-  // No OpenD, yet functions/lib/runtime.ts builds the OpenD connection (client + quote and trade codecs) for all.
-  orderEvents: 800 * 1024,
-  // No OpenD: the bundled AWS SDK (DynamoDB, API Gateway Management) is most of them.
-  streamConnections: 450 * 1024,
-  streamFanout: 440 * 1024,
+  // None: with the AWS SDK in the shared layer (cdk/sdk-layer.ts) and orderEvents on the stores-only runtime
+  // (functions/lib/store-runtime.ts), every function is within its budget.
 };
 
 /** The size a function's bundle must stay within: its ceiling while over budget, else its budget. */

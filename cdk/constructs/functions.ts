@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -30,6 +30,7 @@ import { acknowledge } from './nag.js';
 import type { Network } from './network.js';
 import { grantTableActions } from './table-grants.js';
 import { BUNDLE_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES, FUNCTION_NODE_OPTIONS } from '../bundling.js';
+import { buildSdkLayer, sdkLayerDescription } from '../sdk-layer.js';
 
 export interface FunctionsProps {
   readonly config: OpenDCloudConfig;
@@ -55,9 +56,30 @@ export const SECURITY_ENV_MAX_CHARS = 3_000;
 /** One Lambda per `FUNCTIONS` entry, with exactly the access its definition asks for. */
 export class Functions extends Construct {
   readonly functions: Readonly<Record<FunctionId, NodejsFunction>>;
+  /** The AWS SDK every function imports, from the versions package-lock.json pins (cdk/sdk-layer.ts). */
+  readonly sdkLayer: lambda.LayerVersion;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
+    this.sdkLayer = new lambda.LayerVersion(this, 'AwsSdkLayer', {
+      // Built by esbuild while the CDK bundles assets (skipped, like the functions' bundling, where a test or
+      // `cdk synth --exclusively` asks for no bundling); the asset hash is that of the built files.
+      code: lambda.Code.fromAsset(props.repoRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('dummy'), // never used: the local build below always runs
+          local: {
+            tryBundle(outputDir: string): boolean {
+              buildSdkLayer(outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+      compatibleRuntimes: [lambda.Runtime.NODEJS_22_X],
+      compatibleArchitectures: [lambda.Architecture.ARM_64],
+      description: sdkLayerDescription(),
+    });
     const functions = {} as Record<FunctionId, NodejsFunction>;
     for (const functionId of FUNCTION_IDS) {
       functions[functionId] = this.createFunction(functionId, FUNCTIONS[functionId], props);
@@ -111,11 +133,11 @@ export class Functions extends Construct {
         banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
-        // The pinned AWS SDK v3 bundled, not the runtime's: it cold-starts faster (cdk/bundling.ts says why); the
-        // bench and the size test bundle the same way.
-        bundleAwsSDK: true,
+        // Exactly the SDK packages the layer below provides (cdk/bundling.ts says why); everything else is bundled.
+        // Given explicitly, this list replaces NodejsFunction's default of leaving all of @aws-sdk/* to the runtime.
         externalModules: [...EXTERNAL_MODULES],
       },
+      layers: [this.sdkLayer],
       environment,
       logGroup,
       // Only the functions that talk to OpenD need the VPC (and its NAT for AWS APIs); the rest stay outside.

@@ -4,7 +4,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { rejectedEventMetric } from '../lib/event-validation.js';
 import { applyBusEvent } from '../lib/order-events.js';
 import { lambdaFunction } from '../lib/lambda-logger.js';
-import { runtime } from '../lib/runtime.js';
+import { storeRuntime } from '../lib/store-runtime.js';
 
 /** EMF lines go to stdout, where Lambda's log pipeline extracts them; LOG_LEVEL=silent (tests) keeps it quiet. */
 let writeMetric = (line: string): void => {
@@ -17,7 +17,7 @@ export function setMetricSink(sink: (line: string) => void): void {
 }
 
 async function consume(event: EventBridgeEvent<string, unknown>): Promise<{ outcome: string }> {
-  const rt = runtime();
+  const rt = storeRuntime(); // stores only: this function never talks to OpenD (store-runtime.ts)
   const outcome = await applyBusEvent(rt, event, {
     onRejected: (reason) => {
       rt.log.warn('bus event rejected: it does not fit the event contract', { detailType: event['detail-type'], id: event.id, source: event.source, reason });

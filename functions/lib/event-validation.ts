@@ -9,7 +9,7 @@
  * outcome `rejected` plus an EMF metric and a log line, not as an error that EventBridge would retry.
  */
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
-import { CLIENT_ORDER_ID_PATTERN } from '../../proto/events.js';
+import { CLIENT_ORDER_ID_PATTERN } from '../../proto/client-order-id.js'; // not proto/events.js: it pulls the trading codecs
 import { ORDER_STATUS } from './model.js';
 
 /** A relay clock slightly ahead is tolerated; anything further is refused (it would freeze "newer wins"). */
