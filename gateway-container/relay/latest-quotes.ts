@@ -3,7 +3,8 @@
 // GET /v1/quotes can answer subscribed codes without Futu's Snapshot limit (60 per 30 s per OpenD).
 //
 // Invariants:
-// - `offer` is synchronous and does no I/O: it only records the latest value per security. Writes run on a
+// - `offer` is synchronous and does no I/O: it only records the latest value per security (for a basic-quote
+//   push, the Quote details the relay already built for its events: a push is converted once). Writes run on a
 //   timer, off the push path, so a slow or failing DynamoDB never delays a push, an order event or the publisher
 //   (order pushes keep their priority: they never wait on this module).
 // - At most one write per security per `intervalMs` (default 1 s): N pushes of a security within an interval
@@ -16,7 +17,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../../proto/client.js';
-import { quoteDetail } from '../../proto/events.js';
+import { quoteDetail, type QuoteDetail } from '../../proto/events.js';
 import type * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { PROTO_ID } from '../../proto/registry.js';
 import { securityKey } from '../../proto/securities.js';
@@ -114,13 +115,14 @@ export class LatestQuoteWriter {
     this.beat.unref?.();
   }
 
-  /** Records a push if it is a basic quote or an order book; returns at once (no I/O). */
-  offer(protoId: number, s2c: any, gatewayTime: string, nowMs = Date.now()): void {
+  /**
+   * Records a push if it is a basic quote or an order book; returns at once (no I/O). `quotes`: the Quote details
+   * already built from this push (quote-events.ts), in list order; without them they are built here.
+   */
+  offer(protoId: number, s2c: any, gatewayTime: string, nowMs = Date.now(), quotes?: readonly QuoteDetail[]): void {
     if (protoId === PROTO_ID.Qot_UpdateBasicQot) {
-      for (const q of (s2c.basicQotList ?? []) as Qot_Common.BasicQot[]) {
-        const d = quoteDetail(q, gatewayTime) as unknown as Record<string, unknown>;
-        this.put(d['security'] as string, { quote: { value: d, at: nowMs } });
-      }
+      const list = (quotes ?? ((s2c.basicQotList ?? []) as Qot_Common.BasicQot[]).map((q) => quoteDetail(q, gatewayTime))) as readonly QuoteDetail[];
+      for (const d of list) this.put(d.security, { quote: { value: d as unknown as Record<string, unknown>, at: nowMs } });
     } else if (protoId === PROTO_ID.Qot_UpdateOrderBook) {
       const level = (l: Qot_Common.OrderBook | undefined) => (l ? { price: l.price, volume: Number(l.volume) } : undefined);
       const top: TopOfBook = { bid: level(s2c.orderBookBidList?.[0]), ask: level(s2c.orderBookAskList?.[0]) };

@@ -25,11 +25,12 @@
 // fixed ring, and the SDK client reuses its resolved middleware stack (cacheMiddleware). Several calls are in
 // flight at a time; an ordering key still has at most one entry in flight. The next wake-up is the earliest
 // one needed: new events never wait behind the backoff of entries that failed.
-import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
 import type { PublishPolicy } from '../publish-policy-schema.js';
 import { PublishGate, TypeRateMeter } from './publish-policy.js';
+import { detailJson, entryJson, installPreparedBodies, jsonString, preparedPutEvents, supportsPreparedBodies } from './put-events-body.js';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
@@ -58,10 +59,13 @@ export const NON_RETRYABLE_CALL_ERRORS: ReadonlySet<string> = new Set(['AccessDe
 /**
  * The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. The middleware
  * stack is resolved once and reused for every PutEvents (the SDK's cacheMiddleware; the relay never changes the
- * stack after the first call), which saves a sizeable share of each call's CPU time.
+ * stack after the first call), which saves a sizeable share of each call's CPU time. It takes request bodies the
+ * publisher prepared (put-events-body.ts), installed here before any call so the cached stack includes it.
  */
 export function relayEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
-  return new EventBridgeClient({ cacheMiddleware: true, ...config, maxAttempts: 1 });
+  const client = new EventBridgeClient({ cacheMiddleware: true, ...config, maxAttempts: 1 });
+  installPreparedBodies(client);
+  return client;
 }
 
 export interface PublishInput {
@@ -102,7 +106,13 @@ export interface PublisherOptions {
 }
 
 interface Pending {
-  entry: PutEventsRequestEntry;
+  detailType: string;
+  /** The Detail as JSON, serialized once. */
+  detail: string;
+  /** The entry's Time (ms since the epoch). */
+  timeMs: number;
+  /** The whole entry as JSON (put-events-body.ts), when the client takes prepared bodies. */
+  json: string | undefined;
   bytes: number;
   critical: boolean;
   coalesceKey?: string;
@@ -131,27 +141,7 @@ export interface PublisherMetrics {
 
 // AWS counts Source, DetailType, Detail, Resources (UTF-8) and 14 bytes for Time. The relay sets no Resources;
 // Source and EventBusName are the same for every entry, so their part is computed once (`fixedBytes`).
-function utf8Bytes(s: string | undefined): number {
-  return s ? Buffer.byteLength(s, 'utf8') : 0;
-}
-
-function bigintReplacer(_k: string, x: unknown): unknown {
-  return typeof x === 'bigint' ? x.toString() : x;
-}
-
-/**
- * A detail as JSON, bigints as decimal strings. The event builders already turn 64-bit IDs into strings, so the
- * plain (much faster) JSON.stringify succeeds for almost every event; only a detail that still holds a bigint
- * (JSON.stringify throws a TypeError on it) pays for the replacer.
- */
-function detailJson(v: unknown): string {
-  try {
-    return JSON.stringify(v);
-  } catch (err) {
-    if (err instanceof TypeError) return JSON.stringify(v, bigintReplacer);
-    throw err;
-  }
-}
+const utf8Bytes = (s: string | undefined): number => (s ? Buffer.byteLength(s, 'utf8') : 0);
 
 /** The last `size` latencies (ms), overwritten in a ring: recording one costs the same whatever the history. */
 class LatencyRing {
@@ -199,7 +189,12 @@ export class EventPublisher {
   private readonly latencies = new LatencyRing(10_000);
   /** The bytes every entry counts for Source, EventBusName and Time (entry size without DetailType and Detail). */
   private readonly fixedBytes: number;
-  private readonly typeBytes = new Map<string, number>();
+  /** Per DetailType: its UTF-8 size and its JSON string literal (both computed once). */
+  private readonly types = new Map<string, { bytes: number; json: string }>();
+  /** Whether calls go out as prepared bodies (relayEventBridgeClient), else as the SDK's entries. */
+  private readonly prepared: boolean;
+  private readonly sourceJson: string;
+  private readonly busJson: string;
   private readonly gate: PublishGate<PublishInput> | undefined;
   /** Events the bus accepted, per DetailType: the rate over the last 10 s (/metrics, the local stack's live line). */
   readonly acceptedRate = new TypeRateMeter();
@@ -211,6 +206,9 @@ export class EventPublisher {
   constructor(opts: PublisherOptions) {
     this.o = { lingerMs: 20, highWaterMark: 5_000, maxQueued: 20_000, maxInFlight: 4, retryBaseMs: 100, retryMaxMs: 10_000, rejectedRetryMs: 300_000, now: Date.now, ...opts };
     this.fixedBytes = 14 + utf8Bytes(this.o.source) + utf8Bytes(this.o.eventBusName);
+    this.prepared = supportsPreparedBodies(opts.client);
+    this.sourceJson = jsonString(this.o.source);
+    this.busJson = jsonString(this.o.eventBusName);
     this.gate = opts.policy
       ? new PublishGate<PublishInput>({ policy: opts.policy, now: this.o.now, release: (input) => !this.closed && this.enqueue(input) })
       : undefined;
@@ -233,29 +231,29 @@ export class EventPublisher {
   }
 
   private enqueue(input: PublishInput): void {
+    const detailType = input.detailType;
     const detail = detailJson(input.detail);
-    const entry: PutEventsRequestEntry = {
-      EventBusName: this.o.eventBusName,
-      Source: this.o.source,
-      DetailType: input.detailType,
-      Detail: detail,
-      Time: input.time ?? new Date(this.o.now()),
-    };
-    const critical = isCriticalDetailType(input.detailType);
-    let typeBytes = this.typeBytes.get(input.detailType);
-    if (typeBytes === undefined) this.typeBytes.set(input.detailType, (typeBytes = utf8Bytes(input.detailType)));
-    const bytes = this.fixedBytes + typeBytes + utf8Bytes(detail);
+    const now = this.o.now();
+    const timeMs = input.time ? input.time.getTime() : now;
+    const critical = isCriticalDetailType(detailType);
+    let type = this.types.get(detailType);
+    if (type === undefined) this.types.set(detailType, (type = { bytes: utf8Bytes(detailType), json: jsonString(detailType) }));
+    const bytes = this.fixedBytes + type.bytes + utf8Bytes(detail);
     if (bytes > MAX_CALL_BYTES) {
       this.metrics.dropped++;
-      this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType: input.detailType, bytes });
+      this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType, bytes });
       return;
     }
-    const now = this.o.now();
+    // The entry's JSON is written here, once: a call's body is then the join of its entries' JSON.
+    const json = this.prepared ? entryJson(timeMs, this.sourceJson, type.json, detail, this.busJson) : undefined;
     const key = critical ? undefined : input.coalesceKey;
     if (!critical && key && this.size >= this.o.highWaterMark) {
       const existing = this.byCoalesceKey.get(key);
       if (existing && existing.attempts === 0) {
-        existing.entry = entry;
+        existing.detailType = detailType;
+        existing.detail = detail;
+        existing.timeMs = timeMs;
+        existing.json = json;
         existing.bytes = bytes;
         this.metrics.coalesced++;
         return;
@@ -265,7 +263,7 @@ export class EventPublisher {
       this.metrics.dropped++;
       return;
     }
-    const p: Pending = { entry, bytes, critical, coalesceKey: key, orderingKey: input.orderingKey, onDelivered: input.onDelivered, attempts: 0, enqueuedAt: now, notBefore: 0 };
+    const p: Pending = { detailType, detail, timeMs, json, bytes, critical, coalesceKey: key, orderingKey: input.orderingKey, onDelivered: input.onDelivered, attempts: 0, enqueuedAt: now, notBefore: 0 };
     this.items.push(p);
     this.size++;
     if (key) this.byCoalesceKey.set(key, p);
@@ -457,7 +455,7 @@ export class EventPublisher {
       keptForRetry: kept.length,
       retryInMs: this.o.rejectedRetryMs,
       droppedQuoteEvents: dropped,
-      detailTypes: [...new Set(items.map((p) => p.entry.DetailType))],
+      detailTypes: [...new Set(items.map((p) => p.detailType))],
     });
     if (kept.length > 0) this.requeue(kept, this.o.rejectedRetryMs);
   }
@@ -474,7 +472,7 @@ export class EventPublisher {
     this.metrics.batches++;
     let out;
     try {
-      out = await this.o.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
+      out = await this.o.client.send(this.command(batch));
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name !== undefined && NON_RETRYABLE_CALL_ERRORS.has(e.name)) {
@@ -493,7 +491,12 @@ export class EventPublisher {
     const refusedCodes = new Set<string>();
     const results = out.Entries ?? [];
     const now = this.o.now();
-    batch.forEach((p, i) => {
+    // Accepted entries are counted per run of one DetailType (a batch is mostly one type): one rate-meter update
+    // per run, not per entry.
+    let runType = '';
+    let run = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
       const r = results[i];
       if (r?.ErrorCode && NON_RETRYABLE_ENTRY_CODES.has(r.ErrorCode)) {
         refused.push(p);
@@ -502,17 +505,23 @@ export class EventPublisher {
         failed.push(p);
       } else {
         this.metrics.eventsOut++;
-        const type = p.entry.DetailType ?? '';
-        this.acceptedByType[type] = (this.acceptedByType[type] ?? 0) + 1;
-        this.acceptedRate.add(type);
+        if (p.detailType !== runType) {
+          this.countAccepted(runType, run);
+          runType = p.detailType;
+          run = 0;
+        }
+        run++;
         this.latencies.add(now - p.enqueuedAt);
-        try {
-          p.onDelivered?.();
-        } catch (err) {
-          this.o.logger.error('delivery callback failed', { error: (err as Error).message });
+        if (p.onDelivered !== undefined) {
+          try {
+            p.onDelivered();
+          } catch (err) {
+            this.o.logger.error('delivery callback failed', { error: (err as Error).message });
+          }
         }
       }
-    });
+    }
+    this.countAccepted(runType, run);
     if (refused.length > 0) {
       this.metrics.failedEntries += refused.length;
       this.rejected(refused, [...refusedCodes]);
@@ -523,6 +532,20 @@ export class EventPublisher {
       this.o.logger.warn('PutEvents entries failed; retrying them', { failed: failed.length, of: batch.length, errorCodes: codes });
       this.requeue(failed);
     }
+  }
+
+  /** The PutEvents call for a batch: its prepared body, or the SDK's entries for a client without that middleware. */
+  private command(batch: Pending[]): PutEventsCommand {
+    if (this.prepared) return preparedPutEvents(batch.map((p) => p.json!));
+    const bus = this.o.eventBusName;
+    const source = this.o.source;
+    return new PutEventsCommand({ Entries: batch.map((p) => ({ EventBusName: bus, Source: source, DetailType: p.detailType, Detail: p.detail, Time: new Date(p.timeMs) })) });
+  }
+
+  private countAccepted(type: string, n: number): void {
+    if (n === 0) return;
+    this.acceptedByType[type] = (this.acceptedByType[type] ?? 0) + n;
+    this.acceptedRate.add(type, n);
   }
 
   resetLatency(): void {

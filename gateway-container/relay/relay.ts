@@ -24,7 +24,7 @@ import { QuoteApi, type SubTypeName } from '../../proto/api/quotes.js';
 import { TradeApi, type AccountRef } from '../../proto/api/trading.js';
 import { DerivativesApi } from '../../proto/api/derivatives.js';
 import { enumName } from '../../proto/enums.js';
-import { DETAIL_TYPES, fillDetail, notifyEvent, orderDetail, RELAY_NOTICE_TYPES, type FillDetail, type OrderDetail } from '../../proto/events.js';
+import { DETAIL_TYPES, fillDetail, notifyEvent, orderDetail, RELAY_NOTICE_TYPES, type FillDetail, type OrderDetail, type QuoteDetail } from '../../proto/events.js';
 import * as Common from '../../proto/generated/Common.js';
 import * as Notify from '../../proto/generated/Notify.js';
 import * as Trd_Common from '../../proto/generated/Trd_Common.js';
@@ -483,8 +483,10 @@ export class Relay {
           this.o.logger.debug('push without an event mapping ignored', { protoId: ev.protoId });
           return;
         }
-        for (const e of events) this.publisher.publish(e);
-        this.latestQuotes?.offer(ev.protoId, s2c, t); // no I/O here: the store is written off the push path
+        for (let i = 0; i < events.length; i++) this.publisher.publish(events[i]!);
+        // No I/O here: the store is written off the push path. A basic-quote push's Quote details are handed over
+        // as built for its events, so the push is converted once.
+        if (this.latestQuotes) this.latestQuotes.offer(ev.protoId, s2c, t, undefined, ev.protoId === PROTO_ID.Qot_UpdateBasicQot ? events.map((e) => e.detail as QuoteDetail) : undefined);
       }
     }
   }
