@@ -10,11 +10,12 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { SCALAR_KINDS } from '../wire.js';
 import { emitProtocolTable, readSdkProtocols, sdkMainFile, type PackageShape } from './protocol-table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(here, '..', 'generated');
-const GENERATOR_VERSION = '7';
+const GENERATOR_VERSION = '8';
 /** Generated files that are tables over the packages, not packages themselves. */
 const GENERATED_TABLES: ReadonlySet<string> = new Set(['index.ts', 'protocols.ts', 'all-codecs.ts']);
 
@@ -62,6 +63,28 @@ function readExpr(t: Scalar): string {
 /** The module-local constructor of decoded `localName` messages (not exported). */
 function shapeName(localName: string): string {
   return `${localName}$Shape`;
+}
+
+/** The module-local field table of `localName` for the decoders' rare path (not exported). */
+function slowName(localName: string): string {
+  return `${localName}$Fields`;
+}
+
+/** The decoder's local word holding the bit of required field number `i` (in field order). */
+function seenVar(i: number): string {
+  return `seen${i >> 5}`;
+}
+
+/** That field's bit in its word, as an int32 literal. */
+function seenBit(i: number): string {
+  return String((1 << (i & 31)) | 0);
+}
+
+/** A scalar's number in the rare path's field tables (wire.ts SCALAR_KINDS). */
+function scalarKind(t: Scalar): number {
+  const k = (SCALAR_KINDS as readonly string[]).indexOf(t);
+  if (k < 0) throw new Error(`scalar ${t} has no kind in wire.ts SCALAR_KINDS`);
+  return k;
 }
 
 /** `Trd_Common.Order` seen from `fromPkg` → the standalone encoder/decoder function names of that message. */
@@ -120,6 +143,7 @@ function sourceHash(dir: string): string {
   h.update(GENERATOR_VERSION);
   h.update(readFileSync(fileURLToPath(import.meta.url)));
   h.update(readFileSync(fileURLToPath(new URL('./protocol-table.ts', import.meta.url))));
+  h.update(readFileSync(fileURLToPath(new URL('../wire.ts', import.meta.url)))); // SCALAR_KINDS numbers the field tables
   h.update(readFileSync(sdkMainFile()));
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.proto')).sort()) {
     h.update(f);
@@ -218,10 +242,21 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
   // and 1-2 byte tags inline, with no Reader method call. Anything else (long varints, packed repeated scalars,
   // a field in an unexpected wire type, unknown fields) falls through to the general per-field path, which goes
   // through the Reader as before; reads past the buffer throw protobufjs' RangeError on both paths.
+  // The rare path's view of the fields (wire.ts slowField): number → name, scalar kind or decoder, repeated.
+  const slowEntries = fields.map((f) => {
+    const isMsg = f.resolvedType instanceof protobuf.Type;
+    const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
+    const kind = isMsg ? fnRef('decode', f.resolvedType!, pkg) : String(scalarKind(scalar));
+    return `${f.id}: [${JSON.stringify(f.name)}, ${kind}${f.repeated ? ', 1' : ''}]`;
+  });
+  out.code += `const ${slowName(localName)}: SlowFields = { ${slowEntries.join(', ')} };\n`;
   out.code += `/** Decodes a ${full} from r.buf[r.pos, end) (buf is r.buf as a Buffer) and leaves r.pos at end. */\n`;
   out.code += `export function ${decodeFn}(r: Reader, buf: Buffer, end: number): ${localName} {\n  const len = r.len;\n  let pos = r.pos;\n`;
   out.code += `  const m = new ${shapeName(localName)}();\n`;
   for (const f of fields.filter((x) => x.repeated)) out.code += `  m.${f.name} = [];\n`;
+  // Required fields without a default, each a bit in one of ceil(n / 32) int32 words.
+  const seen = new Map(fields.filter((f) => f.required && f.options?.['default'] === undefined).map((f, i) => [f, i] as const));
+  for (let k = 0; k * 32 < seen.size; k++) out.code += `  let ${seenVar(k * 32)} = 0;\n`;
   out.code += `  while (pos < end) {\n    let tag = buf[pos++]!;\n`;
   out.code += `    if (tag > 127) { const b2 = buf[pos]!; if (b2 < 128) { tag = (tag & 127) | (b2 << 7); pos++; } else { r.pos = pos - 1; tag = r.uint32(); pos = r.pos; } }\n`;
   out.code += `    switch (tag) {\n`;
@@ -229,31 +264,26 @@ function emitMessage(t: protobuf.Type, localName: string, pkg: string, out: Emit
     const isMsg = f.resolvedType instanceof protobuf.Type;
     const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
     const wt = isMsg ? 2 : WIRE_TYPE[scalar];
-    const assign = f.repeated ? `m.${f.name}!.push(v);` : `m.${f.name} = v;`;
+    const bit = seen.get(f);
+    const mark = bit === undefined ? '' : ` ${seenVar(bit)} |= ${seenBit(bit)};`;
+    const assign = f.repeated ? `m.${f.name}!.push(v);` : `m.${f.name} = v;${mark}`;
     out.code += `      case ${(f.id << 3) | wt}: { ${fastRead(isMsg ? fnRef('decode', f.resolvedType!, pkg) : null, scalar)} ${assign} break; }\n`;
   }
-  out.code += `      default:\n        r.pos = pos;\n        switch (tag >>> 3) {\n`;
-  for (const f of fields) {
-    const isMsg = f.resolvedType instanceof protobuf.Type;
-    const scalar: Scalar = f.resolvedType instanceof protobuf.Enum ? 'int32' : (f.type as Scalar);
-    const one = isMsg ? `${fnRef('decode', f.resolvedType!, pkg)}(r, buf, endOf(r, r.uint32()))` : readExpr(scalar);
-    if (f.repeated) {
-      const packable = !isMsg && scalar !== 'string' && scalar !== 'bytes';
-      if (packable) {
-        out.code += `          case ${f.id}:\n            if ((tag & 7) === 2) { const e2 = endOf(r, r.uint32()); while (r.pos < e2) m.${f.name}!.push(${one}); }\n            else m.${f.name}!.push(${one});\n            break;\n`;
-      } else {
-        out.code += `          case ${f.id}: m.${f.name}!.push(${one}); break;\n`;
-      }
-    } else {
-      out.code += `          case ${f.id}: m.${f.name} = ${one}; break;\n`;
-    }
+  out.code += `      default: r.pos = pos; slowField(r, buf, tag, m, ${slowName(localName)}); pos = r.pos;\n    }\n  }\n  r.pos = pos;\n`;
+  out.code += `  if (pos !== end) runsPast('${full}');\n`;
+  for (const f of fields.filter((x) => x.required && x.options?.['default'] !== undefined)) {
+    out.code += `  if (m.${f.name} === undefined) m.${f.name} = ${JSON.stringify(f.options!['default'])};\n`;
   }
-  out.code += `          default: r.skipType(tag & 7);\n        }\n        pos = r.pos;\n    }\n  }\n  r.pos = pos;\n`;
-  out.code += `  if (r.pos !== end) throw new ProtoCodecError('${full}: field runs past the end of the message', '${full}');\n`;
-  for (const f of fields.filter((x) => x.required)) {
-    const def = f.options?.['default'];
-    if (def !== undefined) out.code += `  if (m.${f.name} === undefined) m.${f.name} = ${JSON.stringify(def)};\n`;
-    else out.code += `  if (m.${f.name} === undefined) missingField('${full}.${f.name}');\n`;
+  if (seen.size > 0) {
+    // Every required field the inline switch stored set its bit; anything else (one read by the rare path, or
+    // truly missing) is settled by checking the fields by name, in field order, as before.
+    const masks: string[] = [];
+    for (let k = 0; k * 32 < seen.size; k++) {
+      const n = Math.min(32, seen.size - k * 32);
+      masks.push(`${seenVar(k * 32)} !== ${n === 32 ? -1 : (2 ** n - 1)}`);
+    }
+    const names = [...seen.keys()].map((f) => JSON.stringify(f.name)).join(', ');
+    out.code += `  if (${masks.join(' || ')}) requireFields(m, '${full}', [${names}]);\n`;
   }
   out.code += `  return m;\n}\n`;
   out.code += `/** ${full}: encode (into a new Writer unless given one) and decode (a whole buffer, or \`length\` bytes of a Reader). */\n`;
@@ -302,9 +332,9 @@ export function generate(dir = protoSourceDir(), target = outDir): { packages: s
     const header =
       `// Generated by proto/codegen/generate.ts from futu-api's ${ns.name}.proto. Do not edit; run \`npm run proto\`.\n` +
       `/* eslint-disable */\n` +
-      `import { Reader, Writer, ProtoCodecError, missingField, endOf, pastEnd, plainShape, messageCodec, makeClientCodec, outOfRange, utf8, readF64, readF32, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
+      `import { Reader, Writer, ProtoCodecError, missingField, requireFields, runsPast, pastEnd, plainShape, messageCodec, makeClientCodec, slowField, type SlowFields, outOfRange, utf8, readF64, readF32, readU64, readI64, readS64, readFixedU64, readFixedI64, writeU64, writeI64, writeS64, writeFixedU64 } from '../wire.js';\n` +
       [...out.imports].sort().map((p) => `import * as ${p} from './${p}.js';\n`).join('') +
-      `void ProtoCodecError; void Writer; void makeClientCodec; void pastEnd; void outOfRange; void utf8; void readF64; void readF32; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
+      `void ProtoCodecError; void requireFields; void runsPast; void Writer; void makeClientCodec; void pastEnd; void outOfRange; void utf8; void readF64; void readF32; void readU64; void readI64; void readS64; void readFixedU64; void readFixedI64; void writeU64; void writeI64; void writeS64; void writeFixedU64; void Reader;\n\n`;
     writeFileSync(join(target, `${ns.name}.ts`), header + out.code);
   }
   const index =

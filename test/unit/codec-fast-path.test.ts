@@ -71,6 +71,22 @@ describe('generated decoders: inline fast path and Reader fallback', () => {
     expect(decoded).toStrictEqual({ retType: -1, retMsg: 'm' });
   });
 
+  it('read a known field sent in another wire type with its own reader, as the official decoder does', () => {
+    // Field 1 (retType, int32) tagged as fixed32 and field 3 (errCode) tagged as length-delimited: both decoders
+    // read a varint for each all the same; the required retType still counts as present.
+    const odd = Buffer.from([(1 << 3) | 5, 0x07, (3 << 3) | 2, 0x2a, (2 << 3) | 2, 0x01, 0x78]);
+    const theirs = asOfficialObject('Trd_PlaceOrder.Response', odd);
+    expect(Trd_PlaceOrder.Response.decode(odd)).toStrictEqual({ retType: theirs.retType, errCode: theirs.errCode, retMsg: theirs.retMsg });
+    expect(theirs).toMatchObject({ retType: 7, errCode: 42, retMsg: 'x' });
+    // A required message field (S2C.header) in another wire type is read as a nested message too.
+    const header = Buffer.from([8, 1, 16, 5, 24, 1]);
+    const s2c = Buffer.from([(1 << 3) | 2, header.length, ...header]);
+    const oddS2c = Buffer.from([8, 0, (4 << 3) | 2, s2c.length, ...s2c]);
+    expect(Trd_PlaceOrder.Response.decode(oddS2c)).toStrictEqual({ retType: 0, s2c: { header: { trdEnv: 1, accID: 5n, trdMarket: 1 } } });
+    const missing = Buffer.from([8, 0, (4 << 3) | 2, 2, (2 << 3) | 0, 0x05]); // S2C with an orderID, no header
+    expect(() => Trd_PlaceOrder.Response.decode(missing)).toThrow(/Trd_PlaceOrder\.S2C\.header/);
+  });
+
   it('accept a plain Uint8Array view at an offset, not only a Buffer', () => {
     const body = Trd_UpdateOrder.Response.encode(updateOrder as any).finish();
     const backing = new Uint8Array(body.length + 7);
