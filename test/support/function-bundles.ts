@@ -42,6 +42,17 @@ export function sdkLayerFor(outDir = BUNDLE_DIR): SdkLayerBuild {
   return layer;
 }
 
+/**
+ * For bench:functions' comparison only: the same function with the AWS SDK bundled into it (nothing external, the
+ * layout before the SDK layer), so the cold import of the two layouts can be timed side by side in one run.
+ */
+export async function bundleWithSdkInlined(id: FunctionId, outDir = `${BUNDLE_DIR}-sdk-inlined`): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${id}.mjs`);
+  await build({ ...FUNCTION_ESBUILD, mainFields: [...FUNCTION_ESBUILD.mainFields], external: [], entryPoints: [join(REPO_ROOT, FUNCTIONS[id].entry)], outfile: file, write: true, logLevel: 'error' });
+  return file;
+}
+
 export async function bundleFunction(id: FunctionId, outDir = BUNDLE_DIR): Promise<FunctionBundle> {
   const def = FUNCTIONS[id];
   mkdirSync(outDir, { recursive: true });

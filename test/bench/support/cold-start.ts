@@ -3,12 +3,13 @@
 // stack pieces the harness started (DynamoDB Local, the simulator over encrypted TCP). Each function runs in
 // RUNS fresh processes; the baseline is a fresh process importing an empty module, in the same run.
 // The process gets the functions' NODE_OPTIONS (cdk/bundling.ts) and the source map beside the bundle, as deployed.
-// What is not in the figure: Node's own start-up (the same for every function, and Lambda's runtime is already up
-// when it imports the handler) and Lambda's download of the code; the AWS SDK is loaded from node_modules, as the
-// runtime would load its own copy if cdk/bundling.ts left it external (it bundles it: that measured faster).
+// The AWS SDK comes from the SDK layer (cdk/sdk-layer.ts) built into BUNDLE_DIR/node_modules, where the bundles
+// resolve it first, as in Lambda (test/infra/bundle-size.test.ts checks the resolution): loading it is part of
+// every cold-init figure. What is not in the figure: Node's own start-up (the same for every function, and
+// Lambda's runtime is already up when it imports the handler) and Lambda's download of the code and the layer.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,7 +17,8 @@ import { buildEvent } from '../../../bin/local/http-api.js';
 import { EXTERNAL_MODULES, FUNCTION_NODE_OPTIONS } from '../../../cdk/bundling.js';
 import { FUNCTION_IDS, FUNCTIONS, ROUTES, type FunctionId } from '../../../cdk/definitions.js';
 import type { FunctionsHarness } from '../../support/functions-harness.js';
-import { BUNDLE_DIR, bundleFunction, type FunctionBundle } from '../../support/function-bundles.js';
+import { BUNDLE_DIR, bundleFunction, bundleWithSdkInlined, sdkLayerFor, type FunctionBundle } from '../../support/function-bundles.js';
+import { SDK_LAYER_PACKAGES } from '../../../cdk/sdk-layer.js';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
@@ -24,7 +26,14 @@ export const COLD_RUNS = 5;
 export const COLD_BUDGET_MS = 150;
 
 interface Sample { importMs: number; totalMs: number; outcome: string }
-export interface ColdStart { id: FunctionId | 'baseline'; first: string; samples: Sample[]; bundle?: FunctionBundle }
+export interface ColdStart {
+  id: FunctionId | 'baseline';
+  first: string;
+  samples: Sample[];
+  bundle?: FunctionBundle;
+  /** Import only, interleaved process by process: this bundle with the layer vs the same function with the SDK inlined. */
+  layout?: { layer: Sample[]; inlined: Sample[] };
+}
 
 function http(routeKey: keyof typeof ROUTES, path: string, url = path, pathParameters: Record<string, string> = {}) {
   return buildEvent(routeKey, pathParameters, { method: routeKey.split(' ')[0]!, url });
@@ -57,7 +66,10 @@ async function once(file: string, handler: string | undefined, eventFile: string
 }
 
 /** Baseline first, then every function: RUNS fresh processes each. `advance` keeps the simulator's rate windows open. */
+let loadAtStart: number | undefined;
+
 export async function coldStarts(h: FunctionsHarness, accId: string): Promise<ColdStart[]> {
+  loadAtStart = loadavg()[0];
   const dir = mkdtempSync(join(tmpdir(), 'opend-cold-'));
   try {
     const empty = join(BUNDLE_DIR, 'empty.mjs');
@@ -77,7 +89,16 @@ export async function coldStarts(h: FunctionsHarness, accId: string): Promise<Co
         h.sim.advance(31_000); // past Futu's 30 s windows on the simulator's virtual clock (untimed)
         samples.push(await once(bundle.file, eventFile ? FUNCTIONS[id].handler : undefined, eventFile, id));
       }
-      out.push({ id, first: what, samples, bundle });
+      // The layout question (SDK from the layer, or inlined as before it): import only, alternating, same load.
+      const inlinedFile = await bundleWithSdkInlined(id);
+      const layout = { layer: [] as Sample[], inlined: [] as Sample[] };
+      for (let i = 0; i < COLD_RUNS; i++) {
+        const first = i % 2 === 0;
+        if (first) layout.layer.push(await once(bundle.file, undefined, undefined, id));
+        layout.inlined.push(await once(inlinedFile, undefined, undefined, id));
+        if (!first) layout.layer.push(await once(bundle.file, undefined, undefined, id));
+      }
+      out.push({ id, first: what, samples, bundle, layout });
     }
     return out;
   } finally {
@@ -96,9 +117,22 @@ const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(7);
 export function printColdStarts(rows: ColdStart[]): void {
   const base = rows.find((r) => r.id === 'baseline')!;
   const baseP50 = p50(base.samples.map((s) => s.totalMs));
-  const external = EXTERNAL_MODULES.length ? `${EXTERNAL_MODULES.join(', ')} left to the runtime` : 'AWS SDK bundled';
+  const layer = sdkLayerFor(BUNDLE_DIR);
+  const external = EXTERNAL_MODULES.length ? `${EXTERNAL_MODULES.join(', ')} from the SDK layer` : 'AWS SDK bundled';
   console.log(`\nLambda bundles and cold starts (esbuild as cdk/bundling.ts: esm, node22, minified, ${external}; 1 KB = 1024 bytes)`);
+  const loads = (pkgs: string[]) => {
+    const files = new Set(pkgs.flatMap((p) => layer.staticImports[p] ?? []));
+    return [...files].reduce((n, f) => n + (layer.files[f] ?? 0), 0);
+  };
+  const versions = [...new Set(SDK_LAYER_PACKAGES.map((p) => layer.versions[p]))].join(', ');
+  console.log(
+    `AWS SDK layer ${versions}: ${kb(layer.bytes).trim()} in ${Object.keys(layer.files).length} files, shared by all functions, loaded at cold start: ` +
+      `included in every cold-init figure (DynamoDB clients load ${kb(loads(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'])).trim()} of it, ` +
+      `+ Secrets Manager ${kb(loads(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-secrets-manager']) - loads(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'])).trim()}, ` +
+      `+ API Gateway Management ${kb(loads(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-apigatewaymanagementapi']) - loads(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'])).trim()})`,
+  );
   console.log(`cold init = import of the bundle + first invocation in a fresh Node process, p50 of ${COLD_RUNS}; budget ${COLD_BUDGET_MS} ms`);
+  console.log(`  load average (1 min) at the start of these rows ${loadAtStart?.toFixed(2) ?? '?'}, at the end ${loadavg()[0]!.toFixed(2)}`);
   console.log(`  baseline: fresh process importing an empty module   p50 ${baseP50.toFixed(1).padStart(6)} ms`);
   for (const r of rows) {
     if (!r.bundle) continue;
@@ -110,6 +144,13 @@ export function printColdStarts(rows: ColdStart[]): void {
     console.log(
       `  ${r.id.padEnd(17)} ${size}   cold init p50 ${total.toFixed(1).padStart(6)} ms (import ${imp.toFixed(1)} ms) ${total <= COLD_BUDGET_MS ? 'ok  ' : 'OVER'}   first: ${r.first} → ${outcomes}`,
     );
+  }
+  console.log(`import only, p50 of ${COLD_RUNS} alternating processes each: SDK from the layer vs the same function with the SDK inlined (before the layer)`);
+  for (const r of rows) {
+    if (!r.layout) continue;
+    const layer = p50(r.layout.layer.map((s) => s.importMs));
+    const inlined = p50(r.layout.inlined.map((s) => s.importMs));
+    console.log(`  ${r.id.padEnd(17)} layer ${layer.toFixed(1).padStart(6)} ms   inlined ${inlined.toFixed(1).padStart(6)} ms   layer ÷ inlined ${(layer / inlined).toFixed(2)}`);
   }
 }
 
