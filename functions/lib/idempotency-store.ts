@@ -67,7 +67,8 @@ export interface CompleteInput {
 }
 
 export type CompleteResult =
-  | { outcome: 'completed'; record: IdempotencyRecord }
+  /** Completed as asked (the record is not read back: the caller has everything it wrote). */
+  | { outcome: 'completed' }
   /** Someone else completed it, took it over, or it does not exist (any more). */
   | { outcome: 'conflict'; record: IdempotencyRecord | undefined };
 
@@ -226,7 +227,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       condition += ' AND #a = :attempt';
     }
     try {
-      const { Attributes } = await this.docClient.send(
+      // No ReturnValues: every placement completes its record, and the answer it returns is the one it wrote.
+      await this.docClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { key },
@@ -234,10 +236,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { outcome: 'completed', record: Attributes as IdempotencyRecord };
+      return { outcome: 'completed' };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       return { outcome: 'conflict', record: await this.get(key) };

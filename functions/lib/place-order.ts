@@ -2,7 +2,10 @@
 // the order's remark carries the clientOrderId, so:
 //   - a retry with the same clientOrderId returns the first result, never a second order;
 //   - on the happy path DynamoDB is called twice: one transaction writes the record and takes the PlaceOrder
-//     slot (placement-transaction.ts), one update completes the record after OpenD answered;
+//     slot (placement-transaction.ts), one update completes the record after OpenD answered; OpenD is called
+//     once (PlaceOrder): the record's OpenD time and trading day come from the connection's reading of OpenD's
+//     clock when it is recent and its day cannot have ended (placement-reconcile.ts reusableGatewayClock),
+//     else from a GetGlobalState in parallel with the transaction;
 //   - concurrent duplicates wait for the first attempt's result, at most until their own invocation would
 //     time out;
 //   - a failure before PlaceOrder is sent (OpenD unreachable, key load, limiter throttled or failing, a broker
@@ -32,6 +35,7 @@ import {
   lastGatewayClock,
   LookupLimitedError,
   needsRestamp,
+  reusableGatewayClock,
   type GatewayClock,
 } from './placement-reconcile.js';
 import { beginWithinLimit } from './placement-transaction.js';
@@ -54,6 +58,11 @@ export interface PlaceOrderDeps {
   maxWaitMs?: number;
   /** Time left in this invocation (Lambda context.getRemainingTimeInMillis()); bounds a duplicate's wait. */
   remainingMs?: () => number | undefined;
+  /**
+   * How old the connection's last reading of OpenD's clock may be for a placement to write it without reading
+   * the clock again (default CLOCK_REUSE_MS; 0 reads it for every placement). Reconciliations always read it.
+   */
+  clockReuseMs?: number;
   /** Kept back from `remainingMs` to answer before the function times out (default 2 s). */
   remainingMarginMs?: number;
   pollMs?: number;
@@ -131,18 +140,25 @@ export async function placeOrderIdempotently(deps: PlaceOrderDeps, acc: AccountR
   const key = idempotencyKey(accId, req.clientOrderId);
   const requestHash = orderRequestHash(accId, req);
   // OpenD's clock decides the trading day the record belongs to. When OpenD cannot be reached, nothing is
-  // recorded and the retry starts afresh. A fresh reading starts now, in parallel with the DynamoDB write;
-  // the record is written with this session's last reading when there is a recent one (else it waits for the
-  // fresh one), and corrected before PlaceOrder is sent if the fresh reading disagrees.
-  let s: OpenDSession;
+  // recorded and the retry starts afresh. On a warm connection the record carries the connection's last
+  // reading when it is recent and its trading day cannot have ended (reusableGatewayClock): no GetGlobalState
+  // per order. Otherwise a fresh reading starts now, in parallel with the DynamoDB write; the record is written
+  // with the last reading when there is one from the last minute (else it waits for the fresh one), and
+  // corrected before PlaceOrder is sent if the fresh reading disagrees.
   let written: GatewayClock;
-  let fresh: Promise<GatewayClock>;
+  let fresh: Promise<GatewayClock> | undefined;
   try {
-    s = await deps.openD();
-    const last = lastGatewayClock(s, acc);
-    fresh = gatewayClock(s, acc);
-    fresh.catch(() => undefined); // awaited (and its failure answered) before PlaceOrder is sent
-    written = last ?? (await fresh);
+    const s = await deps.openD();
+    const reused = reusableGatewayClock(s, acc, deps.clockReuseMs);
+    if (reused !== undefined) {
+      written = reused;
+    } else {
+      const last = lastGatewayClock(s, acc);
+      const reading = gatewayClock(s, acc);
+      reading.catch(() => undefined); // awaited (and its failure answered) before PlaceOrder is sent
+      fresh = reading;
+      written = last ?? (await reading);
+    }
   } catch (err) {
     throw beforeSendError(err);
   }
@@ -165,7 +181,7 @@ export async function placeOrderIdempotently(deps: PlaceOrderDeps, acc: AccountR
   }
   const slotTaken = begun !== undefined;
   begun ??= await deps.idempotency.begin(input);
-  if (begun.outcome === 'started') return execute(deps, acc, req, key, begun.record.attempt, { slotTaken, clock: { written, fresh } });
+  if (begun.outcome === 'started') return execute(deps, acc, req, key, begun.record.attempt, { slotTaken, clock: fresh && { written, fresh } });
 
   const staleMs = deps.pendingStaleMs ?? DEFAULT_PENDING_STALE_MS;
   const deadline = waitDeadline(deps);
@@ -274,7 +290,7 @@ function earlierDayConflict(acc: AccountRef, req: OrderRequest, rec: Idempotency
 interface ExecuteOptions {
   /** The PlaceOrder slot was taken with the record (placement-transaction.ts). */
   slotTaken?: boolean;
-  /** OpenD's clock as written in the record, and a fresh reading to check it against before sending. */
+  /** OpenD's clock as written in the record, and a fresh reading to check it against before sending (none when a recent reading was reused). */
   clock?: { written: GatewayClock; fresh: Promise<GatewayClock> };
 }
 

@@ -9,7 +9,9 @@
  *    (refreshCache = true, which Futu answers from its servers, not OpenD's cache) AND the history order list
  *    since the placement started. Both count against Futu's limits, so both go through the shared limiter.
  *  - The trading day is the market's local date by OpenD's clock (GetGlobalState `time`), not the Lambda's;
- *    a reconciliation always reads that clock fresh.
+ *    a reconciliation always reads that clock fresh. A placement's record may carry the connection's last
+ *    reading when it is at most CLOCK_REUSE_MS old and the market's local midnight did not come in between
+ *    (`reusableGatewayClock`); a new connection always reads the clock first.
  */
 import type { AccountRef, Order, TrdMarketName } from '../../proto/api/trading.js';
 import { DisconnectedError, OpenDError, RequestTimeoutError } from '../../proto/errors.js';
@@ -59,18 +61,35 @@ export function marketTimeZone(market: TrdMarketName): string {
   return MARKET_TIME_ZONES[market] ?? 'UTC';
 }
 
+/**
+ * One formatter per time zone, kept for the life of the process: building an Intl.DateTimeFormat costs about
+ * a quarter of a millisecond (ICU loads the zone's rules), formatting with one a few microseconds, and a
+ * placement formats OpenD's clock on every order. The set of zones is the fixed list above plus UTC.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let fmt = formatters.get(timeZone);
+  if (fmt === undefined) {
+    fmt = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, fmt);
+  }
+  return fmt;
+}
+
 function parts(ms: number, timeZone: string): Record<string, string> {
-  const fmt = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  return Object.fromEntries(fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const out: Record<string, string> = {};
+  for (const p of formatter(timeZone).formatToParts(ms)) out[p.type] = p.value;
+  return out;
 }
 
 /** YYYY-MM-DD in the zone. */
@@ -92,8 +111,20 @@ export interface GatewayClock {
   tradeDate: string;
 }
 
+/** A reading of OpenD's clock: its time, when (by this Lambda's clock) it was read, and on which connection. */
+export interface ClockReading {
+  nowMs: number;
+  readAtMs: number;
+  /** InitConnect's connID of the connection it was read on: a reconnected client starts without a reading. */
+  connId: bigint | undefined;
+}
+
 /** The last reading of OpenD's clock per session (a new connection starts without one). */
-const lastReading = new WeakMap<OpenDSession, { nowMs: number; readAtMs: number }>();
+const lastReading = new WeakMap<OpenDSession, ClockReading>();
+
+function connIdOf(s: OpenDSession): bigint | undefined {
+  return s.client.connected ? s.client.info.connId : undefined;
+}
 
 /**
  * How far a record's OpenD time may lag behind OpenD's clock at the start of a placement (it never runs
@@ -103,13 +134,26 @@ const lastReading = new WeakMap<OpenDSession, { nowMs: number; readAtMs: number 
 export const CLOCK_TOLERANCE_MS = 60_000;
 
 /**
+ * How long a placement may write the session's last reading of OpenD's clock without reading it again
+ * (`reusableGatewayClock`). Short against CLOCK_TOLERANCE_MS, so the record's time lags OpenD's by at most this.
+ */
+export const CLOCK_REUSE_MS = 10_000;
+
+/**
+ * Kept clear of the market's local midnight: a reading is reused only while its time moved forward by its age
+ * and this much is still on the reading's trading day. It covers what the projection can be off by: OpenD's
+ * whole seconds, the reading's round trip and any drift between the two clocks over CLOCK_REUSE_MS.
+ */
+export const CLOCK_DAY_GUARD_MS = 5_000;
+
+/**
  * OpenD's current time and the account market's trading day: one GetGlobalState (which has no limit), read
- * fresh every time. Remembered for the session, for `lastGatewayClock`.
+ * fresh every time. Remembered for the session, for `lastGatewayClock` and `reusableGatewayClock`.
  */
 export async function gatewayClock(s: OpenDSession, acc: AccountRef): Promise<GatewayClock> {
   const state = await s.client.request(PROTO_ID.GetGlobalState, { userID: 0n });
   const nowMs = Number(state.time) * 1000;
-  lastReading.set(s, { nowMs, readAtMs: Date.now() });
+  lastReading.set(s, { nowMs, readAtMs: Date.now(), connId: connIdOf(s) });
   return { nowMs, tradeDate: localDate(nowMs, marketTimeZone(acc.market)) };
 }
 
@@ -118,13 +162,43 @@ export async function gatewayClock(s: OpenDSession, acc: AccountRef): Promise<Ga
  * Lambda's clock, so it is never ahead of OpenD's), or undefined when there is none from the last
  * CLOCK_TOLERANCE_MS. Only a first guess: a placement that writes it also reads the clock fresh, in parallel
  * with its DynamoDB write, and corrects the record before sending PlaceOrder when the two disagree
- * (`needsRestamp`), so a trading-day boundary or a clock that jumped is never missed. Reconciliations never
- * use it: they read fresh.
+ * (`needsRestamp`). Reconciliations never use it: they read fresh.
  */
 export function lastGatewayClock(s: OpenDSession, acc: AccountRef): GatewayClock | undefined {
   const r = lastReading.get(s);
-  if (r === undefined || Date.now() - r.readAtMs > CLOCK_TOLERANCE_MS) return undefined;
+  if (r === undefined || r.connId !== connIdOf(s) || Date.now() - r.readAtMs > CLOCK_TOLERANCE_MS) return undefined;
   return { nowMs: r.nowMs, tradeDate: localDate(r.nowMs, marketTimeZone(acc.market)) };
+}
+
+/**
+ * Whether `r` may stand for OpenD's clock at `wallNowMs` (this Lambda's clock) without a new reading: it is
+ * at most `maxAgeMs` old (and not from the future: a Lambda clock that stepped back proves nothing), and OpenD's
+ * time moved forward by that age, plus CLOCK_DAY_GUARD_MS, is still on the reading's trading day in `timeZone`.
+ * Returns that trading day, or undefined. Pure, so the day boundary is tested with any time.
+ */
+export function reusableReading(r: ClockReading, wallNowMs: number, timeZone: string, maxAgeMs: number = CLOCK_REUSE_MS): GatewayClock | undefined {
+  const age = wallNowMs - r.readAtMs;
+  if (!(age >= 0 && age <= maxAgeMs)) return undefined;
+  const tradeDate = localDate(r.nowMs, timeZone);
+  if (localDate(r.nowMs + age + CLOCK_DAY_GUARD_MS, timeZone) !== tradeDate) return undefined;
+  return { nowMs: r.nowMs, tradeDate };
+}
+
+/**
+ * The clock a placement writes into its record WITHOUT reading OpenD's clock again: the session's last
+ * reading, as it was read, when it is recent (`reusableReading`) and from the connection still in use; else
+ * undefined and the placement reads the clock. This saves one GetGlobalState round trip per order on a warm
+ * connection. What it rests on: OpenD's time (Futu's server time) runs with real time, so a reading
+ * CLOCK_REUSE_MS old lags OpenD's clock by about that much, and its trading day is still today unless the
+ * market's local midnight came in between, which the projection catches. A jump of OpenD's own clock within
+ * CLOCK_REUSE_MS is not seen here (a placement reading fresh corrects its record, `needsRestamp`); a record's
+ * time and day only ever serve a later reconciliation, which reads the clock fresh and places again only on
+ * the same trading day after fresh order lists show no order.
+ */
+export function reusableGatewayClock(s: OpenDSession, acc: AccountRef, maxAgeMs: number = CLOCK_REUSE_MS): GatewayClock | undefined {
+  const r = lastReading.get(s);
+  if (r === undefined || r.connId !== connIdOf(s)) return undefined;
+  return reusableReading(r, Date.now(), marketTimeZone(acc.market), maxAgeMs);
 }
 
 /**

@@ -58,8 +58,7 @@ describe('DynamoIdempotencyStore', () => {
     await store.complete(key, { state: 'REJECTED', response: '{"error":"insufficient buying power"}' });
 
     const second = await store.complete(key, { state: 'PLACED', orderId: '1', response: '{}' });
-    expect(second.outcome).toBe('conflict');
-    expect(second.record?.state).toBe('REJECTED');
+    expect(second).toMatchObject({ outcome: 'conflict', record: { state: 'REJECTED' } });
     expect(await store.complete(idempotencyKey(ACC_ID, 'never-begun'), { state: 'PLACED', response: '{}' })).toEqual({
       outcome: 'conflict',
       record: undefined,
