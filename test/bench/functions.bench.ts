@@ -2,8 +2,9 @@
 // → middy handler → DynamoDB Local + the simulator over encrypted TCP), with baselines measured in the same
 // process on the same connections: a bare OpenD KeepAlive, a bare Snapshot request and a bare DynamoDB
 // GetItem. The placement rows also count DynamoDB calls per order (a middleware on the runtime's real DynamoDB
-// client) and interleave the same handler on the sequential path (record, bucket read, bucket write) for
-// comparison. Then GET /v1/quotes for subscribed codes served from the latest-quote store (a real relay writing
+// client) and OpenD requests per order (a pass-through wrapper on the real client), and interleave the same
+// handler on the sequential path (record, bucket read, bucket write) for comparison; BENCH_ONLY=placement runs
+// only those rows and their baselines. Then GET /v1/quotes for subscribed codes served from the latest-quote store (a real relay writing
 // it), 8 concurrent callers with Futu's real Snapshot limit in place, against the Snapshot path under the same
 // load and limit. Then each Lambda function's minified bundle against its budget and its cold init in fresh Node
 // processes (test/bench/support/cold-start.ts; BENCH_ONLY=cold runs only those rows).
@@ -13,7 +14,9 @@ import type { RateLimiter } from '../../functions/lib/rate-limiter.js';
 import type { DynamoIdempotencyStore } from '../../functions/lib/idempotency-store.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { extraHkAccounts, RICH_ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
-import { PROTO_ID } from '../../proto/registry.js';
+import { PROTO_ID, protocolName } from '../../proto/registry.js';
+import { OpenDClient } from '../../proto/client.js';
+import { loadavg } from 'node:os';
 import { startLocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
 import { HEARTBEAT_KEY } from '../../proto/latest-quote-item.js';
@@ -65,10 +68,27 @@ function countDynamoCalls(h: FunctionsHarness): { calls: Record<string, number>;
   return { calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]) };
 }
 
-/** What one placement path cost: per-order latency, and DynamoDB calls of the sampled orders by command. */
+/**
+ * Counts the OpenD requests the handlers send, by protocol: a pass-through wrapper on the real client's
+ * `request` (every connection of the process, so also one the runtime opens meanwhile), removed after the rows.
+ */
+function countOpenDRequests(): { calls: Record<string, number>; reset: () => void; remove: () => void } {
+  const calls: Record<string, number> = {};
+  const proto = OpenDClient.prototype;
+  const original = proto.request;
+  proto.request = function (this: OpenDClient, ...args: Parameters<OpenDClient['request']>) {
+    const name = protocolName(args[0]);
+    calls[name] = (calls[name] ?? 0) + 1;
+    return original.apply(this, args);
+  } as OpenDClient['request'];
+  return { calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]), remove: () => void (proto.request = original) };
+}
+
+/** What one placement path cost: per-order latency, and DynamoDB calls and OpenD requests of the sampled orders. */
 interface OrderRun {
   samples: number[];
   calls: Record<string, number>;
+  openD: Record<string, number>;
 }
 
 /**
@@ -77,10 +97,11 @@ interface OrderRun {
  * then read and write the bucket, as before), interleaved one by one so that both see the same machine load.
  */
 async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAccounts: string[]): Promise<{ tx: OrderRun; seq: OrderRun }> {
-  const tx: OrderRun = { samples: [], calls: {} };
-  const seq: OrderRun = { samples: [], calls: {} };
+  const tx: OrderRun = { samples: [], calls: {}, openD: {} };
+  const seq: OrderRun = { samples: [], calls: {}, openD: {} };
   const price = stepTicks('HK', h.sim.market.top('HK.00700')!.bid, -30);
   const counter = countDynamoCalls(h);
+  const requests = countOpenDRequests();
   const txLimiter = h.rt.limiter;
   const sequential: RateLimiter = { acquire: (bucket, rule) => txLimiter.acquire(bucket, rule) };
   let n = 0;
@@ -97,6 +118,7 @@ async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAcc
           h.sim.advance(50);
           h.rt.limiter = limiter;
           counter.reset();
+          requests.reset();
           const body = { clientOrderId: `bench-${n}`, code: 'HK.00700', side: 'BUY', qty: 100, price };
           let status = 0;
           const ms = await timed(async () => {
@@ -106,10 +128,12 @@ async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAcc
           if (round === 0 && i < WARMUP) continue;
           run.samples.push(ms);
           for (const [k, v] of Object.entries(counter.calls)) run.calls[k] = (run.calls[k] ?? 0) + v;
+          for (const [k, v] of Object.entries(requests.calls)) run.openD[k] = (run.openD[k] ?? 0) + v;
         }
       }
     }
   } finally {
+    requests.remove();
     h.rt.limiter = txLimiter;
     // Removed, so the rows below are not counted.
     (h.rt.idempotency as DynamoIdempotencyStore).docClient.middlewareStack.remove('benchDynamoCallCounter');
@@ -117,11 +141,15 @@ async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAcc
   return { tx, seq };
 }
 
-function callsLine(run: OrderRun): string {
+function perOrder(run: OrderRun, counts: Record<string, number>): string {
   const per = (v: number) => (v / run.samples.length).toFixed(2);
-  const total = Object.values(run.calls).reduce((a, b) => a + b, 0);
-  const by = Object.entries(run.calls).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${per(v)}`).join(', ');
-  return `DynamoDB calls per order ${per(total)} (${by})`;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const by = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${per(v)}`).join(', ');
+  return `${per(total)} (${by})`;
+}
+
+function callsLine(run: OrderRun): string {
+  return `DynamoDB calls per order ${perOrder(run, run.calls)}; OpenD requests per order ${perOrder(run, run.openD)}`;
 }
 
 async function benchSnapshot(h: FunctionsHarness): Promise<number[]> {
@@ -250,8 +278,45 @@ function printStore(stored: { store: LoadResult; snapshot: LoadResult; bare: Loa
   console.log(`  (the Snapshot path's ${LOAD_SECONDS} s includes the window's whole burst; sustained, Futu's limit allows it 54 / 30 s = 1.8 requests/s)`);
 }
 
+function printPlacement(orders: OrderRun, sequential: OrderRun, base: Awaited<ReturnType<typeof baselines>>): void {
+  const getItemP50 = percentile([...base.getItem].sort((a, b) => a - b), 50);
+  const p50Ratio = (r: OrderRun) => `${(percentile([...r.samples].sort((a, b) => a - b), 50) / getItemP50).toFixed(1)}× the GetItem p50`;
+  console.log(`POST /v1/accounts/{accId}/orders   ${summary(orders.samples)}   ${p50Ratio(orders)}`);
+  console.log(`  ${callsLine(orders)}`);
+  console.log(`  ${ORDER_ACCOUNTS} paper accounts × ${ORDERS_PER_ACCOUNT} orders, sequential, each a new clientOrderId; Futu's real rule (15 / 30 s per account) in our limiter.`);
+  console.log('  Each order: ONE TransactWriteItems (idempotency record + PlaceOrder slot, decided on the bucket state this Lambda last saw,');
+  console.log("  which the transaction's condition checks) → PlaceOrder → idempotency complete; OpenD's clock is the connection's reading");
+  console.log('  of the last 10 s (read again in parallel with the write when older, or across the market\'s local midnight).');
+  console.log(`  same handler, sequential path (record Put, bucket GetItem + Put, complete)   ${summary(sequential.samples)}   ${p50Ratio(sequential)}`);
+  console.log(`    ${callsLine(sequential)}   (${SEQUENTIAL_ACCOUNTS} other accounts × ${ORDERS_PER_ACCOUNT} orders, interleaved with the rows above)`);
+  const p50 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 50);
+  const p99 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 99);
+  console.log(`  transaction / sequential path: p50 ${(p50(orders) / p50(sequential)).toFixed(2)}×, p99 ${(p99(orders) / p99(sequential)).toFixed(2)}×`);
+}
+
+/** `BENCH_ONLY=placement`: only the placement rows, then the OpenD and DynamoDB baselines, with the load average. */
+async function placementOnly(): Promise<void> {
+  const extra = extraHkAccounts(ORDER_ACCOUNTS + SEQUENTIAL_ACCOUNTS);
+  const h = await startFunctionsHarness({ simulator: { accounts: [...RICH_ACCOUNTS, ...extra] } });
+  try {
+    const load0 = loadavg();
+    const placed = await benchPlaceOrder(h, extra.slice(0, ORDER_ACCOUNTS).map((a) => a.accID.toString()), extra.slice(ORDER_ACCOUNTS).map((a) => a.accID.toString()));
+    const base = await baselines(h);
+    const load1 = loadavg();
+    console.log('bench:functions (placement) — the orders handler end to end: API Gateway v2 event → middy → DynamoDB Local + simulator (RSA/AES TCP, loopback)');
+    console.log(`load average ${load0.map((l) => l.toFixed(2)).join(' ')} before, ${load1.map((l) => l.toFixed(2)).join(' ')} after\n`);
+    printPlacement(placed.tx, placed.seq, base);
+    console.log('\nbaselines (same process, same connections):');
+    console.log(`  OpenD KeepAlive round trip (encrypted)   ${summary(base.keepAlive)}`);
+    console.log(`  DynamoDB GetItem (consistent read)      ${summary(base.getItem)}`);
+  } finally {
+    await h.stop();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env['BENCH_ONLY'] === 'store') return storeOnly();
+  if (process.env['BENCH_ONLY'] === 'placement') return placementOnly();
   if (process.env['BENCH_ONLY'] === 'cold') return coldOnly(() => startFunctionsHarness(), RICH_ACCOUNTS[0]!.accID.toString());
   const extra = extraHkAccounts(ORDER_ACCOUNTS + SEQUENTIAL_ACCOUNTS);
   const h = await startFunctionsHarness({ simulator: { accounts: [...RICH_ACCOUNTS, ...extra] } });
@@ -274,18 +339,7 @@ async function main(): Promise<void> {
 
     console.log('bench:functions — handlers end to end: API Gateway v2 event → middy → DynamoDB Local + simulator (RSA/AES TCP, loopback)');
     console.log('The simulator, DynamoDB Local client and handlers share this process; DynamoDB Local is a local Java process.\n');
-    const getItemP50 = percentile([...base.getItem].sort((a, b) => a - b), 50);
-    const p50Ratio = (r: OrderRun) => `${(percentile([...r.samples].sort((a, b) => a - b), 50) / getItemP50).toFixed(1)}× the GetItem p50`;
-    console.log(`POST /v1/accounts/{accId}/orders   ${summary(orders.samples)}   ${p50Ratio(orders)}`);
-    console.log(`  ${callsLine(orders)}`);
-    console.log(`  ${ORDER_ACCOUNTS} paper accounts × ${ORDERS_PER_ACCOUNT} orders, sequential, each a new clientOrderId; Futu's real rule (15 / 30 s per account) in our limiter.`);
-    console.log('  Each order: ONE TransactWriteItems (idempotency record + PlaceOrder slot, decided on the bucket state this Lambda last saw,');
-    console.log("  which the transaction's condition checks) → PlaceOrder → idempotency complete; OpenD's clock is read in parallel with the write.");
-    console.log(`  same handler, sequential path (record Put, bucket GetItem + Put, complete)   ${summary(sequential.samples)}   ${p50Ratio(sequential)}`);
-    console.log(`    ${callsLine(sequential)}   (${SEQUENTIAL_ACCOUNTS} other accounts × ${ORDERS_PER_ACCOUNT} orders, interleaved with the rows above)`);
-    const p50 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 50);
-    const p99 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 99);
-    console.log(`  transaction / sequential path: p50 ${(p50(orders) / p50(sequential)).toFixed(2)}×, p99 ${(p99(orders) / p99(sequential)).toFixed(2)}×`);
+    printPlacement(orders, sequential, base);
     console.log(`GET /v1/quotes?codes=HK.00700,US.AAPL   ${summary(snapshots)}`);
     console.log(`  ${SNAPSHOTS} sequential requests; limiter rule raised from 60 to 1,000,000 per 30 s for this run (one DynamoDB read + conditional write each).`);
     console.log('');
