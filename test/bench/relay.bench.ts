@@ -3,9 +3,12 @@
 // - the relay's own capacity: pushes replayed over TCP (frames the simulator sent, recorded by a proxy and
 //   written again as fast as the relay takes them; support/push-replay.ts) into a relay whose EventBridge client
 //   answers PutEvents in this process (support/in-process-eventbridge.ts: the endpoint removed, not the relay
-//   mocked), against direct PutEvents calls through the same client;
+//   mocked), against direct PutEvents calls through the same client: with entries the SDK serializes, and with
+//   one body prepared once and reused (the relay's body path without its per-entry work: the best the client can do);
+// - how many PutEvents calls in flight it takes to carry market data when each call takes as long as a remote
+//   endpoint's round trip (the in-process answer held 25 ms): the relay saturated at several publisher.maxInFlight;
 // - the same against the local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP), against
-//   direct PutEvents calls to it with the relay's call concurrency;
+//   direct PutEvents calls to it with the relay's call concurrency (the better of the two baselines counts);
 // - push-to-PutEvents latency (publish → accepted) at a steady 5,000 pushes/s against the local endpoint.
 // CPU time per push is printed too: the machine may be shared, and µs of CPU per push is what a figure means on
 // one free core (1e6 / µs per push).
@@ -14,7 +17,7 @@
 // same pushes), per security and scaled to 100 securities, around the clock and for one 6.5 h US session.
 import { availableParallelism, loadavg } from 'node:os';
 import { startLocalEventBridge } from '../../bin/local/eventbridge-local.js';
-import { relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
+import { DEFAULT_MAX_IN_FLIGHT, relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
 import { Relay, type RelayOptions } from '../../gateway-container/relay/relay.js';
 import { DEFAULT_PUBLISH_POLICY } from '../../gateway-container/publish-policy-schema.js';
 import { startSimulator, type Simulator } from '../../gateway-container/simulator/index.js';
@@ -25,11 +28,15 @@ import { sleep } from '../../proto/timers.js';
 import { inProcessPutEvents } from './support/in-process-eventbridge.js';
 import { startPushReplayProxy, type PushReplayProxy } from './support/push-replay.js';
 import { directPutEvents, perSecond, saturate, steady, type Window } from './support/relay-drive.js';
+import { startChildEventBridge } from './support/eventbridge-child.js';
 
 const KEY = generateRsaKeyPem();
 const CODES = ['HK.00700', 'HK.09988', 'HK.03690', 'HK.00005', 'HK.00939', 'HK.02800', 'US.AAPL', 'US.MSFT', 'US.TSLA', 'US.SPY', 'SH.600519', 'SZ.000001'];
 /** The relay's default concurrent PutEvents calls; the direct baselines use as many. */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
+/** The in-flight sweep: a remote PutEvents round trip of this long, and the concurrencies tried. */
+const REMOTE_MS = 25;
+const SWEEP = [4, 8, 16, 32, 64];
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const STEADY_RATE = 5_000;
 
@@ -37,7 +44,7 @@ const num = (n: number) => Math.round(n).toLocaleString('en-US').padStart(9);
 const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} % of baseline`;
 const usPer = (w: Window, n: number) => (n > 0 ? `${(w.cpuUs / n).toFixed(1)} µs CPU each` : '');
 
-function relayOptions(sim: { host: string; port: number }, eventBridge: RelayOptions['eventBridge'], extra: Partial<RelayOptions> = {}): RelayOptions {
+function relayOptions(sim: { host: string; port: number }, eventBridge: RelayOptions['eventBridge'], extra: Partial<RelayOptions> = {}, inFlight = IN_FLIGHT): RelayOptions {
   return {
     openD: { host: sim.host, port: sim.port, rsaPrivateKey: KEY },
     subscriptions: [{ codes: CODES, types: ['BASIC', 'TICKER'] }],
@@ -45,7 +52,7 @@ function relayOptions(sim: { host: string; port: number }, eventBridge: RelayOpt
     eventBusName: 'bench',
     logger: silentLogger,
     // Queue bounds out of the way: the benchmark bounds the backlog itself, nothing may be coalesced or dropped.
-    publisher: { highWaterMark: 1_000_000, maxQueued: 2_000_000, maxInFlight: IN_FLIGHT },
+    publisher: { highWaterMark: 1_000_000, maxQueued: 2_000_000, maxInFlight: inFlight },
     ...extra,
   };
 }
@@ -56,9 +63,9 @@ async function ready(...relays: Relay[]): Promise<void> {
 }
 
 /** A relay behind a replay proxy, with a recording of the pushes of 20 market steps. */
-async function replayedRelay(sim: Simulator, eventBridge: RelayOptions['eventBridge']): Promise<{ relay: Relay; proxy: PushReplayProxy }> {
+async function replayedRelay(sim: Simulator, eventBridge: RelayOptions['eventBridge'], inFlight = IN_FLIGHT): Promise<{ relay: Relay; proxy: PushReplayProxy }> {
   const proxy = await startPushReplayProxy({ host: sim.host, port: sim.port });
-  const relay = new Relay(relayOptions(proxy, eventBridge));
+  const relay = new Relay(relayOptions(proxy, eventBridge, {}, inFlight));
   await relay.start();
   await ready(relay);
   for (let i = 0; i < 20; i++) sim.advance(1000);
@@ -66,6 +73,38 @@ async function replayedRelay(sim: Simulator, eventBridge: RelayOptions['eventBri
   proxy.stopRecording();
   if (proxy.recorded < 100) throw new Error(`only ${proxy.recorded} pushes recorded`);
   return { relay, proxy };
+}
+
+/** Section 2: the relay and the direct baselines against a local endpoint (`where` it runs, for the heading). */
+async function localEndpoint(sim: Simulator, line: (s?: string) => void, where: string, endpoint: string, callCount: () => number | Promise<number>): Promise<void> {
+  const localClient = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: endpoint });
+  await directPutEvents(localClient, IN_FLIGHT, 1);
+  await directPutEvents(localClient, IN_FLIGHT, 1, 'prepared');
+  const localSdk = await directPutEvents(localClient, IN_FLIGHT, 3);
+  const localPrepared = await directPutEvents(localClient, IN_FLIGHT, 3, 'prepared');
+  // The ratio is taken against the better of the two: the most this endpoint took from one client in this run.
+  const localBase = perSecond(localPrepared.events, localPrepared) >= perSecond(localSdk.events, localSdk) ? localPrepared : localSdk;
+  const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: endpoint }));
+  await saturate(b.relay, b.proxy, 1);
+  const calls0 = await callCount();
+  const localSat = await saturate(b.relay, b.proxy, SECONDS);
+  const calls = (await callCount()) - calls0;
+  const localSteady = await steady(b.relay, b.proxy, STEADY_RATE, SECONDS);
+  const dropped = b.relay.publisher.metrics;
+  await b.relay.stop();
+  await b.proxy.close();
+  line(`local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP, ${where})`);
+  line(`  direct PutEvents, SDK-serialized entries, 10/call, ${String(IN_FLIGHT).padStart(2)} concurrent ${num(perSecond(localSdk.events, localSdk))} events/s   ${usPer(localSdk, localSdk.events)}`);
+  line(`  direct PutEvents, one prepared body, 10/call             ${num(perSecond(localPrepared.events, localPrepared))} events/s   ${usPer(localPrepared, localPrepared.events)}`);
+  line(`  baseline: the better of the two                          ${num(perSecond(localBase.events, localBase))} events/s`);
+  line(`  relay saturated: pushes decoded                          ${num(perSecond(localSat.pushes, localSat))} pushes/s   ${usPer(localSat, localSat.pushes)}`);
+  line(`  relay saturated: events accepted                         ${num(perSecond(localSat.events, localSat))} events/s   (${pct(perSecond(localSat.events, localSat), perSecond(localBase.events, localBase))})`);
+  line(`  events per PutEvents call (saturated)                    ${(localSat.events / Math.max(1, calls)).toFixed(2).padStart(9)}`);
+  line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s (${num(perSecond(localSteady.pushes, localSteady)).trim()} reached): push-to-PutEvents latency p50 ${localSteady.p50} ms, p99 ${localSteady.p99} ms over ${localSteady.latencyCount} events`);
+  if (perSecond(localBase.events, localBase) < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
+  line(`  dropped ${dropped.dropped}, coalesced ${dropped.coalesced}, retries ${dropped.retries}`);
+  line();
+
 }
 
 async function main(): Promise<void> {
@@ -84,7 +123,9 @@ async function main(): Promise<void> {
   const inProcess = inProcessPutEvents();
   const ipClient = relayEventBridgeClient(inProcess.config);
   await directPutEvents(ipClient, IN_FLIGHT, 1); // warm-up (JIT, the SDK's lazy parts)
-  const ipBase = await directPutEvents(ipClient, IN_FLIGHT, 3);
+  await directPutEvents(ipClient, IN_FLIGHT, 1, 'prepared');
+  const ipSdk = await directPutEvents(ipClient, IN_FLIGHT, 3);
+  const ipBase = await directPutEvents(ipClient, IN_FLIGHT, 3, 'prepared');
   const a = await replayedRelay(sim, relayEventBridgeClient(inProcess.config));
   await saturate(a.relay, a.proxy, 1); // warm-up
   const ipSat = await saturate(a.relay, a.proxy, SECONDS);
@@ -92,35 +133,33 @@ async function main(): Promise<void> {
   await a.relay.stop();
   await a.proxy.close();
   line('PutEvents answered in process (the endpoint removed: real client, serialized and signed, no network)');
-  line(`  baseline: direct PutEvents, 10 entries/call, ${IN_FLIGHT} concurrent   ${num(perSecond(ipBase.events, ipBase))} events/s   ${usPer(ipBase, ipBase.events)}`);
+  line(`  direct PutEvents, SDK-serialized entries, 10/call, ${String(IN_FLIGHT).padStart(2)} concurrent ${num(perSecond(ipSdk.events, ipSdk))} events/s   ${usPer(ipSdk, ipSdk.events)}`);
+  line(`  baseline: direct PutEvents, one prepared body, 10/call    ${num(perSecond(ipBase.events, ipBase))} events/s   ${usPer(ipBase, ipBase.events)}`);
   line(`  relay saturated: pushes decoded                          ${num(perSecond(ipSat.pushes, ipSat))} pushes/s   ${usPer(ipSat, ipSat.pushes)}`);
   line(`  relay saturated: events accepted                         ${num(perSecond(ipSat.events, ipSat))} events/s   (${pct(perSecond(ipSat.events, ipSat), perSecond(ipBase.events, ipBase))})`);
   line(`  relay capacity on one free core (1e6 / µs per push)      ${num(1e6 / (ipSat.cpuUs / Math.max(1, ipSat.pushes)))} pushes/s`);
   line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s: push-to-PutEvents latency p50 ${ipSteady.p50} ms, p99 ${ipSteady.p99} ms over ${ipSteady.latencyCount} events`);
   line();
 
-  // 2. The local EventBridge endpoint (loopback HTTP, this process).
-  const localClient = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint });
-  await directPutEvents(localClient, IN_FLIGHT, 1);
-  const localBase = await directPutEvents(localClient, IN_FLIGHT, 3);
-  const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }));
-  await saturate(b.relay, b.proxy, 1);
-  const calls0 = bus.calls.length;
-  const localSat = await saturate(b.relay, b.proxy, SECONDS);
-  const calls = bus.calls.length - calls0;
-  const localSteady = await steady(b.relay, b.proxy, STEADY_RATE, SECONDS);
-  const dropped = b.relay.publisher.metrics;
-  await b.relay.stop();
-  await b.proxy.close();
-  line('local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP, same process)');
-  line(`  baseline: direct PutEvents, 10 entries/call, ${IN_FLIGHT} concurrent   ${num(perSecond(localBase.events, localBase))} events/s   ${usPer(localBase, localBase.events)}`);
-  line(`  relay saturated: pushes decoded                          ${num(perSecond(localSat.pushes, localSat))} pushes/s   ${usPer(localSat, localSat.pushes)}`);
-  line(`  relay saturated: events accepted                         ${num(perSecond(localSat.events, localSat))} events/s   (${pct(perSecond(localSat.events, localSat), perSecond(localBase.events, localBase))})`);
-  line(`  events per PutEvents call (saturated)                    ${(localSat.events / Math.max(1, calls)).toFixed(2).padStart(9)}`);
-  line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s (${num(perSecond(localSteady.pushes, localSteady)).trim()} reached): push-to-PutEvents latency p50 ${localSteady.p50} ms, p99 ${localSteady.p99} ms over ${localSteady.latencyCount} events`);
-  if (perSecond(localBase.events, localBase) < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
-  line(`  dropped ${dropped.dropped}, coalesced ${dropped.coalesced}, retries ${dropped.retries}`);
+  // 1b. Calls in flight against a remote round trip: the in-process answer held REMOTE_MS.
+  line(`PutEvents answered in process after ${REMOTE_MS} ms (a remote round trip; no CPU while waiting): relay saturated by publisher.maxInFlight`);
+  for (const n of SWEEP) {
+    const r = await replayedRelay(sim, relayEventBridgeClient(inProcessPutEvents({ answerAfterMs: REMOTE_MS }).config), n);
+    await saturate(r.relay, r.proxy, 1);
+    const w = await saturate(r.relay, r.proxy, Math.min(3, SECONDS));
+    await r.relay.stop();
+    await r.proxy.close();
+    const bound = (n * 10 * 1000) / REMOTE_MS;
+    line(`  ${String(n).padStart(2)} in flight${n === IN_FLIGHT ? ' (default)' : '          '}  ${num(perSecond(w.events, w))} events/s   (${n} × 10 entries per ${REMOTE_MS} ms = ${num(bound).trim()}/s)   ${usPer(w, w.pushes)}`);
+  }
   line();
+
+  // 2. The local EventBridge endpoint (loopback HTTP): in this process (it shares the relay's thread), then in a
+  // process of its own (as EventBridge runs apart from the relay in AWS; the target row).
+  await localEndpoint(sim, line, 'same process', bus.endpoint, () => bus.calls.length);
+  const child = await startChildEventBridge();
+  await localEndpoint(sim, line, 'a process of its own', child.endpoint, () => child.calls());
+  await child.close();
 
   // 3. Cost rows: the simulator itself drives the market; one relay without and one with the default policy.
   const relay = new Relay(relayOptions(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }), { publisher: { lingerMs: 10, highWaterMark: 1_000_000, maxQueued: 2_000_000 } }));

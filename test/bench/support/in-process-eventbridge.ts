@@ -5,7 +5,9 @@
 // relay's own capacity (what it can hand to PutEvents), not an endpoint's.
 //
 // The answer follows PutEvents' contract (AWS JSON 1.1): the body is parsed, 1–10 entries are required, and
-// every entry gets an EventId in request order.
+// every entry gets an EventId in request order. `answerAfterMs` holds each answer that long (a timer, no CPU), as
+// a remote endpoint's round trip would: how many calls must be in flight to carry a rate then shows, while every
+// other cost stays the relay's own.
 import type { EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 
 type RequestHandler = NonNullable<EventBridgeClientConfig['requestHandler']>;
@@ -22,7 +24,8 @@ interface SmithyRequest {
   body?: string | Uint8Array;
 }
 
-export function inProcessPutEvents(): InProcessPutEvents {
+export function inProcessPutEvents(opts: { answerAfterMs?: number } = {}): InProcessPutEvents {
+  const delay = opts.answerAfterMs ?? 0;
   const stats = { calls: 0, entries: 0 };
   let nextId = 0;
   const handler = {
@@ -45,6 +48,7 @@ export function inProcessPutEvents(): InProcessPutEvents {
         stats.entries += n;
         answer = { FailedEntryCount: 0, Entries: Array.from({ length: n }, () => ({ EventId: `in-process-${++nextId}` })) };
       }
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       return {
         response: {
           statusCode: status,
