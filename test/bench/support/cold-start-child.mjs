@@ -1,11 +1,12 @@
 // One cold start in a fresh Node process (plain JavaScript, run by `node` itself: no loader in the way).
 // argv: <module file> [<handler export> <event JSON file> <function name>]. Times the import of the module and,
-// given a handler, its first invocation; prints one JSON line { importMs, totalMs, outcome } and exits (an open
+// given a handler, its first invocation; prints one JSON line { importMs, totalMs, cpuMs, outcome } and exits (an open
 // OpenD socket or SDK keep-alive would otherwise hold the process).
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [file, handlerName, eventFile, functionName = 'bench'] = process.argv.slice(2);
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const mod = await import(pathToFileURL(file).href);
 const t1 = performance.now();
@@ -35,5 +36,7 @@ if (handlerName) {
   }
 }
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ importMs: t1 - t0, totalMs: t2 - t0, outcome }) + '\n');
+// CPU time of this process over the same span: what the machine's load does not inflate (waits on I/O excluded).
+const cpu = process.cpuUsage(c0);
+process.stdout.write(JSON.stringify({ importMs: t1 - t0, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, outcome }) + '\n');
 process.exit(0);

@@ -25,7 +25,7 @@ const CHILD = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
 export const COLD_RUNS = 5;
 export const COLD_BUDGET_MS = 150;
 
-interface Sample { importMs: number; totalMs: number; outcome: string }
+interface Sample { importMs: number; totalMs: number; cpuMs: number; outcome: string }
 export interface ColdStart {
   id: FunctionId | 'baseline';
   first: string;
@@ -139,10 +139,11 @@ export function printColdStarts(rows: ColdStart[]): void {
     const b = r.bundle;
     const total = p50(r.samples.map((s) => s.totalMs));
     const imp = p50(r.samples.map((s) => s.importMs));
+    const cpu = p50(r.samples.map((s) => s.cpuMs));
     const size = `${kb(b.bytes)} (gzip ${kb(b.gzip).trim()}) budget ${kb(b.budget).trim()} ${b.bytes <= b.budget ? 'ok  ' : 'OVER'}`;
     const outcomes = [...new Set(r.samples.map((s) => s.outcome))].join(' | ');
     console.log(
-      `  ${r.id.padEnd(17)} ${size}   cold init p50 ${total.toFixed(1).padStart(6)} ms (import ${imp.toFixed(1)} ms) ${total <= COLD_BUDGET_MS ? 'ok  ' : 'OVER'}   first: ${r.first} → ${outcomes}`,
+      `  ${r.id.padEnd(17)} ${size}   cold init p50 ${total.toFixed(1).padStart(6)} ms (import ${imp.toFixed(1)} ms, CPU ${cpu.toFixed(1)} ms) ${total <= COLD_BUDGET_MS ? 'ok  ' : 'OVER'}   first: ${r.first} → ${outcomes}`,
     );
   }
   console.log(`import only, p50 of ${COLD_RUNS} alternating processes each: SDK from the layer vs the same function with the SDK inlined (before the layer)`);
