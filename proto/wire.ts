@@ -318,8 +318,11 @@ function combine(lo: number, hi: number): bigint {
   return w64[0]!;
 }
 
-/** Reads an unsigned varint of up to 64 bits (little-endian groups of 7 bits, as in protobuf). */
-export function readU64(r: Reader): bigint {
+/**
+ * Reads a varint of up to 64 bits (little-endian groups of 7 bits, as in protobuf), as unsigned or as two's
+ * complement signed: the sign is applied while the halves become a BigInt, not by a second BigInt operation.
+ */
+function readVarint64(r: Reader, signed: boolean): bigint {
   const buf = r.buf;
   const len = r.len;
   let pos = r.pos;
@@ -349,14 +352,30 @@ export function readU64(r: Reader): bigint {
     hi = (hi | ((b & 127) << (i * 7 + 3))) >>> 0;
     if (b < 128) {
       r.pos = pos;
-      return combine(lo, hi);
+      return signed ? combineSigned(lo, hi) : combine(lo, hi);
     }
   }
   throw new RangeError('invalid varint64 encoding');
 }
 
+const s64 = new BigInt64Array(w64.buffer);
+
+/** The halves as a two's complement int64. */
+function combineSigned(lo: number, hi: number): bigint {
+  if (hi < 0x80000000) return combine(lo, hi);
+  // Negative; from -2^53 up its magnitude is an exact double.
+  if (hi >= 0xffe00000) return BigInt(-((4294967295 - hi) * 4294967296 + (4294967296 - lo)));
+  w32[LO] = lo;
+  w32[HI] = hi;
+  return s64[0]!;
+}
+
+export function readU64(r: Reader): bigint {
+  return readVarint64(r, false);
+}
+
 export function readI64(r: Reader): bigint {
-  return BigInt.asIntN(64, readU64(r));
+  return readVarint64(r, true);
 }
 
 export function readS64(r: Reader): bigint {

@@ -103,7 +103,7 @@ function fastRead(decodeFn: string | null, t: Scalar): string {
   if (decodeFn) {
     return (
       `let n = buf[pos]!; if (n < 128) pos++; else { r.pos = pos; n = r.uint32(); pos = r.pos; } ` +
-      `if (pos + n > len) pastEnd(n); r.pos = pos; const v = ${decodeFn}(r, buf, pos + n); pos = r.pos;`
+      `if (pos + n > len) pastEnd(n); r.pos = pos; const v = ${decodeFn}(r, buf, pos + n); pos += n;`
     );
   }
   switch (t) {

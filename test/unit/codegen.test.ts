@@ -55,6 +55,15 @@ describe('generated codecs', () => {
     expect(back.c2s.time).toBe(-5n);
   });
 
+  it('reads int64 exactly on both sides of 2^32, 2^53 and 2^63, negative and not', () => {
+    const edges = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n];
+    const values = edges.flatMap((v) => [v, -v, -v - 1n]).concat([-(2n ** 63n), -4294967296n, -4294967297n, -281756480572583411n]);
+    for (const time of values) {
+      const body = KeepAlive.Request.encode({ c2s: { time } }).finish();
+      expect(KeepAlive.Request.decode(body).c2s.time, String(time)).toBe(time);
+    }
+  });
+
   it('fills the retType default of -400 and reports missing required fields by path', () => {
     expect(Trd_PlaceOrder.Response.decode(new Uint8Array()).retType).toBe(-400);
     const w = Writer.create();
