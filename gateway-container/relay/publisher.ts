@@ -117,8 +117,8 @@ export interface PublisherOptions {
 
 interface Pending {
   detailType: string;
-  /** The Detail as JSON, serialized once. */
-  detail: string;
+  /** The Detail as JSON, serialized once; only kept for a client that takes the SDK's entries (else in `json`). */
+  detail: string | undefined;
   /** The entry's Time (ms since the epoch). */
   timeMs: number;
   /** The whole entry as JSON (put-events-body.ts), when the client takes prepared bodies. */
@@ -256,12 +256,13 @@ export class EventPublisher {
     }
     // The entry's JSON is written here, once: a call's body is then the join of its entries' JSON.
     const json = this.prepared ? entryJson(timeMs, this.sourceJson, type.json, detail, this.busJson) : undefined;
+    const sdkDetail = json === undefined ? detail : undefined; // a queued event holds its JSON once
     const key = critical ? undefined : input.coalesceKey;
     if (!critical && key && this.size >= this.o.highWaterMark) {
       const existing = this.byCoalesceKey.get(key);
       if (existing && existing.attempts === 0) {
         existing.detailType = detailType;
-        existing.detail = detail;
+        existing.detail = sdkDetail;
         existing.timeMs = timeMs;
         existing.json = json;
         existing.bytes = bytes;
@@ -273,7 +274,7 @@ export class EventPublisher {
       this.metrics.dropped++;
       return;
     }
-    const p: Pending = { detailType, detail, timeMs, json, bytes, critical, coalesceKey: key, orderingKey: input.orderingKey, onDelivered: input.onDelivered, attempts: 0, enqueuedAt: now, notBefore: 0 };
+    const p: Pending = { detailType, detail: sdkDetail, timeMs, json, bytes, critical, coalesceKey: key, orderingKey: input.orderingKey, onDelivered: input.onDelivered, attempts: 0, enqueuedAt: now, notBefore: 0 };
     this.items.push(p);
     this.size++;
     if (key) this.byCoalesceKey.set(key, p);
