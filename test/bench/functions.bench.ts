@@ -54,8 +54,9 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
  * Counts the DynamoDB calls the handlers make, by command: a middleware on the runtime's real DynamoDB client
  * (every store of the runtime shares it), not an assumption about the code path.
  */
-function countDynamoCalls(h: FunctionsHarness): { calls: Record<string, number>; reset: () => void } {
+function countDynamoCalls(h: FunctionsHarness): { calls: Record<string, number>; ms: Record<string, number>; reset: () => void } {
   const calls: Record<string, number> = {};
+  const ms: Record<string, number> = {};
   const doc = (h.rt.idempotency as DynamoIdempotencyStore).docClient;
   doc.middlewareStack.add(
     (next, context) => async (args) => {
@@ -65,30 +66,55 @@ function countDynamoCalls(h: FunctionsHarness): { calls: Record<string, number>;
     },
     { step: 'finalizeRequest', name: 'benchDynamoCallCounter' },
   );
-  return { calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]) };
+  // The time of each call from the document client's first step (marshalling) to its result.
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      const t0 = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        ms[name] = (ms[name] ?? 0) + performance.now() - t0;
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'benchDynamoCallTimer' },
+  );
+  const reset = () => [calls, ms].forEach((m) => Object.keys(m).forEach((k) => delete m[k]));
+  return { calls, ms, reset };
 }
 
 /**
  * Counts the OpenD requests the handlers send, by protocol: a pass-through wrapper on the real client's
  * `request` (every connection of the process, so also one the runtime opens meanwhile), removed after the rows.
  */
-function countOpenDRequests(): { calls: Record<string, number>; reset: () => void; remove: () => void } {
+function countOpenDRequests(): { calls: Record<string, number>; ms: Record<string, number>; reset: () => void; remove: () => void } {
   const calls: Record<string, number> = {};
+  const ms: Record<string, number> = {};
   const proto = OpenDClient.prototype;
   const original = proto.request;
   proto.request = function (this: OpenDClient, ...args: Parameters<OpenDClient['request']>) {
     const name = protocolName(args[0]);
     calls[name] = (calls[name] ?? 0) + 1;
-    return original.apply(this, args);
+    const t0 = performance.now();
+    const reply = original.apply(this, args);
+    const done = () => void (ms[name] = (ms[name] ?? 0) + performance.now() - t0);
+    reply.then(done, done);
+    return reply;
   } as OpenDClient['request'];
-  return { calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]), remove: () => void (proto.request = original) };
+  const reset = () => [calls, ms].forEach((m) => Object.keys(m).forEach((k) => delete m[k]));
+  return { calls, ms, reset, remove: () => void (proto.request = original) };
 }
 
-/** What one placement path cost: per-order latency, and DynamoDB calls and OpenD requests of the sampled orders. */
+/**
+ * What one placement path cost: per-order latency, DynamoDB calls and OpenD requests of the sampled orders, and
+ * per order the time inside each kind of call (`stages`, one sample per order; an OpenD request that runs in
+ * parallel with a DynamoDB call is counted in both).
+ */
 interface OrderRun {
   samples: number[];
   calls: Record<string, number>;
   openD: Record<string, number>;
+  stages: Record<string, number[]>;
 }
 
 /**
@@ -97,8 +123,8 @@ interface OrderRun {
  * then read and write the bucket, as before), interleaved one by one so that both see the same machine load.
  */
 async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAccounts: string[]): Promise<{ tx: OrderRun; seq: OrderRun }> {
-  const tx: OrderRun = { samples: [], calls: {}, openD: {} };
-  const seq: OrderRun = { samples: [], calls: {}, openD: {} };
+  const tx: OrderRun = { samples: [], calls: {}, openD: {}, stages: {} };
+  const seq: OrderRun = { samples: [], calls: {}, openD: {}, stages: {} };
   const price = stepTicks('HK', h.sim.market.top('HK.00700')!.bid, -30);
   const counter = countDynamoCalls(h);
   const requests = countOpenDRequests();
@@ -129,6 +155,16 @@ async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAcc
           run.samples.push(ms);
           for (const [k, v] of Object.entries(counter.calls)) run.calls[k] = (run.calls[k] ?? 0) + v;
           for (const [k, v] of Object.entries(requests.calls)) run.openD[k] = (run.openD[k] ?? 0) + v;
+          let inCalls = 0;
+          for (const [k, v] of Object.entries(counter.ms)) {
+            (run.stages[`DynamoDB ${k}`] ??= []).push(v);
+            inCalls += v;
+          }
+          for (const [k, v] of Object.entries(requests.ms)) {
+            (run.stages[`OpenD ${k}`] ??= []).push(v);
+            if (k === 'Trd_PlaceOrder') inCalls += v;
+          }
+          (run.stages['rest (handler, HTTP event, waits between calls)'] ??= []).push(ms - inCalls);
         }
       }
     }
@@ -137,6 +173,7 @@ async function benchPlaceOrder(h: FunctionsHarness, txAccounts: string[], seqAcc
     h.rt.limiter = txLimiter;
     // Removed, so the rows below are not counted.
     (h.rt.idempotency as DynamoIdempotencyStore).docClient.middlewareStack.remove('benchDynamoCallCounter');
+    (h.rt.idempotency as DynamoIdempotencyStore).docClient.middlewareStack.remove('benchDynamoCallTimer');
   }
   return { tx, seq };
 }
@@ -292,6 +329,11 @@ function printPlacement(orders: OrderRun, sequential: OrderRun, base: Awaited<Re
   const p50 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 50);
   const p99 = (r: OrderRun) => percentile([...r.samples].sort((x, y) => x - y), 99);
   console.log(`  transaction / sequential path: p50 ${(p50(orders) / p50(sequential)).toFixed(2)}×, p99 ${(p99(orders) / p99(sequential)).toFixed(2)}×`);
+  console.log('  where an order of the transaction row spends its time (p50 of the orders that made the call; GetGlobalState runs beside the write):');
+  for (const [stage, v] of Object.entries(orders.stages)) {
+    const sorted = [...v].sort((a, b) => a - b);
+    console.log(`    ${stage.padEnd(50)} p50 ${percentile(sorted, 50).toFixed(2).padStart(6)} ms   (${v.length} of ${orders.samples.length} orders)`);
+  }
 }
 
 /** `BENCH_ONLY=placement`: only the placement rows, then the OpenD and DynamoDB baselines, with the load average. */
