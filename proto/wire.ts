@@ -1,6 +1,10 @@
 // Runtime support for the generated message codecs in proto/generated/.
 // protobufjs' Reader/Writer do the byte work; 64-bit integers are read and written here as bigint,
 // because OpenD's accID/orderID/connID values exceed 2^53 and must never pass through a JS number.
+// The generated decoders read the common cases inline and call in here for the rest: short strings, doubles,
+// 64-bit varints, the table-driven rare path (slowField), the required-field check. Hand-written rather than
+// protobufjs' generated static code because that code cannot carry 64-bit values as bigint and reads every field
+// through Reader method calls. Nothing here has top-level side effects beyond small scratch buffers.
 import protobuf from 'protobufjs/minimal.js';
 
 export const Reader = protobuf.Reader;

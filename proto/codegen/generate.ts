@@ -4,6 +4,11 @@
 // Output: proto/generated/<Package>.ts, one module per proto package, plus index.ts, protocols.ts (the ProtoID table:
 // names and push flags only, no codecs) and all-codecs.ts (every package by ID, for the simulator, relay and tests).
 // The output depends only on the input files: same input, same bytes (sorted walk, no timestamps).
+// Each message X becomes standalone top-level functions encode_X / decode_X (nested messages call each other's
+// functions directly), a field table for the decoders' rare path and the `X` object built from the functions
+// under a pure annotation; each protocol package also exports `clientCodec` (encode its Request, decode its
+// Response). Invariant: nothing at a module's top level has side effects, so a bundler keeps only what is reached
+// from what a process registers or calls (test/unit/codec-tree-shaking.test.ts checks it with esbuild).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
