@@ -21,9 +21,11 @@
 // middle leaves a hole that the head skips), a full batch goes out at once instead of waiting out the linger
 // (and a call that finishes with a full batch waiting sends it straight away), while a partial batch after
 // the first call of a round waits for more events or the linger, so that calls stay full under load; a
-// detail is serialized once (JSON.stringify without a replacer unless it holds a bigint), latencies go to a
-// fixed ring, and the SDK client reuses its resolved middleware stack (cacheMiddleware). Several calls are in
-// flight at a time; an ordering key still has at most one entry in flight. The next wake-up is the earliest
+// detail is serialized once (JSON.stringify without a replacer unless it holds a bigint) and, with the relay's
+// client, the whole entry too, so a call's body is the join of its entries' JSON (put-events-body.ts) instead of
+// the SDK's per-character writer; latencies go to a fixed ring, and the SDK client reuses its resolved middleware
+// stack (cacheMiddleware). DEFAULT_MAX_IN_FLIGHT calls are in flight at a time; an ordering key still has at most
+// one entry in flight. The next wake-up is the earliest
 // one needed: new events never wait behind the backoff of entries that failed.
 import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';

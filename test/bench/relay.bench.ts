@@ -10,8 +10,10 @@
 // - the same against the local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP), against
 //   direct PutEvents calls to it with the relay's call concurrency (the better of the two baselines counts);
 // - push-to-PutEvents latency (publish → accepted) at a steady 5,000 pushes/s against the local endpoint.
-// CPU time per push is printed too: the machine may be shared, and µs of CPU per push is what a figure means on
-// one free core (1e6 / µs per push).
+// The relay and its two baselines run as interleaved rounds (BENCH_ROUNDS, default 5, of BENCH_SECONDS, default
+// 1.5 s; whichever goes first alternates) and are read as medians, so a change of the machine's load during the run
+// shifts all three alike. CPU time per push is printed too: the machine may be shared, and µs of CPU per push is
+// what a figure means on one free core (1e6 / µs per push).
 // Cost rows (EventBridge's bill): at a fixed simulator rate, the events a day and EventBridge's bill a day
 // ($1.00 per million custom events) without a publish policy and with the default one (a second relay on the
 // same pushes), per security and scaled to 100 securities, around the clock and for one 6.5 h US session.
@@ -27,7 +29,7 @@ import { LOCAL_AWS } from '../support/local-aws.js';
 import { sleep } from '../../proto/timers.js';
 import { inProcessPutEvents } from './support/in-process-eventbridge.js';
 import { startPushReplayProxy, type PushReplayProxy } from './support/push-replay.js';
-import { directPutEvents, perSecond, saturate, steady, type Window } from './support/relay-drive.js';
+import { directPutEvents, interleavedRounds, median, perSecond, saturate, steady, type Rounds, type Window } from './support/relay-drive.js';
 import { startChildEventBridge } from './support/eventbridge-child.js';
 
 const KEY = generateRsaKeyPem();
@@ -37,7 +39,11 @@ const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 /** The in-flight sweep: a remote PutEvents round trip of this long, and the concurrencies tried. */
 const REMOTE_MS = 25;
 const SWEEP = [4, 8, 16, 32, 64];
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+/** Interleaved rounds (relay, and both direct baselines) and each round's window in seconds. */
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const ROUND_S = Number(process.env['BENCH_SECONDS'] ?? 1.5);
+/** The steady-rate windows. */
+const STEADY_S = 5;
 const STEADY_RATE = 5_000;
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US').padStart(9);
@@ -75,36 +81,45 @@ async function replayedRelay(sim: Simulator, eventBridge: RelayOptions['eventBri
   return { relay, proxy };
 }
 
+/** Prints the rows of interleaved rounds: both baselines, the relay, and the relay against the better baseline. */
+function printRounds(line: (s?: string) => void, r: Rounds): { base: number; relay: number } {
+  const rate = (w: Window) => perSecond(w.events, w);
+  const pushRate = (w: Window) => perSecond(w.pushes, w);
+  const sdk = median(r.sdk, rate);
+  const prepared = median(r.prepared, rate);
+  const relayPushes = median(r.relay, pushRate);
+  const relayEvents = median(r.relay, rate);
+  const cpu = (ws: Window[], n: (w: Window) => number) => `${median(ws, (w) => w.cpuUs / Math.max(1, n(w))).median.toFixed(1)} µs CPU each`;
+  const range = (m: { min: number; max: number }) => `[${num(m.min).trim()}–${num(m.max).trim()}]`.padEnd(17);
+  const base = Math.max(sdk.median, prepared.median);
+  line(`  direct PutEvents, SDK-serialized entries                ${num(sdk.median)} events/s ${range(sdk)} ${cpu(r.sdk, (w) => w.events)}`);
+  line(`  direct PutEvents, one prepared body                     ${num(prepared.median)} events/s ${range(prepared)} ${cpu(r.prepared, (w) => w.events)}`);
+  line(`  relay saturated: pushes decoded                         ${num(relayPushes.median)} pushes/s ${range(relayPushes)} ${cpu(r.relay, (w) => w.pushes)}`);
+  line(`  relay saturated: events accepted                        ${num(relayEvents.median)} events/s (${pct(relayEvents.median, base)}: the better baseline's median)`);
+  const calls = r.relay.reduce((n, w) => n + (w.calls ?? 0), 0);
+  line(`  events per PutEvents call (relay)                       ${(r.relay.reduce((n, w) => n + w.events, 0) / Math.max(1, calls)).toFixed(2).padStart(9)}`);
+  return { base, relay: relayEvents.median };
+}
+
 /** Section 2: the relay and the direct baselines against a local endpoint (`where` it runs, for the heading). */
-async function localEndpoint(sim: Simulator, line: (s?: string) => void, where: string, endpoint: string, callCount: () => number | Promise<number>): Promise<void> {
-  const localClient = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: endpoint });
-  await directPutEvents(localClient, IN_FLIGHT, 1);
+async function localEndpoint(sim: Simulator, line: (s?: string) => void, where: string, endpoint: string): Promise<void> {
+  const localClient = relayEventBridgeClient({ ...LOCAL_AWS, endpoint });
+  await directPutEvents(localClient, IN_FLIGHT, 1); // warm-up
   await directPutEvents(localClient, IN_FLIGHT, 1, 'prepared');
-  const localSdk = await directPutEvents(localClient, IN_FLIGHT, 3);
-  const localPrepared = await directPutEvents(localClient, IN_FLIGHT, 3, 'prepared');
-  // The ratio is taken against the better of the two: the most this endpoint took from one client in this run.
-  const localBase = perSecond(localPrepared.events, localPrepared) >= perSecond(localSdk.events, localSdk) ? localPrepared : localSdk;
-  const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint: endpoint }));
+  const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint }));
   await saturate(b.relay, b.proxy, 1);
-  const calls0 = await callCount();
-  const localSat = await saturate(b.relay, b.proxy, SECONDS);
-  const calls = (await callCount()) - calls0;
-  const localSteady = await steady(b.relay, b.proxy, STEADY_RATE, SECONDS);
-  const dropped = b.relay.publisher.metrics;
+  await b.relay.flush(30_000);
+  const rounds = await interleavedRounds(localClient, IN_FLIGHT, b.relay, b.proxy, ROUNDS, ROUND_S);
+  const localSteady = await steady(b.relay, b.proxy, STEADY_RATE, STEADY_S);
+  const m = b.relay.publisher.metrics;
   await b.relay.stop();
   await b.proxy.close();
-  line(`local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP, ${where})`);
-  line(`  direct PutEvents, SDK-serialized entries, 10/call, ${String(IN_FLIGHT).padStart(2)} concurrent ${num(perSecond(localSdk.events, localSdk))} events/s   ${usPer(localSdk, localSdk.events)}`);
-  line(`  direct PutEvents, one prepared body, 10/call             ${num(perSecond(localPrepared.events, localPrepared))} events/s   ${usPer(localPrepared, localPrepared.events)}`);
-  line(`  baseline: the better of the two                          ${num(perSecond(localBase.events, localBase))} events/s`);
-  line(`  relay saturated: pushes decoded                          ${num(perSecond(localSat.pushes, localSat))} pushes/s   ${usPer(localSat, localSat.pushes)}`);
-  line(`  relay saturated: events accepted                         ${num(perSecond(localSat.events, localSat))} events/s   (${pct(perSecond(localSat.events, localSat), perSecond(localBase.events, localBase))})`);
-  line(`  events per PutEvents call (saturated)                    ${(localSat.events / Math.max(1, calls)).toFixed(2).padStart(9)}`);
+  line(`local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP, ${where}); ${ROUNDS} interleaved rounds of ${ROUND_S} s, medians [lowest–highest], 10 entries per direct call, ${IN_FLIGHT} in flight`);
+  const r = printRounds(line, rounds);
   line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s (${num(perSecond(localSteady.pushes, localSteady)).trim()} reached): push-to-PutEvents latency p50 ${localSteady.p50} ms, p99 ${localSteady.p99} ms over ${localSteady.latencyCount} events`);
-  if (perSecond(localBase.events, localBase) < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
-  line(`  dropped ${dropped.dropped}, coalesced ${dropped.coalesced}, retries ${dropped.retries}`);
+  if (r.base < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
+  line(`  dropped ${m.dropped}, coalesced ${m.coalesced}, retries ${m.retries}`);
   line();
-
 }
 
 async function main(): Promise<void> {
@@ -124,20 +139,17 @@ async function main(): Promise<void> {
   const ipClient = relayEventBridgeClient(inProcess.config);
   await directPutEvents(ipClient, IN_FLIGHT, 1); // warm-up (JIT, the SDK's lazy parts)
   await directPutEvents(ipClient, IN_FLIGHT, 1, 'prepared');
-  const ipSdk = await directPutEvents(ipClient, IN_FLIGHT, 3);
-  const ipBase = await directPutEvents(ipClient, IN_FLIGHT, 3, 'prepared');
   const a = await replayedRelay(sim, relayEventBridgeClient(inProcess.config));
   await saturate(a.relay, a.proxy, 1); // warm-up
-  const ipSat = await saturate(a.relay, a.proxy, SECONDS);
-  const ipSteady = await steady(a.relay, a.proxy, STEADY_RATE, SECONDS);
+  await a.relay.flush(30_000);
+  const ipRounds = await interleavedRounds(ipClient, IN_FLIGHT, a.relay, a.proxy, ROUNDS, ROUND_S);
+  const ipSteady = await steady(a.relay, a.proxy, STEADY_RATE, STEADY_S);
   await a.relay.stop();
   await a.proxy.close();
-  line('PutEvents answered in process (the endpoint removed: real client, serialized and signed, no network)');
-  line(`  direct PutEvents, SDK-serialized entries, 10/call, ${String(IN_FLIGHT).padStart(2)} concurrent ${num(perSecond(ipSdk.events, ipSdk))} events/s   ${usPer(ipSdk, ipSdk.events)}`);
-  line(`  baseline: direct PutEvents, one prepared body, 10/call    ${num(perSecond(ipBase.events, ipBase))} events/s   ${usPer(ipBase, ipBase.events)}`);
-  line(`  relay saturated: pushes decoded                          ${num(perSecond(ipSat.pushes, ipSat))} pushes/s   ${usPer(ipSat, ipSat.pushes)}`);
-  line(`  relay saturated: events accepted                         ${num(perSecond(ipSat.events, ipSat))} events/s   (${pct(perSecond(ipSat.events, ipSat), perSecond(ipBase.events, ipBase))})`);
-  line(`  relay capacity on one free core (1e6 / µs per push)      ${num(1e6 / (ipSat.cpuUs / Math.max(1, ipSat.pushes)))} pushes/s`);
+  line(`PutEvents answered in process (the endpoint removed: real client, serialized and signed, no network); ${ROUNDS} interleaved rounds of ${ROUND_S} s, medians [lowest–highest], 10 entries per direct call, ${IN_FLIGHT} in flight`);
+  printRounds(line, ipRounds);
+  const usPush = median(ipRounds.relay, (w) => w.cpuUs / Math.max(1, w.pushes)).median;
+  line(`  relay capacity on one free core (1e6 / median µs per push) ${num(1e6 / usPush)} pushes/s`);
   line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s: push-to-PutEvents latency p50 ${ipSteady.p50} ms, p99 ${ipSteady.p99} ms over ${ipSteady.latencyCount} events`);
   line();
 
@@ -146,7 +158,7 @@ async function main(): Promise<void> {
   for (const n of SWEEP) {
     const r = await replayedRelay(sim, relayEventBridgeClient(inProcessPutEvents({ answerAfterMs: REMOTE_MS }).config), n);
     await saturate(r.relay, r.proxy, 1);
-    const w = await saturate(r.relay, r.proxy, Math.min(3, SECONDS));
+    const w = await saturate(r.relay, r.proxy, 3);
     await r.relay.stop();
     await r.proxy.close();
     const bound = (n * 10 * 1000) / REMOTE_MS;
@@ -156,9 +168,9 @@ async function main(): Promise<void> {
 
   // 2. The local EventBridge endpoint (loopback HTTP): in this process (it shares the relay's thread), then in a
   // process of its own (as EventBridge runs apart from the relay in AWS; the target row).
-  await localEndpoint(sim, line, 'same process', bus.endpoint, () => bus.calls.length);
+  await localEndpoint(sim, line, 'same process', bus.endpoint);
   const child = await startChildEventBridge();
-  await localEndpoint(sim, line, 'a process of its own', child.endpoint, () => child.calls());
+  await localEndpoint(sim, line, 'a process of its own', child.endpoint);
   await child.close();
 
   // 3. Cost rows: the simulator itself drives the market; one relay without and one with the default policy.

@@ -14,6 +14,8 @@ export interface Window {
   events: number;
   /** Process CPU time (user + system) in the window, µs. */
   cpuUs: number;
+  /** PutEvents calls the relay made in the window (saturate only). */
+  calls?: number;
 }
 
 export const perSecond = (n: number, w: Window) => n / w.seconds;
@@ -25,7 +27,7 @@ export const perSecond = (n: number, w: Window) => n / w.seconds;
 export async function saturate(relay: Relay, proxy: PushReplayProxy, seconds: number, opts: { backlog?: number; maxQueued?: number } = {}): Promise<Window> {
   const backlog = opts.backlog ?? 2_000;
   const maxQueued = opts.maxQueued ?? 5_000;
-  const start = { pushes: relay.metrics.pushesIn, events: relay.publisher.metrics.eventsOut, replayed: proxy.replayed, cpu: process.cpuUsage(), t: performance.now() };
+  const start = { pushes: relay.metrics.pushesIn, events: relay.publisher.metrics.eventsOut, calls: relay.publisher.metrics.batches, replayed: proxy.replayed, cpu: process.cpuUsage(), t: performance.now() };
   const end = start.t + seconds * 1000;
   while (performance.now() < end) {
     const waiting = proxy.replayed - start.replayed - (relay.metrics.pushesIn - start.pushes);
@@ -33,7 +35,7 @@ export async function saturate(relay: Relay, proxy: PushReplayProxy, seconds: nu
     await sleep(1);
   }
   const cpu = process.cpuUsage(start.cpu);
-  return { seconds: (performance.now() - start.t) / 1000, pushes: relay.metrics.pushesIn - start.pushes, events: relay.publisher.metrics.eventsOut - start.events, cpuUs: cpu.user + cpu.system };
+  return { seconds: (performance.now() - start.t) / 1000, pushes: relay.metrics.pushesIn - start.pushes, events: relay.publisher.metrics.eventsOut - start.events, cpuUs: cpu.user + cpu.system, calls: relay.publisher.metrics.batches - start.calls };
 }
 
 /** Replays `rate` pushes per second for `seconds` (written every few ms, as OpenD's pushes arrive in bursts), then flushes. */
@@ -83,4 +85,41 @@ export async function directPutEvents(client: EventBridgeClient, concurrency: nu
   await Promise.all(Array.from({ length: concurrency }, worker));
   const cpu = process.cpuUsage(cpu0);
   return { seconds: (performance.now() - t0) / 1000, pushes: 0, events: sent, cpuUs: cpu.user + cpu.system };
+}
+
+export interface Rounds {
+  sdk: Window[];
+  prepared: Window[];
+  relay: Window[];
+}
+
+/**
+ * The relay and both direct baselines in `rounds` interleaved rounds of `seconds` each (whichever goes first
+ * alternates), so that a machine whose load changes during the run shifts all three alike; figures are then read as
+ * medians per kind (`median`). The relay is idle between its rounds: nothing is replayed to it.
+ */
+export async function interleavedRounds(client: EventBridgeClient, concurrency: number, relay: Relay, proxy: PushReplayProxy, rounds: number, seconds: number): Promise<Rounds> {
+  const out: Rounds = { sdk: [], prepared: [], relay: [] };
+  for (let i = 0; i < rounds; i++) {
+    const steps: (() => Promise<void>)[] = [
+      async () => void out.sdk.push(await directPutEvents(client, concurrency, seconds)),
+      async () => void out.prepared.push(await directPutEvents(client, concurrency, seconds, 'prepared')),
+      async () => {
+        // An unmeasured ramp first: the window then starts and ends with the queue as full as saturation keeps it,
+        // so the events accepted in it are the relay's rate, not its rate minus a queue filled from empty.
+        await saturate(relay, proxy, Math.min(0.5, seconds / 3));
+        out.relay.push(await saturate(relay, proxy, seconds));
+        await relay.flush(30_000); // idle (nothing queued) while the baselines run
+      },
+    ];
+    if (i % 2 === 1) steps.reverse();
+    for (const step of steps) await step();
+  }
+  return out;
+}
+
+/** The median of `f` over windows (the upper middle one of an even count), with the lowest and highest. */
+export function median(ws: Window[], f: (w: Window) => number): { median: number; min: number; max: number } {
+  const v = ws.map(f).sort((a, b) => a - b);
+  return { median: v[Math.floor(v.length / 2)] ?? 0, min: v[0] ?? 0, max: v[v.length - 1] ?? 0 };
 }
