@@ -11,10 +11,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTION_IDS, FUNCTIONS } from '../../cdk/definitions.js';
 import { BUNDLE_BUDGET, EXTERNAL_MODULES, OVER_BUDGET_CEILING } from '../../cdk/bundling.js';
 import { SDK_LAYER_PACKAGES } from '../../cdk/sdk-layer.js';
-import { bundleFunction, sdkLayerFor, type FunctionBundle } from '../support/function-bundles.js';
+import { bundleFunction, REPO_ROOT, sdkLayerFor, type FunctionBundle } from '../support/function-bundles.js';
 
 const outDir = join(tmpdir(), `opend-bundle-size-${process.pid}`);
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+// Where bench:functions puts its bundles: under the repository's node_modules, whose own SDK a bundle could fall back to.
+const inRepoDir = join(REPO_ROOT, 'node_modules', '.cache', `opend-bundle-resolve-${process.pid}`);
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(inRepoDir, { recursive: true, force: true });
+});
 
 const bundles = new Map<string, Promise<FunctionBundle>>();
 const bundle = (id: (typeof FUNCTION_IDS)[number]) => {
@@ -55,13 +60,15 @@ describe('Lambda bundle sizes', () => {
   }, 300_000);
 
   it('resolves each SDK package of a bundle to the layer beside it, not to the repository node_modules', async () => {
-    const b = await bundle('orders');
-    const layer = sdkLayerFor(outDir);
+    const b = await bundleFunction('orders', inRepoDir);
+    const layer = sdkLayerFor(inRepoDir);
     const text = readFileSync(b.file, 'utf8');
     const req = createRequire(b.file);
     for (const pkg of SDK_LAYER_PACKAGES) {
       if (!text.includes(`"${pkg}"`)) continue; // orders imports no API Gateway Management client
+      // Node looks in the bundle's own directory's node_modules first; the repository's copy is further up.
       expect(req.resolve(pkg)).toBe(join(layer.nodeModules, pkg, 'index.mjs'));
+      expect(req.resolve(pkg).startsWith(join(REPO_ROOT, 'node_modules', '@aws-sdk'))).toBe(false);
     }
     expect(text).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/);
   }, 120_000);
