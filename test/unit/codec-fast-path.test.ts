@@ -4,8 +4,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, sha1Matches, sha1 } from '../../proto/frame.js';
-import { Qot_UpdateBasicQot, Qot_UpdateOrderBook, Trd_PlaceOrder, Trd_UpdateOrder } from '../../proto/generated/index.js';
-import { ProtoCodecError, Writer } from '../../proto/wire.js';
+import { Qot_GetWarrant, Qot_UpdateBasicQot, Qot_UpdateOrderBook, Trd_PlaceOrder, Trd_UpdateOrder } from '../../proto/generated/index.js';
+import { ProtoCodecError, Reader, Writer } from '../../proto/wire.js';
 
 const require = createRequire(import.meta.url);
 require('futu-api/proto.js');
@@ -13,6 +13,18 @@ const pb6 = require('futu-api/node_modules/protobufjs/light.js');
 const officialRoot = pb6.roots['default'];
 const official = (name: string) => officialRoot.lookupType(name) as { decode(b: Uint8Array): any; toObject(m: unknown, o: object): any };
 const asOfficialObject = (name: string, body: Uint8Array) => official(name).toObject(official(name).decode(body), { longs: String, arrays: true });
+/** `body` with every occurrence of field `id` cut out (the rest byte for byte). */
+function withoutField(body: Uint8Array, id: number): Buffer {
+  const r = Reader.create(body);
+  const kept: Uint8Array[] = [];
+  while (r.pos < r.len) {
+    const start = r.pos;
+    const tag = r.uint32();
+    r.skipType(tag & 7);
+    if (tag >>> 3 !== id) kept.push(body.subarray(start, r.pos));
+  }
+  return Buffer.concat(kept);
+}
 
 // Repeated fields always come back as arrays, empty when absent from the wire.
 const updateOrder = {
@@ -85,6 +97,29 @@ describe('generated decoders: inline fast path and Reader fallback', () => {
     expect(Trd_PlaceOrder.Response.decode(oddS2c)).toStrictEqual({ retType: 0, s2c: { header: { trdEnv: 1, accID: 5n, trdMarket: 1 } } });
     const missing = Buffer.from([8, 0, (4 << 3) | 2, 2, (2 << 3) | 0, 0x05]); // S2C with an orderID, no header
     expect(() => Trd_PlaceOrder.Response.decode(missing)).toThrow(/Trd_PlaceOrder\.S2C\.header/);
+  });
+
+  it('check messages with more than 32 required fields (two bit words) field by field, as before', () => {
+    // Qot_GetWarrant.WarrantData has 35 required fields: the last 3 are counted in a second word.
+    const sec = { market: 1, code: '12345' };
+    const full = {
+      stock: sec, owner: { market: 1, code: '00700' }, type: 1, issuer: 2, maturityTime: '2027-06-30', listTime: '2026-01-02',
+      lastTradeTime: '2027-06-23', conversionRatio: 10, lotSize: 5000, strikePrice: 400.2, lastClosePrice: 0.21, name: 'TC#X',
+      curPrice: 0.22, priceChangeVal: 0.01, changeRate: 4.7, status: 1, bidPrice: 0.215, askPrice: 0.22, bidVol: 1_000_000n,
+      askVol: 2_000_000n, volume: 2n ** 40n, turnover: 123456.5, score: 71.5, premium: 12.1, breakEvenPoint: 420.5, leverage: 8.1,
+      ipop: -3.2, conversionPrice: 2.1, streetRate: 15.5, streetVol: 3n ** 30n, amplitude: 2.2, issueSize: 100_000_000n,
+      highPrice: 0.23, lowPrice: 0.2, effectiveLeverage: 4.4,
+    };
+    const W = Qot_GetWarrant.WarrantData;
+    const body = W.encode(full).finish();
+    expect(W.decode(body)).toStrictEqual(full);
+    expect(asOfficialObject('Qot_GetWarrant.WarrantData', body).effectiveLeverage).toBe(4.4);
+    const fieldIds = (officialRoot.lookupType('Qot_GetWarrant.WarrantData') as { fields: Record<string, { id: number }> }).fields;
+    for (const dropped of ['stock', 'leverage', 'amplitude', 'highPrice', 'effectiveLeverage'] as const) {
+      const without = withoutField(body, fieldIds[dropped]!.id);
+      expect(without.length).toBeLessThan(body.length);
+      expect(() => W.decode(without), dropped).toThrow(new RegExp(`Qot_GetWarrant\\.WarrantData\\.${dropped} is missing`));
+    }
   });
 
   it('accept a plain Uint8Array view at an offset, not only a Buffer', () => {
