@@ -31,8 +31,9 @@ export interface IdempotencyRecord {
    * OpenD's clock (GetGlobalState `time`) when the placement started, ISO-8601: where a search of the
    * broker's history orders for this clientOrderId begins. It is never later than the start, and at most
    * CLOCK_TOLERANCE_MS (placement-reconcile.ts) earlier: the record may carry this Lambda's last reading of
-   * OpenD's clock, checked against a fresh reading before PlaceOrder is sent and corrected if it is further
-   * off or on another trading day. Absent on records written before it existed.
+   * OpenD's clock, either one at most CLOCK_REUSE_MS old whose trading day cannot have ended
+   * (`reusableGatewayClock`), or one checked against a fresh reading before PlaceOrder is sent and corrected if
+   * it is further off or on another trading day. Absent on records written before it existed.
    */
   gatewayStartedAt?: string;
   /**
