@@ -1,8 +1,7 @@
 // The local EventBridge endpoint (bin/local/eventbridge-local.ts) in a process of its own, for bench:relay: in AWS
 // EventBridge runs on machines of its own, so a relay's ratio to the direct baseline should not depend on the
-// endpoint taking CPU time from the relay's own thread. Started with fork(); it sends { endpoint } once listening,
-// answers { calls } with the number of PutEvents calls it has answered so far, and exits when the parent
-// disconnects or sends { close }.
+// endpoint taking CPU time from the relay's own thread. Started with fork(); it sends { endpoint } once listening
+// and exits when the parent disconnects or sends { close }.
 //
 // Invariant: the endpoint is the same code, with the same options, as the in-process one the benchmark also
 // measures; only its process differs.
@@ -12,36 +11,22 @@ import { startLocalEventBridge } from '../../../bin/local/eventbridge-local.js';
 
 export interface ChildEventBridge {
   endpoint: string;
-  /** PutEvents calls the endpoint has answered so far. */
-  calls(): Promise<number>;
   close(): Promise<void>;
 }
-
-type Message = { endpoint: string } | { calls: number };
 
 /** Forks this file as the endpoint process (through tsx, as the benchmark itself runs) and waits until it listens. */
 export async function startChildEventBridge(): Promise<ChildEventBridge> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = <T extends Message>(key: string, timeoutMs: number): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`the endpoint process did not send "${key}" within ${timeoutMs} ms`)), timeoutMs);
-      const onMessage = (m: Message) => {
-        if (!(key in m)) return;
-        clearTimeout(t);
-        child.off('message', onMessage);
-        resolve(m as T);
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`the endpoint process exited (${code})`)));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the endpoint process did not start listening within 60 s')), 60_000);
+    child.once('message', (m: { endpoint: string }) => {
+      clearTimeout(t);
+      resolve(m.endpoint);
     });
-  const { endpoint } = await next<{ endpoint: string }>('endpoint', 60_000);
+    child.once('exit', (code) => reject(new Error(`the endpoint process exited (${code})`)));
+  });
   return {
     endpoint,
-    async calls() {
-      const answer = next<{ calls: number }>('calls', 10_000);
-      child.send({ calls: true });
-      return (await answer).calls;
-    },
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -54,8 +39,7 @@ export async function startChildEventBridge(): Promise<ChildEventBridge> {
 if (process.argv.includes('--child') && process.send) {
   const bus = await startLocalEventBridge({ maxStoredEvents: 1000 });
   const send = process.send.bind(process);
-  process.on('message', (m: { calls?: boolean; close?: boolean }) => {
-    if (m.calls) send({ calls: bus.calls.length });
+  process.on('message', (m: { close?: boolean }) => {
     if (m.close) void bus.close().then(() => process.exit(0));
   });
   process.on('disconnect', () => void bus.close().then(() => process.exit(0)));
