@@ -3,7 +3,7 @@
 // held to its ceiling until it gets there. The AWS SDK is not in these figures: every function carries the one SDK
 // layer (cdk/sdk-layer.ts), built here beside the bundles as deployed, and each bundle leaves exactly the layer's
 // packages external and resolves them from it. Sizes are deterministic for a given lockfile: no timed test.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,8 +67,10 @@ describe('Lambda bundle sizes', () => {
     for (const pkg of SDK_LAYER_PACKAGES) {
       if (!text.includes(`"${pkg}"`)) continue; // orders imports no API Gateway Management client
       // Node looks in the bundle's own directory's node_modules first; the repository's copy is further up.
-      expect(req.resolve(pkg)).toBe(join(layer.nodeModules, pkg, 'index.mjs'));
-      expect(req.resolve(pkg).startsWith(join(REPO_ROOT, 'node_modules', '@aws-sdk'))).toBe(false);
+      // (Real paths on both sides: node_modules may be a symbolic link.)
+      const resolved = realpathSync(req.resolve(pkg));
+      expect(resolved).toBe(realpathSync(join(layer.nodeModules, pkg, 'index.mjs')));
+      expect(resolved.startsWith(realpathSync(join(REPO_ROOT, 'node_modules', '@aws-sdk')))).toBe(false);
     }
     expect(text).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/);
   }, 120_000);
