@@ -10,13 +10,11 @@ import type { Logger } from '../../proto/client.js';
 import { toPkcs1Pem } from '../../proto/rsa-key.js';
 import { AccountDirectory } from './accounts.js';
 import { asLogger, lambdaLogger } from './lambda-logger.js';
-import { DynamoGatewayStateStore } from './gateway-state-store.js';
 import { DynamoIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { OpenDConnection } from './opend-connection.js';
-import { DynamoFillStore, DynamoOrderStore } from './order-store.js';
 import { DynamoRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
-import { documentClient, setStoreRuntime, type StoreRuntime } from './store-runtime.js';
+import { documentClient, setStoreRuntime, storesOn, type StoreRuntime } from './store-runtime.js';
 
 export {
   DEFAULT_PENDING_STALE_MS,
@@ -47,13 +45,9 @@ export interface Runtime extends StoreRuntime {
 export function createRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: Logger = asLogger(lambdaLogger())): Runtime {
   const doc = documentClient();
   return {
-    config,
-    log,
-    orders: new DynamoOrderStore(doc, config.tables.orders),
-    fills: new DynamoFillStore(doc, config.tables.fills),
+    ...storesOn(doc, config, log),
     idempotency: new DynamoIdempotencyStore(doc, config.tables.idempotency),
     limiter: new DynamoRateLimiter(doc, config.tables.rateLimits, { marginRatio: config.rateLimitMarginRatio }),
-    gatewayState: new DynamoGatewayStateStore(doc, config.tables.gatewayState),
     openD: new OpenDConnection({ host: config.openDHost, port: config.openDPort, rsaPrivateKey: () => readRsaKey(config.rsaKey), log, requestTimeoutMs: config.openDRequestTimeoutMs }),
     directory: new AccountDirectory(),
   };

@@ -24,9 +24,8 @@ export function documentClient(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 }
 
-// The default logger is Powertools' (lambda-logger.ts): the handlers' injectLambdaContext adds the Lambda context.
-export function createStoreRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: Logger = asLogger(lambdaLogger())): StoreRuntime {
-  const doc = documentClient();
+/** The stores every runtime has, on the given DocumentClient (runtime.ts adds its own stores on the same one). */
+export function storesOn(doc: DynamoDBDocumentClient, config: RuntimeConfig, log: Logger): StoreRuntime {
   return {
     config,
     log,
@@ -34,6 +33,11 @@ export function createStoreRuntime(config: RuntimeConfig = loadRuntimeConfig(), 
     fills: new DynamoFillStore(doc, config.tables.fills),
     gatewayState: new DynamoGatewayStateStore(doc, config.tables.gatewayState),
   };
+}
+
+// The default logger is Powertools' (lambda-logger.ts): the handlers' injectLambdaContext adds the Lambda context.
+export function createStoreRuntime(config: RuntimeConfig = loadRuntimeConfig(), log: Logger = asLogger(lambdaLogger())): StoreRuntime {
+  return storesOn(documentClient(), config, log);
 }
 
 let shared: StoreRuntime | undefined;

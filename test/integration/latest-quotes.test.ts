@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../bin/local/dynamodb-local.js';
 import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { metricsOf } from '../../gateway-container/relay/http.js';
@@ -17,6 +17,7 @@ import { stepTicks } from '../../proto/ticks.js';
 import { ACCOUNTS, startFunctionsHarness, type FunctionsHarness } from '../support/functions-harness.js';
 import { until } from '../support/local-aws.js';
 import { testRelayOptions } from '../support/test-relay.js';
+import { teardownAfterEach } from '../support/teardown.js';
 
 const STALE_AFTER_MS = 2_000;
 
@@ -44,11 +45,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
 async function startRelay(overrides: Partial<RelayOptions>): Promise<Relay> {
   const relay = new Relay(testRelayOptions({ host: h.sim.host, port: h.sim.port, rsaPrivateKey: h.rsaKeyPem, clientId: `lq-${Math.random()}` }, bus.endpoint, overrides));

@@ -1,7 +1,7 @@
 // The publish policy in the real relay: the simulator pushes quotes far faster than the configured rate, the
 // relay publishes through the real EventBridge client to the local PutEvents endpoint, and orders placed in the
 // middle of the burst must all reach the bus unthrottled.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { metricsOf } from '../../gateway-container/relay/http.js';
 import { Relay } from '../../gateway-container/relay/relay.js';
@@ -13,15 +13,12 @@ import { stepTicks } from '../../proto/ticks.js';
 import { until } from '../support/local-aws.js';
 import { testRelayOptions } from '../support/test-relay.js';
 import { RICH_ACCOUNTS, SIM_START } from '../support/functions-harness.js';
+import { teardownAfterEach } from '../support/teardown.js';
 
 const KEY = generateRsaKeyPem();
 const SIM_HK: Trd_Common.TrdHeader = { trdEnv: 0, accID: 281756480572583411n, trdMarket: 1 };
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
 const byType = (bus: LocalEventBridge, t: string) => bus.events.filter((e) => e['detail-type'] === t);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,23 +2,16 @@
 // a whole batch leaves without waiting out the linger, an event published while refused order events wait for
 // their long retry is not held behind that wait, a detail that still holds a bigint is published with it as a
 // decimal string, and a backlog of many orders' events leaves in full batches with each order's events in order.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { EventPublisher, relayEventBridgeClient, type PublisherOptions } from '../../gateway-container/relay/publisher.js';
 import { silentLogger } from '../../proto/log.js';
 import { LOCAL_AWS, until } from '../support/local-aws.js';
+import { startBus as startBusFor, teardownAfterEach } from '../support/teardown.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
-async function startBus(): Promise<LocalEventBridge> {
-  const bus = await startLocalEventBridge();
-  cleanups.push(() => bus.close());
-  return bus;
-}
+const startBus = () => startBusFor(cleanups);
 
 function newPublisher(bus: LocalEventBridge, opts: Partial<PublisherOptions> = {}): EventPublisher {
   const publisher = new EventPublisher({

@@ -2,25 +2,18 @@
 // serializer, both through real EventBridge clients to the local PutEvents endpoint: the bytes each client puts on
 // the wire (read by a middleware after signing) are identical, the endpoint stores the same events for both, and a
 // publisher on a client without the prepared-body middleware still sends the SDK's entries.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { startLocalEventBridge, type BusEvent, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
+import type { BusEvent, LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { EventPublisher, relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
 import { entryJson, jsonString, preparedPutEvents, supportsPreparedBodies } from '../../gateway-container/relay/put-events-body.js';
 import { silentLogger } from '../../proto/log.js';
 import { LOCAL_AWS, localEventBridgeClient, until } from '../support/local-aws.js';
+import { startBus as startBusFor, teardownAfterEach } from '../support/teardown.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
-async function startBus(): Promise<LocalEventBridge> {
-  const bus = await startLocalEventBridge();
-  cleanups.push(() => bus.close());
-  return bus;
-}
+const startBus = () => startBusFor(cleanups);
 
 /** Records the body and content-length of every request the client sends, as signed (finalizeRequest, last). */
 function recordBodies(client: EventBridgeClient): { body: string; contentLength: string | undefined }[] {

@@ -1,19 +1,16 @@
 // The API's quote subscriptions (order book / ticker reads) against the real simulator over TCP: they stay out
 // of the quota kept for the relay and are given back after Futu's one-minute minimum.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QuoteApi } from '../../proto/api/quotes.js';
 import { OpenDClient } from '../../proto/client.js';
 import { generateRsaKeyPem } from '../../proto/crypto.js';
 import { startSimulator } from '../../gateway-container/simulator/index.js';
 import { ApiError } from '../../functions/lib/api-error.js';
 import { quoteReserveFromEnv, QuoteSubscriptions } from '../../functions/lib/quote-subscriptions.js';
+import { teardownAfterEach } from '../support/teardown.js';
 
 const KEY = generateRsaKeyPem();
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
 async function setup(quota: number) {
   const sim = await startSimulator({ port: 0, clock: { manual: true }, rsaPrivateKey: KEY, subscriptionQuota: quota });

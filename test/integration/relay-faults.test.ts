@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { emfLine, startHealthServer } from '../../gateway-container/relay/http.js';
 import { Relay, type RelayOptions } from '../../gateway-container/relay/relay.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../gateway-container/simulator/index.js';
@@ -18,6 +18,7 @@ import type * as Trd_Common from '../../proto/generated/Trd_Common.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { until } from '../support/local-aws.js';
 import { testRelayOptions } from '../support/test-relay.js';
+import { startBus as startBusFor, teardownAfterEach } from '../support/teardown.js';
 
 const RICH_ACCOUNTS = DEFAULT_ACCOUNTS.map((a) => ({ ...a, cash: { HKD: 1e10, USD: 1e9 } }));
 const KEY = generateRsaKeyPem();
@@ -27,11 +28,7 @@ const TRADE_PWD_MD5 = createHash('md5').update('123456').digest('hex');
 const WRONG_PWD_MD5 = createHash('md5').update('not-the-password').digest('hex');
 const DAY_MS = 86_400_000;
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
 async function startSim(simOpts: SimulatorOptions = {}) {
   const sim = await startSimulator({ port: 0, clock: { manual: true }, rsaPrivateKey: KEY, seed: 5, accounts: RICH_ACCOUNTS, ...simOpts });
@@ -39,11 +36,7 @@ async function startSim(simOpts: SimulatorOptions = {}) {
   return sim;
 }
 
-async function startBus() {
-  const bus = await startLocalEventBridge();
-  cleanups.push(() => bus.close());
-  return bus;
-}
+const startBus = () => startBusFor(cleanups);
 
 function newRelay(sim: Simulator, bus: LocalEventBridge, relayOpts: Partial<RelayOptions> = {}) {
   const relay = new Relay(testRelayOptions({ host: sim.host, port: sim.port, rsaPrivateKey: KEY }, bus.endpoint, relayOpts));

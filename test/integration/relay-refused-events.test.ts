@@ -2,23 +2,16 @@
 // (EventBridge's non-retryable codes), through the real EventBridge client: one retry layer, refused trade
 // events kept and offered again only after a long pause, refused quote events dropped, everything counted.
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalEventBridge, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { EventPublisher, relayEventBridgeClient, type PublisherOptions } from '../../gateway-container/relay/publisher.js';
 import type { Logger } from '../../proto/log.js';
 import { LOCAL_AWS, until } from '../support/local-aws.js';
+import { startBus as startBusFor, teardownAfterEach } from '../support/teardown.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
-async function startBus(): Promise<LocalEventBridge> {
-  const bus = await startLocalEventBridge();
-  cleanups.push(() => bus.close());
-  return bus;
-}
+const startBus = () => startBusFor(cleanups);
 
 function recordingLogger() {
   const errors: { msg: string; fields?: Record<string, unknown> }[] = [];

@@ -1,6 +1,6 @@
 // The relay against the real simulator and a local PutEvents endpoint, through the real EventBridge client.
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLocalEventBridge, type BusEvent, type LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { startHealthServer } from '../../gateway-container/relay/http.js';
 import { Relay, type RelayOptions } from '../../gateway-container/relay/relay.js';
@@ -14,6 +14,7 @@ import { testRelayOptions } from '../support/test-relay.js';
 import { stepTicks } from '../../proto/ticks.js';
 import { DEFAULT_ACCOUNTS } from '../../gateway-container/simulator/trading/engine.js';
 import { PROTO_ID } from '../../proto/registry.js';
+import { teardownAfterEach } from '../support/teardown.js';
 
 // Deep pockets so that hundreds of open buy orders never run out of cash.
 const RICH_ACCOUNTS = DEFAULT_ACCOUNTS.map((a) => ({ ...a, cash: { HKD: 1e10, USD: 1e9 } }));
@@ -23,11 +24,7 @@ const SIM_HK: Trd_Common.TrdHeader = { trdEnv: 0, accID: 281756480572583411n, tr
 const REAL_HK: Trd_Common.TrdHeader = { trdEnv: 1, accID: 281756478396547854n, trdMarket: 1 };
 const TRADE_PWD_MD5 = createHash('md5').update('123456').digest('hex');
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanups = teardownAfterEach();
 
 async function setup(simOpts: SimulatorOptions = {}, relayOpts: Partial<RelayOptions> = {}) {
   const sim = await startSimulator({ port: 0, clock: { manual: true }, rsaPrivateKey: KEY, seed: 3, accounts: RICH_ACCOUNTS, ...simOpts });
