@@ -32,7 +32,8 @@ import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
 import type { PublishPolicy } from '../publish-policy-schema.js';
 import { PublishGate, TypeRateMeter } from './publish-policy.js';
-import { detailJson, entryJson, installPreparedBodies, jsonString, preparedPutEvents, supportsPreparedBodies } from './put-events-body.js';
+import { LatencyRing } from './latency-ring.js';
+import { detailJson, entryJson, entryJsonWithLiteral, installPreparedBodies, jsonString, preparedPutEvents, supportsPreparedBodies } from './put-events-body.js';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
@@ -93,6 +94,11 @@ export interface PublishInput {
   orderingKey?: string;
   /** Called once the bus has accepted the entry (used for the relay's durable checkpoint). */
   onDelivered?: () => void;
+  /**
+   * Writes `detail` as the JSON string literal of its JSON in one pass (detail-literals.ts; must equal
+   * JSON.stringify(JSON.stringify(detail))). Used for prepared bodies only; absent, the detail is serialized twice.
+   */
+  detailLiteral?(detail: never): string;
 }
 
 export interface PublisherOptions {
@@ -154,28 +160,6 @@ export interface PublisherMetrics {
 // AWS counts Source, DetailType, Detail, Resources (UTF-8) and 14 bytes for Time. The relay sets no Resources;
 // Source and EventBusName are the same for every entry, so their part is computed once (`fixedBytes`).
 const utf8Bytes = (s: string | undefined): number => (s ? Buffer.byteLength(s, 'utf8') : 0);
-
-/** The last `size` latencies (ms), overwritten in a ring: recording one costs the same whatever the history. */
-class LatencyRing {
-  private readonly values: Float64Array;
-  private next = 0;
-  private count = 0;
-  constructor(size: number) {
-    this.values = new Float64Array(size);
-  }
-  add(ms: number): void {
-    this.values[this.next] = ms;
-    this.next = (this.next + 1) % this.values.length;
-    if (this.count < this.values.length) this.count++;
-  }
-  clear(): void {
-    this.next = 0;
-    this.count = 0;
-  }
-  sorted(): Float64Array {
-    return this.values.slice(0, this.count).sort();
-  }
-}
 
 type TimerKind = 'linger' | 'retry' | 'now';
 
@@ -244,20 +228,24 @@ export class EventPublisher {
 
   private enqueue(input: PublishInput): void {
     const detailType = input.detailType;
-    const detail = detailJson(input.detail);
+    // With prepared bodies and a one-pass writer, the Detail is written once, already escaped for the entry.
+    const literal = this.prepared && input.detailLiteral !== undefined ? (input.detailLiteral as (d: unknown) => string)(input.detail) : undefined;
+    const detail = literal === undefined ? detailJson(input.detail) : undefined;
     const now = this.o.now();
     const timeMs = input.time ? input.time.getTime() : now;
     const critical = isCriticalDetailType(detailType);
     let type = this.types.get(detailType);
     if (type === undefined) this.types.set(detailType, (type = { bytes: utf8Bytes(detailType), json: jsonString(detailType) }));
-    const bytes = this.fixedBytes + type.bytes + utf8Bytes(detail);
+    // From a literal: its size less the quotes, an upper bound of the Detail's own (escaping only adds bytes), so
+    // a batch built on it never exceeds the limit.
+    const bytes = this.fixedBytes + type.bytes + (literal === undefined ? utf8Bytes(detail) : utf8Bytes(literal) - 2);
     if (bytes > MAX_CALL_BYTES) {
       this.metrics.dropped++;
       this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType, bytes });
       return;
     }
     // The entry's JSON is written here, once: a call's body is then the join of its entries' JSON.
-    const json = this.prepared ? entryJson(timeMs, this.sourceJson, type.json, detail, this.busJson) : undefined;
+    const json = literal !== undefined ? entryJsonWithLiteral(timeMs, this.sourceJson, type.json, literal, this.busJson) : this.prepared ? entryJson(timeMs, this.sourceJson, type.json, detail!, this.busJson) : undefined;
     const sdkDetail = json === undefined ? detail : undefined; // a queued event holds its JSON once
     const key = critical ? undefined : input.coalesceKey;
     if (!critical && key && this.size >= this.o.highWaterMark) {

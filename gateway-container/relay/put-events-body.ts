@@ -50,7 +50,15 @@ export const jsonString = (s: string): string => JSON.stringify(s);
  * string literals (jsonString), prepared once per publisher and DetailType; `detail` is the entry's Detail.
  */
 export function entryJson(timeMs: number, sourceJson: string, typeJson: string, detail: string, busJson: string): string {
-  return '{"Time":' + timeMs / 1000 + ',"Source":' + sourceJson + ',"DetailType":' + typeJson + ',"Detail":' + JSON.stringify(detail) + ',"EventBusName":' + busJson + '}';
+  return entryJsonWithLiteral(timeMs, sourceJson, typeJson, JSON.stringify(detail), busJson);
+}
+
+/**
+ * entryJson for a Detail already written as its JSON string literal (`detailLiteral` === JSON.stringify(detail);
+ * detail-literals.ts writes those for Quote and Ticker events in one pass).
+ */
+export function entryJsonWithLiteral(timeMs: number, sourceJson: string, typeJson: string, detailLiteral: string, busJson: string): string {
+  return '{"Time":' + timeMs / 1000 + ',"Source":' + sourceJson + ',"DetailType":' + typeJson + ',"Detail":' + detailLiteral + ',"EventBusName":' + busJson + '}';
 }
 
 /** A PutEvents command whose body is the given prepared entries (for a client with installPreparedBodies). */

@@ -1,5 +1,6 @@
 // Quote pushes as events: one OpenD quote push (basic quote, K-line, time share, ticker, order book, broker
 // queue) becomes the events the relay publishes for it. Pure: no state, no I/O; the relay only publishes them.
+// Quote and Ticker events carry a one-pass writer of their Detail (detail-literals.ts), the relay's bulk.
 // Invariant: each event's coalesceKey names exactly what a later push of the same kind replaces (the latest
 // quote / book / broker queue of a security, the bar or time-share minute of a time), so that under pressure the
 // publisher drops superseded quote events only. Tickers are never coalesced: every trade is its own event.
@@ -7,6 +8,7 @@ import { brokerDetail, DETAIL_TYPES, klineDetail, orderBookDetail, quoteDetail, 
 import type * as Qot_Common from '../../proto/generated/Qot_Common.js';
 import { PROTO_ID } from '../../proto/registry.js';
 import { securityKey } from '../../proto/securities.js';
+import { quoteDetailLiteral, tickerDetailLiteral } from './detail-literals.js';
 import type { PublishInput } from './publisher.js';
 
 /**
@@ -18,7 +20,7 @@ export function quotePushEvents(protoId: number, s2c: any, t: string): PublishIn
     case PROTO_ID.Qot_UpdateBasicQot:
       return (s2c.basicQotList ?? []).map((q: Qot_Common.BasicQot) => {
         const d = quoteDetail(q, t);
-        return { detailType: DETAIL_TYPES.quote, detail: d, coalesceKey: `Quote|${d.security}` };
+        return { detailType: DETAIL_TYPES.quote, detail: d, coalesceKey: `Quote|${d.security}`, detailLiteral: quoteDetailLiteral };
       });
     case PROTO_ID.Qot_UpdateKL: {
       const key = securityKey(s2c.security);
@@ -37,7 +39,7 @@ export function quotePushEvents(protoId: number, s2c: any, t: string): PublishIn
       }));
     }
     case PROTO_ID.Qot_UpdateTicker:
-      return (s2c.tickerList ?? []).map((tk: Qot_Common.Ticker) => ({ detailType: DETAIL_TYPES.ticker, detail: tickerDetail(s2c.security, tk, t) }));
+      return (s2c.tickerList ?? []).map((tk: Qot_Common.Ticker) => ({ detailType: DETAIL_TYPES.ticker, detail: tickerDetail(s2c.security, tk, t), detailLiteral: tickerDetailLiteral }));
     case PROTO_ID.Qot_UpdateOrderBook:
       return [{
         detailType: DETAIL_TYPES.orderBook,

@@ -1,12 +1,15 @@
 // The relay's prepared PutEvents bodies (gateway-container/relay/put-events-body.ts) against the AWS SDK's own
 // serializer, both through real EventBridge clients to the local PutEvents endpoint: the bytes each client puts on
 // the wire (read by a middleware after signing) are identical, the endpoint stores the same events for both, and a
-// publisher on a client without the prepared-body middleware still sends the SDK's entries.
+// publisher on a client without the prepared-body middleware still sends the SDK's entries; Quote details written
+// in one pass (detail-literals.ts) reach the bus as the same events.
 import { describe, expect, it } from 'vitest';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { BusEvent, LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { EventPublisher, relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
 import { entryJson, jsonString, preparedPutEvents, supportsPreparedBodies } from '../../gateway-container/relay/put-events-body.js';
+import { quoteDetailLiteral } from '../../gateway-container/relay/detail-literals.js';
+import { quoteDetail } from '../../proto/events.js';
 import { silentLogger } from '../../proto/log.js';
 import { LOCAL_AWS, localEventBridgeClient, until } from '../support/local-aws.js';
 import { startBus as startBusFor, teardownAfterEach } from '../support/teardown.js';
@@ -81,5 +84,25 @@ describe('prepared PutEvents bodies', () => {
     const of = (source: string) => bus.events.filter((e) => e.source === source).map((e) => ({ time: e.time, detail: e.detail, detailType: e['detail-type'] }));
     expect(of('prepared')).toHaveLength(3);
     expect(of('prepared')).toEqual(of('sdk'));
+  });
+
+  it('a publisher writes Quote details with their one-pass literal and the bus stores the same events as from the SDK client', async () => {
+    const bus = await startBus();
+    const quotes = ['騰訊控股', 'Apple "Inc" \\ x', undefined].map((name, i) =>
+      quoteDetail({ security: { market: 1, code: `0070${i}` }, isSuspended: false, listTime: '', priceSpread: 0.2, updateTime: '2026-12-01 10:00:00', highPrice: 390.4, openPrice: 379.2, lowPrice: 377, curPrice: 380 + i / 5, lastClosePrice: 378, volume: 12_345_678n, turnover: 4_567_890_123.5, turnoverRate: 0.12, amplitude: 1.23, updateTimestamp: 1_764_554_400, name }, '2026-12-01T02:00:00.123Z'),
+    );
+    const publish = async (client: EventBridgeClient, source: string) => {
+      const p = new EventPublisher({ client, eventBusName: 'opend-test', source, logger: silentLogger });
+      cleanups.push(() => p.close(200));
+      quotes.forEach((d, i) => p.publish({ detailType: 'Quote', detail: d, time: new Date(TIMES[i]!), detailLiteral: quoteDetailLiteral }));
+      expect(await p.drain(10_000)).toBe(true);
+      expect(p.metrics.eventsOut).toBe(quotes.length);
+    };
+    await publish(relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint }), 'prepared');
+    await publish(localEventBridgeClient(bus.endpoint), 'sdk');
+    const of = (source: string) => bus.events.filter((e) => e.source === source).map((e) => ({ time: e.time, detail: e.detail, detailType: e['detail-type'] }));
+    expect(of('prepared')).toHaveLength(3);
+    expect(of('prepared')).toEqual(of('sdk'));
+    expect(of('prepared').map((e) => e.detail)).toEqual(quotes.map((d) => JSON.parse(JSON.stringify(d))));
   });
 });
