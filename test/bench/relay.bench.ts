@@ -96,6 +96,7 @@ function printRounds(line: (s?: string) => void, r: Rounds): { base: number; rel
   line(`  direct PutEvents, one prepared body                     ${num(prepared.median)} events/s ${range(prepared)} ${cpu(r.prepared, (w) => w.events)}`);
   line(`  relay saturated: pushes decoded                         ${num(relayPushes.median)} pushes/s ${range(relayPushes)} ${cpu(r.relay, (w) => w.pushes)}`);
   line(`  relay saturated: events accepted                        ${num(relayEvents.median)} events/s (${pct(relayEvents.median, base)}: the better baseline's median)`);
+  line(`    of which the replay proxy's writes (the load source, this process) ${median(r.relay, (w) => (w.replayCpuUs ?? 0) / Math.max(1, w.pushes)).median.toFixed(2).padStart(9)} µs CPU per push`);
   const calls = r.relay.reduce((n, w) => n + (w.calls ?? 0), 0);
   line(`  events per PutEvents call (relay)                       ${(r.relay.reduce((n, w) => n + w.events, 0) / Math.max(1, calls)).toFixed(2).padStart(9)}`);
   return { base, relay: relayEvents.median };

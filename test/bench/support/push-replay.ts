@@ -6,7 +6,8 @@
 //
 // Invariants: frames are forwarded and replayed whole (a replayed block never splits a forwarded frame), and
 // only push frames (OpenD's push protocol IDs) are recorded, so replies to the relay's requests are never
-// repeated.
+// repeated. The proxy runs in the benchmark's process, so its CPU time is in the process's figures; replayCpuUs
+// reports that share so that it can be read out of the relay's CPU per push.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { isPushProtoId } from '../../../proto/registry.js';
 
@@ -19,6 +20,11 @@ export interface PushReplayProxy {
   readonly recorded: number;
   /** Push frames written by `replay` so far. */
   readonly replayed: number;
+  /**
+   * CPU time (user + system, µs) spent inside `replay` so far: the load source's share of this process's CPU (the
+   * copy of the frames and the socket write; on loopback the write also carries part of the kernel's delivery).
+   */
+  readonly replayCpuUs: number;
   /** Stops recording; later pushes are forwarded only. */
   stopRecording(): void;
   /** Writes `frames` recorded push frames (cycling through the recording) to the relay in one write. */
@@ -30,6 +36,7 @@ export async function startPushReplayProxy(target: { host: string; port: number 
   const recording: Buffer[] = [];
   let recordOn = true;
   let replayed = 0;
+  let replayCpuUs = 0;
   let cursor = 0;
   let downstream: Socket | null = null;
   const sockets = new Set<Socket>();
@@ -80,6 +87,9 @@ export async function startPushReplayProxy(target: { host: string; port: number 
     get replayed() {
       return replayed;
     },
+    get replayCpuUs() {
+      return replayCpuUs;
+    },
     stopRecording() {
       recordOn = false;
     },
@@ -87,6 +97,7 @@ export async function startPushReplayProxy(target: { host: string; port: number 
       if (!downstream) throw new Error('the relay is not connected to the replay proxy');
       if (recording.length === 0) throw new Error('no push frames recorded yet: advance the simulator first');
       if (frames <= 0) return;
+      const cpu0 = process.cpuUsage();
       const parts: Buffer[] = [];
       for (let i = 0; i < frames; i++) {
         parts.push(recording[cursor]!);
@@ -94,6 +105,8 @@ export async function startPushReplayProxy(target: { host: string; port: number 
       }
       downstream.write(Buffer.concat(parts));
       replayed += frames;
+      const cpu = process.cpuUsage(cpu0);
+      replayCpuUs += cpu.user + cpu.system;
     },
     close: () =>
       new Promise<void>((r) => {

@@ -16,6 +16,8 @@ export interface Window {
   cpuUs: number;
   /** PutEvents calls the relay made in the window (saturate only). */
   calls?: number;
+  /** Of cpuUs, the replay proxy's writes (the load source, in this process; saturate only). */
+  replayCpuUs?: number;
 }
 
 export const perSecond = (n: number, w: Window) => n / w.seconds;
@@ -27,7 +29,7 @@ export const perSecond = (n: number, w: Window) => n / w.seconds;
 export async function saturate(relay: Relay, proxy: PushReplayProxy, seconds: number, opts: { backlog?: number; maxQueued?: number } = {}): Promise<Window> {
   const backlog = opts.backlog ?? 2_000;
   const maxQueued = opts.maxQueued ?? 5_000;
-  const start = { pushes: relay.metrics.pushesIn, events: relay.publisher.metrics.eventsOut, calls: relay.publisher.metrics.batches, replayed: proxy.replayed, cpu: process.cpuUsage(), t: performance.now() };
+  const start = { pushes: relay.metrics.pushesIn, events: relay.publisher.metrics.eventsOut, calls: relay.publisher.metrics.batches, replayed: proxy.replayed, replayCpu: proxy.replayCpuUs, cpu: process.cpuUsage(), t: performance.now() };
   const end = start.t + seconds * 1000;
   while (performance.now() < end) {
     const waiting = proxy.replayed - start.replayed - (relay.metrics.pushesIn - start.pushes);
@@ -35,7 +37,7 @@ export async function saturate(relay: Relay, proxy: PushReplayProxy, seconds: nu
     await sleep(1);
   }
   const cpu = process.cpuUsage(start.cpu);
-  return { seconds: (performance.now() - start.t) / 1000, pushes: relay.metrics.pushesIn - start.pushes, events: relay.publisher.metrics.eventsOut - start.events, cpuUs: cpu.user + cpu.system, calls: relay.publisher.metrics.batches - start.calls };
+  return { seconds: (performance.now() - start.t) / 1000, pushes: relay.metrics.pushesIn - start.pushes, events: relay.publisher.metrics.eventsOut - start.events, cpuUs: cpu.user + cpu.system, calls: relay.publisher.metrics.batches - start.calls, replayCpuUs: proxy.replayCpuUs - start.replayCpu };
 }
 
 /** Replays `rate` pushes per second for `seconds` (written every few ms, as OpenD's pushes arrive in bursts), then flushes. */
