@@ -236,9 +236,11 @@ export class EventPublisher {
     const critical = isCriticalDetailType(detailType);
     let type = this.types.get(detailType);
     if (type === undefined) this.types.set(detailType, (type = { bytes: utf8Bytes(detailType), json: jsonString(detailType) }));
-    // From a literal: its size less the quotes, an upper bound of the Detail's own (escaping only adds bytes), so
-    // a batch built on it never exceeds the limit.
-    const bytes = this.fixedBytes + type.bytes + (literal === undefined ? utf8Bytes(detail) : utf8Bytes(literal) - 2);
+    // From a literal (Quote and Ticker details, a few hundred characters): an upper bound of the Detail's UTF-8 size
+    // without scanning it (at most 3 bytes per UTF-16 unit; escaping only adds characters), so a batch built on it
+    // never exceeds the limit; a bound too large for ten entries a call is replaced by the literal's UTF-8 size.
+    const bound = literal === undefined ? 0 : literal.length * 3;
+    const bytes = this.fixedBytes + type.bytes + (literal === undefined ? utf8Bytes(detail) : bound <= MAX_CALL_BYTES / MAX_ENTRIES_PER_CALL ? bound : utf8Bytes(literal) - 2);
     if (bytes > MAX_CALL_BYTES) {
       this.metrics.dropped++;
       this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType, bytes });
