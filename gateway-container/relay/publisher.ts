@@ -236,18 +236,17 @@ export class EventPublisher {
     const critical = isCriticalDetailType(detailType);
     let type = this.types.get(detailType);
     if (type === undefined) this.types.set(detailType, (type = { bytes: utf8Bytes(detailType), json: jsonString(detailType) }));
-    // From a literal (Quote and Ticker details, a few hundred characters): an upper bound of the Detail's UTF-8 size
-    // without scanning it (at most 3 bytes per UTF-16 unit; escaping only adds characters), so a batch built on it
-    // never exceeds the limit; a bound too large for ten entries a call is replaced by the literal's UTF-8 size.
-    const bound = literal === undefined ? 0 : literal.length * 3;
-    const bytes = this.fixedBytes + type.bytes + (literal === undefined ? utf8Bytes(detail) : bound <= MAX_CALL_BYTES / MAX_ENTRIES_PER_CALL ? bound : utf8Bytes(literal) - 2);
+    // The entry's JSON is written here, once: a call's body is then the join of its entries' JSON.
+    const json = literal !== undefined ? entryJsonWithLiteral(timeMs, this.sourceJson, type.json, literal, this.busJson) : this.prepared ? entryJson(timeMs, this.sourceJson, type.json, detail!, this.busJson) : undefined;
+    // From a literal, the Detail is sized by its whole entry's UTF-8 size (an upper bound: the entry holds the
+    // Detail escaped, plus a few fixed members), and that scan also flattens the entry: the literal is a tree of
+    // concatenations, and a queued entry left so costs about twice the CPU in garbage collection (measured).
+    const bytes = this.fixedBytes + type.bytes + (literal === undefined ? utf8Bytes(detail) : utf8Bytes(json));
     if (bytes > MAX_CALL_BYTES) {
       this.metrics.dropped++;
       this.o.logger.error('event larger than 256 KB cannot be sent; dropped', { detailType, bytes });
       return;
     }
-    // The entry's JSON is written here, once: a call's body is then the join of its entries' JSON.
-    const json = literal !== undefined ? entryJsonWithLiteral(timeMs, this.sourceJson, type.json, literal, this.busJson) : this.prepared ? entryJson(timeMs, this.sourceJson, type.json, detail!, this.busJson) : undefined;
     const sdkDetail = json === undefined ? detail : undefined; // a queued event holds its JSON once
     const key = critical ? undefined : input.coalesceKey;
     if (!critical && key && this.size >= this.o.highWaterMark) {
