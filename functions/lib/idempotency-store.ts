@@ -187,22 +187,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       values[':m'] = clock.market;
       sets.push('#m = :m');
     }
-    try {
-      await this.docClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { key },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#s = :pending AND #a = :attempt',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      return false;
-    }
+    return this.updateIf(key, sets, '#s = :pending AND #a = :attempt', names, values);
   }
 
   async complete(key: string, input: CompleteInput): Promise<CompleteResult> {
@@ -227,23 +212,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       values[':attempt'] = input.attempt;
       condition += ' AND #a = :attempt';
     }
-    try {
-      // No ReturnValues: every placement completes its record, and the answer it returns is the one it wrote.
-      await this.docClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { key },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return { outcome: 'completed' };
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      return { outcome: 'conflict', record: await this.get(key) };
-    }
+    // No ReturnValues: every placement completes its record, and the answer it returns is the one it wrote.
+    if (await this.updateIf(key, sets, condition, names, values)) return { outcome: 'completed' };
+    return { outcome: 'conflict', record: await this.get(key) };
   }
 
   async abandon(key: string, attempt: number): Promise<boolean> {
@@ -265,15 +236,26 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 
   async release(key: string, attempt: number): Promise<boolean> {
+    return this.updateIf(
+      key,
+      ['#u = :epoch'],
+      '#s = :pending AND #a = :attempt',
+      { '#s': 'state', '#a': 'attempt', '#u': 'updatedAt' },
+      { ':pending': 'PENDING', ':attempt': attempt, ':epoch': new Date(0).toISOString() },
+    );
+  }
+
+  /** One conditional SET on the record: true when it was written, false when its condition did not hold. */
+  private async updateIf(key: string, sets: string[], condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.docClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { key },
-          UpdateExpression: 'SET #u = :epoch',
-          ConditionExpression: '#s = :pending AND #a = :attempt',
-          ExpressionAttributeNames: { '#s': 'state', '#a': 'attempt', '#u': 'updatedAt' },
-          ExpressionAttributeValues: { ':pending': 'PENDING', ':attempt': attempt, ':epoch': new Date(0).toISOString() },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
