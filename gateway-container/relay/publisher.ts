@@ -23,17 +23,18 @@
 // the first call of a round waits for more events or the linger, so that calls stay full under load; a
 // detail is serialized once (JSON.stringify without a replacer unless it holds a bigint) and, with the relay's
 // client, the whole entry too, so a call's body is the join of its entries' JSON (put-events-body.ts) instead of
-// the SDK's per-character writer; latencies go to a fixed ring, and the SDK client reuses its resolved middleware
-// stack (cacheMiddleware). DEFAULT_MAX_IN_FLIGHT calls are in flight at a time; an ordering key still has at most
-// one entry in flight. The next wake-up is the earliest
-// one needed: new events never wait behind the backoff of entries that failed.
+// the SDK's per-character writer, sent by put-events-call.ts (the SDK's signer and handler without its per-call
+// middleware); latencies go to a fixed ring. DEFAULT_MAX_IN_FLIGHT calls are in flight at a time; an ordering
+// key still has at most one entry in flight. The next wake-up is the earliest one needed: new events never wait
+// behind the backoff of entries that failed.
 import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../proto/client.js';
 import { isCriticalDetailType } from '../../proto/events.js';
 import type { PublishPolicy } from '../publish-policy-schema.js';
 import { PublishGate, TypeRateMeter } from './publish-policy.js';
 import { LatencyRing } from './latency-ring.js';
-import { detailJson, entryJson, entryJsonWithLiteral, installPreparedBodies, jsonString, preparedPutEvents, supportsPreparedBodies } from './put-events-body.js';
+import { detailJson, entryJson, entryJsonWithLiteral, installPreparedBodies, jsonString, putEventsBody, supportsPreparedBodies } from './put-events-body.js';
+import { putEventsCall } from './put-events-call.js';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_CALL_BYTES = 256 * 1024;
@@ -73,7 +74,8 @@ export const NON_RETRYABLE_CALL_ERRORS: ReadonlySet<string> = new Set(['AccessDe
  * The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. The middleware
  * stack is resolved once and reused for every PutEvents (the SDK's cacheMiddleware; the relay never changes the
  * stack after the first call), which saves a sizeable share of each call's CPU time. It takes request bodies the
- * publisher prepared (put-events-body.ts), installed here before any call so the cached stack includes it.
+ * publisher prepared (put-events-body.ts), installed here before any call so the cached stack includes it; after
+ * the first such call the publisher makes them through put-events-call.ts with this client's signer and handler.
  */
 export function relayEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
   const client = new EventBridgeClient({ cacheMiddleware: true, ...config, maxAttempts: 1 });
@@ -474,7 +476,8 @@ export class EventPublisher {
     this.metrics.batches++;
     let out;
     try {
-      out = await this.o.client.send(this.command(batch));
+      // Prepared bodies go through the relay's lean PutEvents call (put-events-call.ts), other clients through send.
+      out = this.prepared ? await putEventsCall(this.o.client).send(putEventsBody(batch.map((p) => p.json!))) : await this.o.client.send(this.command(batch));
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name !== undefined && NON_RETRYABLE_CALL_ERRORS.has(e.name)) {
@@ -536,9 +539,8 @@ export class EventPublisher {
     }
   }
 
-  /** The PutEvents call for a batch: its prepared body, or the SDK's entries for a client without that middleware. */
+  /** The PutEvents command for a batch, with the SDK's entries (for a client without prepared bodies). */
   private command(batch: Pending[]): PutEventsCommand {
-    if (this.prepared) return preparedPutEvents(batch.map((p) => p.json!));
     const bus = this.o.eventBusName;
     const source = this.o.source;
     return new PutEventsCommand({ Entries: batch.map((p) => ({ EventBusName: bus, Source: source, DetailType: p.detailType, Detail: p.detail, Time: new Date(p.timeMs) })) });

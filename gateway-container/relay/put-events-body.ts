@@ -5,8 +5,11 @@
 // document of a few hundred characters, escaped once more as a string — is walked again per character on every
 // call; in the relay's profile that writer was the largest single cost inside the SDK. The relay has each
 // entry's JSON at hand when it queues the event, so it writes the entry there with the engine's native
-// JSON.stringify and a call's body is the join of its entries. Everything after serialization stays the SDK's:
-// endpoint resolution, headers, SigV4 signing, the HTTP handler, response parsing and errors.
+// JSON.stringify and a call's body is the join of its entries. The first call of a client goes through the SDK's
+// whole middleware stack (endpoint resolution, headers, SigV4 signing, the HTTP handler, response parsing and
+// errors); a second middleware records from it what every later call sends the same (the resolved endpoint, the
+// constant headers, the signing scope), and put-events-call.ts makes the later calls with the SDK's own signer
+// and request handler from that record.
 //
 // Invariants:
 // - The body is the JSON the SDK sends for the same entries (awsJson1_1: the same members, `Time` as epoch seconds
@@ -17,10 +20,14 @@
 //   which sends the SDK's own entries through any other client.
 // - A prepared command's input holds no entries for the SDK to serialize (`Entries: []`); the middleware always
 //   replaces the body and its content-length, so an empty PutEvents is never sent.
+// - The record of a call (capturedPutEvents) holds only what is the same for every call of the client; a request
+//   with anything the record cannot reproduce (a header it does not know, a query, a scheme other than SigV4,
+//   more than one attempt) is recorded as `unsupported`, and put-events-call.ts then keeps using client.send.
 import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 
 const PREPARED_BODY = Symbol('relay.preparedPutEventsBody');
 const MIDDLEWARE = 'relayPreparedPutEventsBody';
+const CAPTURE_MIDDLEWARE = 'relayCapturePutEventsRequest';
 
 type PreparedInput = PutEventsCommandInput & { [PREPARED_BODY]?: string };
 
@@ -63,9 +70,100 @@ export function entryJsonWithLiteral(timeMs: number, sourceJson: string, typeJso
 
 /** A PutEvents command whose body is the given prepared entries (for a client with installPreparedBodies). */
 export function preparedPutEvents(entries: readonly string[]): PutEventsCommand {
+  return preparedPutEventsCommand(putEventsBody(entries));
+}
+
+/** The PutEvents request body of prepared entries: `{"Entries":[…]}`. */
+export const putEventsBody = (entries: readonly string[]): string => '{"Entries":[' + entries.join(',') + ']}';
+
+/** A PutEvents command that sends `body` (a putEventsBody) as is (for a client with installPreparedBodies). */
+export function preparedPutEventsCommand(body: string): PutEventsCommand {
   const input: PreparedInput = { Entries: [] };
-  input[PREPARED_BODY] = '{"Entries":[' + entries.join(',') + ']}';
+  input[PREPARED_BODY] = body;
   return new PutEventsCommand(input);
+}
+
+/** What every PutEvents call of a client sends the same, recorded from a call through the SDK's stack. */
+export interface CapturedPutEvents {
+  /** The resolved endpoint of the request (protocol, hostname, port, path) and its method. */
+  method: string;
+  protocol: string;
+  hostname: string;
+  port: number | undefined;
+  path: string;
+  /** The headers that do not change between calls (content-type, x-amz-target, host, the user agents, …). */
+  headers: Record<string, string>;
+  /** The signing scope the SDK's signer is asked for (undefined: the signer's own region / service). */
+  signingRegion: string | undefined;
+  signingService: string | undefined;
+  /** The endpoint's auth scheme, which the client's signer factory (config.signer) takes. */
+  authScheme: unknown;
+  /** The client's clock-skew correction is switched off (AWS_DISABLE_CLOCK_SKEW_CORRECTION). */
+  noSkewCorrection: boolean;
+  /** Why the record cannot stand for later calls (they then go through client.send); undefined when it can. */
+  unsupported: string | undefined;
+}
+
+const captured = new WeakMap<EventBridgeClient, CapturedPutEvents>();
+
+/** The record of the client's first prepared PutEvents call, once one has been signed. */
+export function capturedPutEvents(client: EventBridgeClient): CapturedPutEvents | undefined {
+  return captured.get(client);
+}
+
+// Headers of a signed PutEvents request that are the same on every call of a client (the relay's client makes one
+// attempt, so amz-sdk-request is always `attempt=1; max=1`), and those that the lean call writes per call.
+const CONSTANT_HEADERS = new Set(['content-type', 'x-amz-target', 'host', 'user-agent', 'x-amz-user-agent', 'amz-sdk-request']);
+const PER_CALL_HEADERS = new Set(['content-length', 'amz-sdk-invocation-id', 'authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
+export const ONE_ATTEMPT = 'attempt=1; max=1';
+
+interface SignedRequest {
+  method: string;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  query?: Record<string, unknown>;
+  headers: Record<string, string>;
+  username?: string;
+  password?: string;
+  fragment?: string;
+}
+
+interface CaptureContext {
+  endpointV2?: { properties?: { authSchemes?: unknown[] } };
+  __smithy_context?: { selectedHttpAuthScheme?: { httpAuthOption?: { schemeId?: string; signingProperties?: { signingRegion?: string; signingName?: string } } } };
+  authSchemes?: { name?: string }[];
+}
+
+async function capture(client: EventBridgeClient, request: SignedRequest, context: CaptureContext): Promise<CapturedPutEvents> {
+  const option = context.__smithy_context?.selectedHttpAuthScheme?.httpAuthOption;
+  const headers: Record<string, string> = {};
+  let unsupported: string | undefined;
+  for (const [name, value] of Object.entries(request.headers)) {
+    const lower = name.toLowerCase();
+    if (CONSTANT_HEADERS.has(lower)) headers[lower] = value;
+    else if (!PER_CALL_HEADERS.has(lower)) unsupported ??= `header ${lower} is not known to be the same on every call`;
+  }
+  if (option?.schemeId !== 'aws.auth#sigv4') unsupported ??= `auth scheme ${String(option?.schemeId)} (only SigV4 is signed by the lean call)`;
+  if ((context.authSchemes?.length ?? 0) > 1) unsupported ??= 'the endpoint names more than one auth scheme';
+  if (headers['amz-sdk-request'] !== ONE_ATTEMPT) unsupported ??= `amz-sdk-request ${String(headers['amz-sdk-request'])} (the lean call makes one attempt)`;
+  if (request.query && Object.keys(request.query).length > 0) unsupported ??= 'the request has a query';
+  if (request.username || request.password || request.fragment) unsupported ??= 'the endpoint has user info or a fragment';
+  const config = client.config as unknown as { disableClockSkewCorrection?: () => Promise<boolean> };
+  return {
+    method: request.method,
+    protocol: request.protocol,
+    hostname: request.hostname,
+    port: request.port,
+    path: request.path,
+    headers,
+    signingRegion: option?.signingProperties?.signingRegion,
+    signingService: option?.signingProperties?.signingName,
+    authScheme: context.endpointV2?.properties?.authSchemes?.[0],
+    noSkewCorrection: (await config.disableClockSkewCorrection?.()) === true,
+    unsupported,
+  };
 }
 
 /** Adds the middleware that puts a prepared body in place of the serializer's (right after it). */
@@ -83,6 +181,15 @@ export function installPreparedBodies(client: EventBridgeClient): void {
   };
   type Middleware = Parameters<EventBridgeClient['middlewareStack']['addRelativeTo']>[0];
   client.middlewareStack.addRelativeTo(middleware as unknown as Middleware, { relation: 'after', toMiddleware: 'serializerMiddleware', name: MIDDLEWARE, override: true });
+  // Right after signing, the request is what the handler gets: the first prepared call's is recorded, once.
+  const recorder = (next: (args: Args) => Promise<unknown>, context: CaptureContext) => async (args: Args) => {
+    if (!captured.has(client) && (args.input as PreparedInput)[PREPARED_BODY] !== undefined) {
+      const record = await capture(client, args.request as SignedRequest, context);
+      if (!captured.has(client)) captured.set(client, record);
+    }
+    return next(args);
+  };
+  client.middlewareStack.addRelativeTo(recorder as unknown as Middleware, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: CAPTURE_MIDDLEWARE, override: true });
 }
 
 /** Whether `client` replaces prepared bodies (else a prepared command would go out with no entries). */
