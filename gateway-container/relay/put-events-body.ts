@@ -91,8 +91,14 @@ export interface CapturedPutEvents {
   hostname: string;
   port: number | undefined;
   path: string;
-  /** The headers that do not change between calls (content-type, x-amz-target, host, the user agents, …). */
+  /**
+   * The headers in the SDK's order: those that do not change between calls (content-type, x-amz-target, host, the
+   * user agents, amz-sdk-request) with their values, and `content-length` and `amz-sdk-invocation-id` (when sent)
+   * holding the first call's values, to be replaced on every call. The signer's own headers are left out.
+   */
   headers: Record<string, string>;
+  /** Whether the SDK sends an `amz-sdk-invocation-id` (a fresh one per call). */
+  invocationId: boolean;
   /** The signing scope the SDK's signer is asked for (undefined: the signer's own region / service). */
   signingRegion: string | undefined;
   signingService: string | undefined;
@@ -112,9 +118,11 @@ export function capturedPutEvents(client: EventBridgeClient): CapturedPutEvents 
 }
 
 // Headers of a signed PutEvents request that are the same on every call of a client (the relay's client makes one
-// attempt, so amz-sdk-request is always `attempt=1; max=1`), and those that the lean call writes per call.
+// attempt, so amz-sdk-request is always `attempt=1; max=1`), those that the lean call writes per call, and those
+// the signer writes.
 const CONSTANT_HEADERS = new Set(['content-type', 'x-amz-target', 'host', 'user-agent', 'x-amz-user-agent', 'amz-sdk-request']);
-const PER_CALL_HEADERS = new Set(['content-length', 'amz-sdk-invocation-id', 'authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
+const PER_CALL_HEADERS = new Set(['content-length', 'amz-sdk-invocation-id']);
+const SIGNER_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
 export const ONE_ATTEMPT = 'attempt=1; max=1';
 
 interface SignedRequest {
@@ -142,9 +150,10 @@ async function capture(client: EventBridgeClient, request: SignedRequest, contex
   let unsupported: string | undefined;
   for (const [name, value] of Object.entries(request.headers)) {
     const lower = name.toLowerCase();
-    if (CONSTANT_HEADERS.has(lower)) headers[lower] = value;
-    else if (!PER_CALL_HEADERS.has(lower)) unsupported ??= `header ${lower} is not known to be the same on every call`;
+    if (CONSTANT_HEADERS.has(lower) || PER_CALL_HEADERS.has(lower)) headers[lower] = value;
+    else if (!SIGNER_HEADERS.has(lower)) unsupported ??= `header ${lower} is not known to be the same on every call`;
   }
+  if (headers['content-length'] === undefined) unsupported ??= 'the request has no content-length';
   if (option?.schemeId !== 'aws.auth#sigv4') unsupported ??= `auth scheme ${String(option?.schemeId)} (only SigV4 is signed by the lean call)`;
   if ((context.authSchemes?.length ?? 0) > 1) unsupported ??= 'the endpoint names more than one auth scheme';
   if (headers['amz-sdk-request'] !== ONE_ATTEMPT) unsupported ??= `amz-sdk-request ${String(headers['amz-sdk-request'])} (the lean call makes one attempt)`;
@@ -158,6 +167,7 @@ async function capture(client: EventBridgeClient, request: SignedRequest, contex
     port: request.port,
     path: request.path,
     headers,
+    invocationId: headers['amz-sdk-invocation-id'] !== undefined,
     signingRegion: option?.signingProperties?.signingRegion,
     signingService: option?.signingProperties?.signingName,
     authScheme: context.endpointV2?.properties?.authSchemes?.[0],

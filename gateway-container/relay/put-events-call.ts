@@ -119,16 +119,35 @@ function metadataOf(response: HandlerResponse): PutEventsAnswer['$metadata'] & {
   return { httpStatusCode: response.statusCode, requestId: h['x-amzn-requestid'] ?? h['x-amzn-request-id'] ?? h['x-amz-request-id'], extendedRequestId: h['x-amz-id-2'], cfId: h['x-amz-cf-id'], attempts: 1, totalRetryDelay: 0 };
 }
 
+/**
+ * An answer whose body is not JSON (a proxy's HTML page, say), as the SDK's deserializer reports it: the parser's
+ * SyntaxError with a hint appended, the answer's metadata and the raw response in a hidden field.
+ */
+function deserializationError(err: unknown, response: HandlerResponse, text: string): unknown {
+  if (!(err instanceof Error)) return err;
+  Object.defineProperty(err, '$response', { value: { ...response, body: text }, enumerable: false });
+  err.message += '\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
+  (err as Error & { $metadata?: object }).$metadata = metadataOf(response);
+  return err;
+}
+
+/** JSON.parse of an answer's body ({} when empty), failing as the SDK's deserializer does. */
+function parseAnswer(response: HandlerResponse, text: string): Record<string, unknown> {
+  if (text.length === 0) return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw deserializationError(err, response, text);
+  }
+}
+
 /** The error the SDK throws for an error answer of PutEvents. */
-export function putEventsError(response: HandlerResponse, text: string): EventBridgeServiceException {
-  let data: Record<string, unknown> = {};
-  if (text.length > 0) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object') data = parsed as Record<string, unknown>;
-    } catch {
-      // Not JSON (a proxy's HTML page, say): the code can still come from the header.
-    }
+export function putEventsError(response: HandlerResponse, text: string): unknown {
+  let data: Record<string, unknown>;
+  try {
+    data = parseAnswer(response, text) ?? {};
+  } catch (err) {
+    return err;
   }
   const code = jsonErrorCode(response.headers, data) ?? 'Unknown';
   const message = String(data['message'] ?? data['Message'] ?? 'UnknownError');
@@ -225,11 +244,10 @@ export class PutEventsCall {
 
   private async sendLean(body: string, signer: RequestSigner, record: CapturedPutEvents): Promise<PutEventsAnswer> {
     const config = this.client.config as unknown as ClientConfig;
-    const headers: Record<string, string> = {
-      ...record.headers,
-      'content-length': String(Buffer.byteLength(body)),
-      'amz-sdk-invocation-id': crypto.randomUUID(),
-    };
+    // The recorded headers in the SDK's order; the per-call ones are replaced in place, so the order stays.
+    const headers: Record<string, string> = { ...record.headers };
+    headers['content-length'] = String(Buffer.byteLength(body));
+    if (record.invocationId) headers['amz-sdk-invocation-id'] = crypto.randomUUID();
     const request = { method: record.method, protocol: record.protocol, hostname: record.hostname, port: record.port, path: record.path, query: {}, headers, body };
     const sentAt = Date.now();
     const signingDate = record.noSkewCorrection ? new Date() : new Date(sentAt + config.systemClockOffset);
@@ -238,7 +256,7 @@ export class PutEventsCall {
     if (!record.noSkewCorrection) config.systemClockOffset = clockOffsetAfter(response.headers, config.systemClockOffset, sentAt);
     const text = await bodyText(response.body);
     if (response.statusCode >= 300) throw putEventsError(response, text);
-    const out = (text.length === 0 ? {} : JSON.parse(text)) as PutEventsAnswer;
+    const out = parseAnswer(response, text) as unknown as PutEventsAnswer;
     out.$metadata = metadataOf(response);
     return out;
   }
