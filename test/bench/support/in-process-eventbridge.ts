@@ -1,8 +1,10 @@
 // An EventBridge client with the endpoint removed: a real EventBridgeClient (serialization, SigV4 signing, the
-// whole middleware stack, deserialization) whose requestHandler answers PutEvents in this process instead of
-// over the network. It is not a mock of the relay: every byte the relay would send is built and signed; only
-// the transport and EventBridge's side are replaced by a local answer, so a benchmark through it measures the
-// relay's own capacity (what it can hand to PutEvents), not an endpoint's.
+// whole middleware stack, deserialization; with the relay's client, its first PutEvents goes through that stack
+// and the later ones through the relay's call path, put-events-call.ts: the client's own signer, then this
+// handler) whose requestHandler answers PutEvents in this process instead of over the network. It is not a mock
+// of the relay: every byte the relay would send is built and signed; only the transport and EventBridge's side
+// are replaced by a local answer, so a benchmark through it measures the relay's own capacity (what it can hand
+// to PutEvents), not an endpoint's.
 //
 // The answer follows PutEvents' contract (AWS JSON 1.1): the body is parsed, 1–10 entries are required, and
 // every entry gets an EventId in request order. `answerAfterMs` holds each answer that long (a timer, no CPU), as

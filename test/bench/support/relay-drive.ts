@@ -3,7 +3,8 @@
 // process's CPU time so that a figure from a loaded machine can be read as a cost per push too.
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { entryJson, jsonString, preparedPutEvents } from '../../../gateway-container/relay/put-events-body.js';
+import { entryJson, jsonString, putEventsBody } from '../../../gateway-container/relay/put-events-body.js';
+import { putEventsCall } from '../../../gateway-container/relay/put-events-call.js';
 import type { Relay } from '../../../gateway-container/relay/relay.js';
 import { sleep } from '../../../proto/timers.js';
 import type { PushReplayProxy } from './push-replay.js';
@@ -60,9 +61,10 @@ export async function steady(relay: Relay, proxy: PushReplayProxy, rate: number,
 
 /**
  * The baseline: 10-entry PutEvents calls made directly, `concurrency` at a time, for `seconds`. `body`: 'sdk' hands
- * the SDK entries to serialize (as any caller does); 'prepared' sends the same entries as one body serialized once
- * up front and reused for every call (put-events-body.ts, the relay's path minus the relay's own per-entry work):
- * the most the client and endpoint can do.
+ * the SDK entries to serialize and calls `client.send` (as any caller does); 'prepared' sends the same entries as
+ * one body serialized once up front, joined per call as the publisher joins a batch, through the relay's own call
+ * path (put-events-call.ts: the client's signer and request handler; its first call goes through client.send), i.e.
+ * the relay's path minus the relay's own per-entry work: the most the client and endpoint can do.
  */
 export async function directPutEvents(client: EventBridgeClient, concurrency: number, seconds: number, body: 'sdk' | 'prepared' = 'sdk'): Promise<Window> {
   const entries: PutEventsRequestEntry[] = Array.from({ length: 10 }, (_, i) => ({
@@ -73,14 +75,15 @@ export async function directPutEvents(client: EventBridgeClient, concurrency: nu
     Detail: JSON.stringify({ security: 'HK.00700', market: 'HK', code: '00700', name: 'TENCENT', price: 380 + i, open: 379.2, high: 390.4, low: 377, lastClose: 378, volume: 12_345_678, turnover: 4_567_890_123.5, turnoverRate: 0.12, amplitude: 1.23, changeRate: 0.53, isSuspended: false, updateTime: '2026-12-01 10:00:00', updateTimestamp: 1_764_554_400, gatewayTime: new Date().toISOString() }),
   }));
   const prepared = entries.map((e) => entryJson(e.Time!.getTime(), jsonString(e.Source!), jsonString(e.DetailType!), e.Detail!, jsonString(e.EventBusName!)));
-  const command = () => (body === 'prepared' ? preparedPutEvents(prepared) : new PutEventsCommand({ Entries: entries }));
+  const call = putEventsCall(client);
+  const send = body === 'prepared' ? () => call.send(putEventsBody(prepared)) : () => client.send(new PutEventsCommand({ Entries: entries }));
   let sent = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   const worker = async () => {
     while (performance.now() < end) {
-      await client.send(command());
+      await send();
       sent += entries.length;
     }
   };
