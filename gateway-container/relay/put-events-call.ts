@@ -134,18 +134,20 @@ function deserializationError(err: unknown, response: HandlerResponse, text: str
 /** JSON.parse of an answer's body ({} when empty), failing as the SDK's deserializer does. */
 function parseAnswer(response: HandlerResponse, text: string): Record<string, unknown> {
   if (text.length === 0) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch (err) {
     throw deserializationError(err, response, text);
   }
+  return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
 }
 
 /** The error the SDK throws for an error answer of PutEvents. */
 export function putEventsError(response: HandlerResponse, text: string): unknown {
   let data: Record<string, unknown>;
   try {
-    data = parseAnswer(response, text) ?? {};
+    data = parseAnswer(response, text);
   } catch (err) {
     return err;
   }

@@ -6,10 +6,10 @@
 // local endpoint gives (a request recorded without a network, a non-JSON or clock-skew error): there a recording
 // handler stands in for the transport, and the test names say so.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PutEventsCommand, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import type { BusEvent, FaultOptions } from '../../bin/local/eventbridge-local.js';
 import { EventPublisher, relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
-import { capturedPutEvents, entryJson, jsonString, preparedPutEventsCommand, putEventsBody } from '../../gateway-container/relay/put-events-body.js';
+import { capturedPutEvents, entryJson, installPreparedBodies, jsonString, preparedPutEventsCommand, putEventsBody } from '../../gateway-container/relay/put-events-body.js';
 import { putEventsCall } from '../../gateway-container/relay/put-events-call.js';
 import { silentLogger } from '../../proto/log.js';
 import { LOCAL_AWS, localEventBridgeClient, until } from '../support/local-aws.js';
@@ -122,6 +122,19 @@ describe('the lean PutEvents call', () => {
     expect(new Set(ids).size).toBe(3);
     expect(rec.seen.map((r) => new Map(r.headers).get('content-length'))).toEqual(bodies.map((b) => String(Buffer.byteLength(b))));
     expect(rec.seen.map((r) => r.body)).toEqual(bodies);
+  });
+
+  it('a client whose request the record cannot reproduce (three attempts per call) keeps every call on client.send (recording handler, a fault-free stand-in for the transport)', async () => {
+    const rec = recordingHandler();
+    const client = new EventBridgeClient({ ...rec.config, credentials: LOCAL_AWS.credentials, maxAttempts: 3 });
+    installPreparedBodies(client);
+    const call = putEventsCall(client);
+    await call.send(body());
+    await call.send(body());
+    expect(call.lean).toBe(false);
+    expect(call.unsupported).toMatch(/amz-sdk-request attempt=1; max=3/);
+    expect(rec.seen.map((r) => new Map(r.headers).get('amz-sdk-request'))).toEqual(['attempt=1; max=3', 'attempt=1; max=3']);
+    expect(rec.seen.map((r) => r.body)).toEqual([body(), body()]);
   });
 
   it('through the local endpoint: the bus stores the same events from lean calls as from the SDK client', async () => {
