@@ -228,8 +228,11 @@ export class PutEventsCall {
     try {
       return await this.client.send(preparedPutEventsCommand(body));
     } finally {
-      // Set up after the call, whatever its outcome: the request was recorded when it was signed.
-      this.settingUp ??= this.setUp();
+      // Set up after the call, whatever its outcome: the request was recorded when it was signed. A failed set-up
+      // (the signer factory threw) leaves calls on client.send and is tried again after the next one.
+      this.settingUp ??= this.setUp().catch(() => {
+        this.settingUp = undefined;
+      });
       await this.settingUp;
     }
   }
