@@ -1,18 +1,23 @@
-// npm run bench:relay — how fast the relay turns OpenD pushes into PutEvents calls, each figure beside a baseline
+// npm run bench:relay — how fast the relay turns OpenD pushes into PutEvents calls, each figure beside baselines
 // measured in the same run:
 // - the relay's own capacity: pushes replayed over TCP (frames the simulator sent, recorded by a proxy and
 //   written again as fast as the relay takes them; support/push-replay.ts) into a relay whose EventBridge client
 //   answers PutEvents in this process (support/in-process-eventbridge.ts: the endpoint removed, not the relay
-//   mocked), against direct PutEvents calls through the same client: with entries the SDK serializes, and with
-//   one body prepared once and reused (the relay's body path without its per-entry work: the best the client can do);
+//   mocked), against direct 10-entry PutEvents calls through the same client, made three ways
+//   (support/relay-drive.ts DirectKind): `client.send` with entries the SDK serializes (what any caller of the AWS
+//   SDK does), `client.send` with a prepared body (the SDK's whole stack per call), and the relay's own call path
+//   with a prepared body (put-events-call.ts: the relay's path without its per-push work, the most the client can
+//   do). A ratio is printed against the better of the two `client.send` baselines (direct PutEvents through the
+//   SDK, the baseline the relay target is read against) and against the relay's own call path (the share of the
+//   relay's per-push work);
 // - how many PutEvents calls in flight it takes to carry market data when each call takes as long as a remote
 //   endpoint's round trip (the in-process answer held 25 ms): the relay saturated at several publisher.maxInFlight;
-// - the same against the local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP), against
-//   direct PutEvents calls to it with the relay's call concurrency (the better of the two baselines counts);
+// - the same against the local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP), in this
+//   process and in a process of its own, against the same three direct baselines with the relay's call concurrency;
 // - push-to-PutEvents latency (publish → accepted) at a steady 5,000 pushes/s against the local endpoint.
-// The relay and its two baselines run as interleaved rounds (BENCH_ROUNDS, default 5, of BENCH_SECONDS, default
-// 1.5 s; whichever goes first alternates) and are read as medians, so a change of the machine's load during the run
-// shifts all three alike. CPU time per push is printed too: the machine may be shared, and µs of CPU per push is
+// The relay and its baselines run as interleaved rounds (BENCH_ROUNDS, default 5, of BENCH_SECONDS, default 1.5 s;
+// the order reverses every other round) and are read as medians, so a change of the machine's load during the run
+// shifts all of them alike. CPU time per push is printed too: the machine may be shared, and µs of CPU per push is
 // what a figure means on one free core (1e6 / µs per push).
 // Cost rows (EventBridge's bill): at a fixed simulator rate, the events a day and EventBridge's bill a day
 // ($1.00 per million custom events) without a publish policy and with the default one (a second relay on the
@@ -29,7 +34,7 @@ import { LOCAL_AWS } from '../support/local-aws.js';
 import { sleep } from '../../proto/timers.js';
 import { inProcessPutEvents } from './support/in-process-eventbridge.js';
 import { startPushReplayProxy, type PushReplayProxy } from './support/push-replay.js';
-import { directPutEvents, interleavedRounds, median, perSecond, saturate, steady, type Rounds, type Window } from './support/relay-drive.js';
+import { DIRECT_KINDS, directPutEvents, interleavedRounds, median, perSecond, saturate, steady, type DirectKind, type Rounds, type Window } from './support/relay-drive.js';
 import { startChildEventBridge } from './support/eventbridge-child.js';
 
 const KEY = generateRsaKeyPem();
@@ -47,7 +52,6 @@ const STEADY_S = 5;
 const STEADY_RATE = 5_000;
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US').padStart(9);
-const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} % of baseline`;
 const usPer = (w: Window, n: number) => (n > 0 ? `${(w.cpuUs / n).toFixed(1)} µs CPU each` : '');
 
 function relayOptions(sim: { host: string; port: number }, eventBridge: RelayOptions['eventBridge'], extra: Partial<RelayOptions> = {}, inFlight = IN_FLIGHT): RelayOptions {
@@ -81,32 +85,49 @@ async function replayedRelay(sim: Simulator, eventBridge: RelayOptions['eventBri
   return { relay, proxy };
 }
 
-/** Prints the rows of interleaved rounds: both baselines, the relay, and the relay against the better baseline. */
-function printRounds(line: (s?: string) => void, r: Rounds): { base: number; relay: number } {
+const DIRECT_LABELS: Record<DirectKind, string> = {
+  sdk: 'direct PutEvents, client.send, SDK-serialized entries',
+  sdkPrepared: 'direct PutEvents, client.send, one prepared body',
+  relayCall: "direct PutEvents, the relay's call, one prepared body",
+};
+
+/**
+ * Prints the rows of interleaved rounds: the direct baselines, the relay, and the relay's events/s against the better
+ * `client.send` baseline (the target's) and against the relay's own call path. Returns those medians.
+ */
+function printRounds(line: (s?: string) => void, r: Rounds): { sdkBase: number; callBase: number; relay: number } {
   const rate = (w: Window) => perSecond(w.events, w);
   const pushRate = (w: Window) => perSecond(w.pushes, w);
-  const sdk = median(r.sdk, rate);
-  const prepared = median(r.prepared, rate);
-  const relayPushes = median(r.relay, pushRate);
-  const relayEvents = median(r.relay, rate);
   const cpu = (ws: Window[], n: (w: Window) => number) => `${median(ws, (w) => w.cpuUs / Math.max(1, n(w))).median.toFixed(1)} µs CPU each`;
   const range = (m: { min: number; max: number }) => `[${num(m.min).trim()}–${num(m.max).trim()}]`.padEnd(17);
-  const base = Math.max(sdk.median, prepared.median);
-  line(`  direct PutEvents, SDK-serialized entries                ${num(sdk.median)} events/s ${range(sdk)} ${cpu(r.sdk, (w) => w.events)}`);
-  line(`  direct PutEvents, one prepared body                     ${num(prepared.median)} events/s ${range(prepared)} ${cpu(r.prepared, (w) => w.events)}`);
-  line(`  relay saturated: pushes decoded                         ${num(relayPushes.median)} pushes/s ${range(relayPushes)} ${cpu(r.relay, (w) => w.pushes)}`);
-  line(`  relay saturated: events accepted                        ${num(relayEvents.median)} events/s (${pct(relayEvents.median, base)}: the better baseline's median)`);
+  const direct = {} as Record<DirectKind, number>;
+  for (const kind of DIRECT_KINDS) {
+    const m = median(r[kind], rate);
+    direct[kind] = m.median;
+    line(`  ${DIRECT_LABELS[kind].padEnd(56)}${num(m.median)} events/s ${range(m)} ${cpu(r[kind], (w) => w.events)}`);
+  }
+  const relayPushes = median(r.relay, pushRate);
+  const relayEvents = median(r.relay, rate).median;
+  const sdkBase = Math.max(direct.sdk, direct.sdkPrepared);
+  const pct = (b: number) => `${((relayEvents / b) * 100).toFixed(0)} %`;
+  line(`  ${'relay saturated: pushes decoded'.padEnd(56)}${num(relayPushes.median)} pushes/s ${range(relayPushes)} ${cpu(r.relay, (w) => w.pushes)}`);
+  line(`  ${'relay saturated: events accepted'.padEnd(56)}${num(relayEvents)} events/s`);
+  line(`    = ${pct(sdkBase)} of direct PutEvents through client.send (the better of its two medians), ${pct(direct.relayCall)} of the relay's own call without its per-push work`);
   line(`    of which the replay proxy's writes (the load source, this process) ${median(r.relay, (w) => (w.replayCpuUs ?? 0) / Math.max(1, w.pushes)).median.toFixed(2).padStart(9)} µs CPU per push`);
   const calls = r.relay.reduce((n, w) => n + (w.calls ?? 0), 0);
   line(`  events per PutEvents call (relay)                       ${(r.relay.reduce((n, w) => n + w.events, 0) / Math.max(1, calls)).toFixed(2).padStart(9)}`);
-  return { base, relay: relayEvents.median };
+  return { sdkBase, callBase: direct.relayCall, relay: relayEvents };
+}
+
+/** One call of each direct kind first: the JIT, the SDK's lazy parts, the relay call's first (recording) call. */
+async function warmUp(client: Parameters<typeof directPutEvents>[0]): Promise<void> {
+  for (const kind of DIRECT_KINDS) await directPutEvents(client, IN_FLIGHT, 1, kind);
 }
 
 /** Section 2: the relay and the direct baselines against a local endpoint (`where` it runs, for the heading). */
 async function localEndpoint(sim: Simulator, line: (s?: string) => void, where: string, endpoint: string): Promise<void> {
   const localClient = relayEventBridgeClient({ ...LOCAL_AWS, endpoint });
-  await directPutEvents(localClient, IN_FLIGHT, 1); // warm-up
-  await directPutEvents(localClient, IN_FLIGHT, 1, 'prepared');
+  await warmUp(localClient);
   const b = await replayedRelay(sim, relayEventBridgeClient({ ...LOCAL_AWS, endpoint }));
   await saturate(b.relay, b.proxy, 1);
   await b.relay.flush(30_000);
@@ -118,7 +139,7 @@ async function localEndpoint(sim: Simulator, line: (s?: string) => void, where: 
   line(`local EventBridge endpoint (bin/local/eventbridge-local.ts, loopback HTTP, ${where}); ${ROUNDS} interleaved rounds of ${ROUND_S} s, medians [lowest–highest], 10 entries per direct call, ${IN_FLIGHT} in flight`);
   const r = printRounds(line, rounds);
   line(`  steady ${STEADY_RATE.toLocaleString('en-US')} pushes/s (${num(perSecond(localSteady.pushes, localSteady)).trim()} reached): push-to-PutEvents latency p50 ${localSteady.p50} ms, p99 ${localSteady.p99} ms over ${localSteady.latencyCount} events`);
-  if (r.base < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
+  if (Math.max(r.sdkBase, r.callBase) < STEADY_RATE) line(`  (the endpoint's own baseline is below ${STEADY_RATE.toLocaleString('en-US')} events/s in this run: the steady row's latency is its queue)`);
   line(`  dropped ${m.dropped}, coalesced ${m.coalesced}, retries ${m.retries}`);
   line();
 }
@@ -138,8 +159,7 @@ async function main(): Promise<void> {
   // 1. The relay's own capacity: the endpoint removed.
   const inProcess = inProcessPutEvents();
   const ipClient = relayEventBridgeClient(inProcess.config);
-  await directPutEvents(ipClient, IN_FLIGHT, 1); // warm-up (JIT, the SDK's lazy parts)
-  await directPutEvents(ipClient, IN_FLIGHT, 1, 'prepared');
+  await warmUp(ipClient);
   const a = await replayedRelay(sim, relayEventBridgeClient(inProcess.config));
   await saturate(a.relay, a.proxy, 1); // warm-up
   await a.relay.flush(30_000);

@@ -3,7 +3,7 @@
 // process's CPU time so that a figure from a loaded machine can be read as a cost per push too.
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { entryJson, jsonString, putEventsBody } from '../../../gateway-container/relay/put-events-body.js';
+import { entryJson, jsonString, preparedPutEventsCommand, putEventsBody } from '../../../gateway-container/relay/put-events-body.js';
 import { putEventsCall } from '../../../gateway-container/relay/put-events-call.js';
 import type { Relay } from '../../../gateway-container/relay/relay.js';
 import { sleep } from '../../../proto/timers.js';
@@ -60,13 +60,20 @@ export async function steady(relay: Relay, proxy: PushReplayProxy, rate: number,
 }
 
 /**
- * The baseline: 10-entry PutEvents calls made directly, `concurrency` at a time, for `seconds`. `body`: 'sdk' hands
- * the SDK entries to serialize and calls `client.send` (as any caller does); 'prepared' sends the same entries as
- * one body serialized once up front, joined per call as the publisher joins a batch, through the relay's own call
- * path (put-events-call.ts: the client's signer and request handler; its first call goes through client.send), i.e.
- * the relay's path minus the relay's own per-entry work: the most the client and endpoint can do.
+ * How a direct baseline makes its calls: 'sdk' hands the SDK the entries to serialize and calls `client.send` (what any
+ * caller of the AWS SDK does); 'sdkPrepared' sends one body prepared up front (put-events-body.ts) through
+ * `client.send` (the SDK's whole middleware stack on every call: the relay's path before it had a call of its own);
+ * 'relayCall' sends that body through the relay's own call path (put-events-call.ts: the client's signer and
+ * request handler; its first call goes through client.send), i.e. the relay's path minus the relay's own per-push
+ * work: the most this client and endpoint can do.
  */
-export async function directPutEvents(client: EventBridgeClient, concurrency: number, seconds: number, body: 'sdk' | 'prepared' = 'sdk'): Promise<Window> {
+export type DirectKind = 'sdk' | 'sdkPrepared' | 'relayCall';
+
+/**
+ * A baseline: 10-entry PutEvents calls made directly, `concurrency` at a time, for `seconds`, made as `kind` says.
+ * A prepared body is joined per call from entries serialized once, as the publisher joins a batch.
+ */
+export async function directPutEvents(client: EventBridgeClient, concurrency: number, seconds: number, kind: DirectKind = 'sdk'): Promise<Window> {
   const entries: PutEventsRequestEntry[] = Array.from({ length: 10 }, (_, i) => ({
     EventBusName: 'bench',
     Source: 'opend',
@@ -76,7 +83,12 @@ export async function directPutEvents(client: EventBridgeClient, concurrency: nu
   }));
   const prepared = entries.map((e) => entryJson(e.Time!.getTime(), jsonString(e.Source!), jsonString(e.DetailType!), e.Detail!, jsonString(e.EventBusName!)));
   const call = putEventsCall(client);
-  const send = body === 'prepared' ? () => call.send(putEventsBody(prepared)) : () => client.send(new PutEventsCommand({ Entries: entries }));
+  const send =
+    kind === 'relayCall'
+      ? () => call.send(putEventsBody(prepared))
+      : kind === 'sdkPrepared'
+        ? () => client.send(preparedPutEventsCommand(putEventsBody(prepared)))
+        : () => client.send(new PutEventsCommand({ Entries: entries }));
   let sent = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -92,23 +104,21 @@ export async function directPutEvents(client: EventBridgeClient, concurrency: nu
   return { seconds: (performance.now() - t0) / 1000, pushes: 0, events: sent, cpuUs: cpu.user + cpu.system };
 }
 
-export interface Rounds {
-  sdk: Window[];
-  prepared: Window[];
-  relay: Window[];
-}
+export type Rounds = Record<DirectKind | 'relay', Window[]>;
+
+/** The direct baselines, in the order interleavedRounds runs them. */
+export const DIRECT_KINDS: readonly DirectKind[] = ['sdk', 'sdkPrepared', 'relayCall'];
 
 /**
- * The relay and both direct baselines in `rounds` interleaved rounds of `seconds` each (whichever goes first
- * alternates), so that a machine whose load changes during the run shifts all three alike; figures are then read as
+ * The relay and the direct baselines in `rounds` interleaved rounds of `seconds` each (the order reverses every
+ * other round), so that a machine whose load changes during the run shifts all of them alike; figures are then read as
  * medians per kind (`median`). The relay is idle between its rounds: nothing is replayed to it.
  */
 export async function interleavedRounds(client: EventBridgeClient, concurrency: number, relay: Relay, proxy: PushReplayProxy, rounds: number, seconds: number): Promise<Rounds> {
-  const out: Rounds = { sdk: [], prepared: [], relay: [] };
+  const out: Rounds = { sdk: [], sdkPrepared: [], relayCall: [], relay: [] };
   for (let i = 0; i < rounds; i++) {
     const steps: (() => Promise<void>)[] = [
-      async () => void out.sdk.push(await directPutEvents(client, concurrency, seconds)),
-      async () => void out.prepared.push(await directPutEvents(client, concurrency, seconds, 'prepared')),
+      ...DIRECT_KINDS.map((kind) => async () => void out[kind].push(await directPutEvents(client, concurrency, seconds, kind))),
       async () => {
         // An unmeasured ramp first: the window then starts and ends with the queue as full as saturation keeps it,
         // so the events accepted in it are the relay's rate, not its rate minus a queue filled from empty.
