@@ -35,24 +35,8 @@
 // Invariants: one attempt per call (the publisher is the retry layer; a client whose recorded amz-sdk-request is
 // not `attempt=1; max=1` is never called lean); the bytes of a lean request equal those `client.send` produces for
 // the same body, credentials, invocation id and signing date (test/integration/put-events-call.test.ts).
-import {
-  AccessDeniedException,
-  ConcurrentModificationException,
-  EventBridgeServiceException,
-  IllegalStatusException,
-  InternalException,
-  InvalidEventPatternException,
-  InvalidStateException,
-  LimitExceededException,
-  ManagedRuleException,
-  OperationDisabledException,
-  PolicyLengthExceededException,
-  ResourceAlreadyExistsException,
-  ResourceNotFoundException,
-  ThrottlingException,
-  type EventBridgeClient,
-  type PutEventsResultEntry,
-} from '@aws-sdk/client-eventbridge';
+import * as eventBridge from '@aws-sdk/client-eventbridge';
+import { EventBridgeServiceException, type EventBridgeClient, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { capturedPutEvents, preparedPutEventsCommand, type CapturedPutEvents } from './put-events-body.js';
 
 /** What a PutEvents call returns (the fields of the SDK's output the relay reads). */
@@ -80,26 +64,12 @@ interface ClientConfig {
 }
 
 type ErrorClass = new (opts: { message?: string; $metadata: object }) => EventBridgeServiceException;
-// The client package's modeled exceptions: the SDK throws these classes for their codes, any other code as an
-// EventBridgeServiceException named after it.
+// The client package's modeled exceptions (every class it exports that extends EventBridgeServiceException): the
+// SDK throws these classes for their codes, any other code as an EventBridgeServiceException named after it.
 const MODELED_ERRORS = new Map<string, ErrorClass>(
-  (
-    [
-      AccessDeniedException,
-      ConcurrentModificationException,
-      IllegalStatusException,
-      InternalException,
-      InvalidEventPatternException,
-      InvalidStateException,
-      LimitExceededException,
-      ManagedRuleException,
-      OperationDisabledException,
-      PolicyLengthExceededException,
-      ResourceAlreadyExistsException,
-      ResourceNotFoundException,
-      ThrottlingException,
-    ] as unknown as ErrorClass[]
-  ).map((c) => [c.name, c]),
+  (Object.values(eventBridge) as unknown[])
+    .filter((v): v is ErrorClass => typeof v === 'function' && v.prototype instanceof EventBridgeServiceException)
+    .map((c) => [c.name, c] as const),
 );
 
 /** An AWS JSON error code as the SDK's JSON RPC protocol reads it: `__type`, a `code` member, the header. */
