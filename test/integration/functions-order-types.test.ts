@@ -179,6 +179,9 @@ describe('type names and what each type needs', () => {
     const trail = await h.http('PATCH', `${ordersUrl(ACCOUNTS.REAL_HK)}/${first.body.order.orderId}`, { body: { trailValue: 1 } });
     expect(trail.status).toBe(400);
     expect(trail.body.error.message).toMatch(/trail fields cannot be changed on a STOP order/);
+    const priced = await h.http('PATCH', `${ordersUrl(ACCOUNTS.REAL_HK)}/${first.body.order.orderId}`, { body: { price: far } });
+    expect(priced.status).toBe(400);
+    expect(priced.body.error.message).toMatch(/^price: cannot be changed on a STOP order; a price can be changed on NORMAL, .*STOP_LIMIT.* orders$/);
     await h.nextTradeSlot();
     const cancelled = await h.http('DELETE', `${ordersUrl(ACCOUNTS.REAL_HK)}/${first.body.order.orderId}`);
     expect(cancelled.status, cancelled.text).toBe(202);
