@@ -68,11 +68,6 @@ export function entryJsonWithLiteral(timeMs: number, sourceJson: string, typeJso
   return '{"Time":' + timeMs / 1000 + ',"Source":' + sourceJson + ',"DetailType":' + typeJson + ',"Detail":' + detailLiteral + ',"EventBusName":' + busJson + '}';
 }
 
-/** A PutEvents command whose body is the given prepared entries (for a client with installPreparedBodies). */
-export function preparedPutEvents(entries: readonly string[]): PutEventsCommand {
-  return preparedPutEventsCommand(putEventsBody(entries));
-}
-
 /** The PutEvents request body of prepared entries: `{"Entries":[…]}`. */
 export const putEventsBody = (entries: readonly string[]): string => '{"Entries":[' + entries.join(',') + ']}';
 

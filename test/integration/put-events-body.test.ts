@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { BusEvent, LocalEventBridge } from '../../bin/local/eventbridge-local.js';
 import { EventPublisher, relayEventBridgeClient } from '../../gateway-container/relay/publisher.js';
-import { entryJson, jsonString, preparedPutEvents, supportsPreparedBodies } from '../../gateway-container/relay/put-events-body.js';
+import { entryJson, jsonString, preparedPutEventsCommand, putEventsBody, supportsPreparedBodies } from '../../gateway-container/relay/put-events-body.js';
 import { quoteDetailLiteral } from '../../gateway-container/relay/detail-literals.js';
 import { quoteDetail } from '../../proto/events.js';
 import { silentLogger } from '../../proto/log.js';
@@ -54,7 +54,7 @@ describe('prepared PutEvents bodies', () => {
     const entries: PutEventsRequestEntry[] = DETAILS.map((d, i) => ({ Time: new Date(TIMES[i]!), Source: 'opend', DetailType: i === 1 ? 'Order Update' : 'Quote', Detail: JSON.stringify(d), EventBusName: 'opend-test' }));
     const a = await sdk.send(new PutEventsCommand({ Entries: entries }));
     const prepared = entries.map((e, i) => entryJson(TIMES[i]!, jsonString('opend'), jsonString(e.DetailType!), e.Detail!, jsonString('opend-test')));
-    const b = await relay.send(preparedPutEvents(prepared));
+    const b = await relay.send(preparedPutEventsCommand(putEventsBody(prepared)));
 
     expect(a.FailedEntryCount).toBe(0);
     expect(b.FailedEntryCount).toBe(0);
