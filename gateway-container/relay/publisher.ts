@@ -71,11 +71,11 @@ export const NON_RETRYABLE_ENTRY_CODES: ReadonlySet<string> = new Set([
 export const NON_RETRYABLE_CALL_ERRORS: ReadonlySet<string> = new Set(['AccessDeniedException', 'ValidationException', 'ResourceNotFoundException']);
 
 /**
- * The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. The middleware
- * stack is resolved once and reused for every PutEvents (the SDK's cacheMiddleware; the relay never changes the
- * stack after the first call), which saves a sizeable share of each call's CPU time. It takes request bodies the
- * publisher prepared (put-events-body.ts), installed here before any call so the cached stack includes it; after
- * the first such call the publisher makes them through put-events-call.ts with this client's signer and handler.
+ * The relay's EventBridge client: one attempt per call, because the publisher is the retry layer. It takes request
+ * bodies the publisher prepared (put-events-body.ts), installed here before any call. The publisher's first call
+ * goes through client.send; later calls go through put-events-call.ts with this client's signer and handler, and
+ * only a request that record cannot reproduce keeps using client.send, whose middleware stack is then resolved
+ * once and reused (the SDK's cacheMiddleware; the relay never changes the stack after the first call).
  */
 export function relayEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
   const client = new EventBridgeClient({ cacheMiddleware: true, ...config, maxAttempts: 1 });

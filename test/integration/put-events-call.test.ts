@@ -67,6 +67,16 @@ function recordingHandler(answer: (n: number) => Answer = () => OK): { config: E
 }
 
 /** The error a promise rejects with, as the fields the publisher and a caller read. */
+/** A relay client on a fresh local endpoint, and its call after the first (recorded) call: lean from then on. */
+async function leanCallOnBus() {
+  const bus = await startBus();
+  const client = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint });
+  const call = putEventsCall(client);
+  await call.send(body());
+  expect(call.lean).toBe(true);
+  return { bus, client, call };
+}
+
 async function failure(p: Promise<unknown>) {
   const err = (await p.then(
     () => {
@@ -158,11 +168,7 @@ describe('the lean PutEvents call', () => {
   });
 
   it('through the local endpoint: error answers come out with the SDK\'s names, classes, messages, faults and statuses', async () => {
-    const bus = await startBus();
-    const client = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint });
-    const call = putEventsCall(client);
-    await call.send(body());
-    expect(call.lean).toBe(true);
+    const { bus, client, call } = await leanCallOnBus();
     const faults: FaultOptions[] = [
       { throttleRate: 1 },
       { callError: { type: 'ThrottlingException', status: 429, message: 'Rate exceeded' } },
@@ -187,11 +193,7 @@ describe('the lean PutEvents call', () => {
   });
 
   it('a network error propagates as the request handler\'s own error, as from client.send (a real closed endpoint)', async () => {
-    const bus = await startBus();
-    const client = relayEventBridgeClient({ ...LOCAL_AWS, endpoint: bus.endpoint });
-    const call = putEventsCall(client);
-    await call.send(body());
-    expect(call.lean).toBe(true);
+    const { bus, client, call } = await leanCallOnBus();
     await bus.close();
     // The pooled keep-alive socket was closed under the call (ECONNRESET), or a new one refused (ECONNREFUSED).
     const lean = await failure(call.send(body()));
