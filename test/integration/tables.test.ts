@@ -11,6 +11,8 @@ import { DynamoOpenOrders } from '../../functions/lib/settlement.js';
 import { TABLES, tableNames } from '../../functions/lib/tables.js';
 import { createTables } from '../../bin/local/create-tables.js';
 
+// A DynamoDB Local of its own, not the run's shared one: there an index added by UpdateTable stayed CREATING for
+// over a minute while another file's handlers were busy on their own tables.
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;
 

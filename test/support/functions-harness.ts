@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from '../../bin/local/dynamodb-local.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type DynamoDbLocal } from '../../bin/local/dynamodb-local.js';
+import { testDynamoDbLocal } from './shared-dynamodb.js';
 import { compileRoute, dispatchHttp, lambdaContext, type LambdaHttpHandler } from '../../bin/local/http-api.js';
 import { ROUTES } from '../../cdk/definitions.js';
 import type { DcaResult } from '../../functions/lib/dca-strategy.js';
@@ -143,7 +144,7 @@ export async function startFunctionsHarness(options: HarnessOptions = {}): Promi
     const rsaKeyFile = join(dir, 'opend-rsa.pem');
     writeFileSync(rsaKeyFile, rsaKeyPem, { mode: 0o600 });
 
-    const ddb = await startDynamoDbLocal();
+    const ddb = await testDynamoDbLocal();
     cleanups.push(() => ddb.stop());
     const dynamo = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     cleanups.push(() => dynamo.destroy());
