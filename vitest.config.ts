@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongRunningFirstSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,6 +12,7 @@ export default defineConfig({
     // the JVM about half the time. On the 2-core CI machine one worker ran the suite in 483 s at 1.0 core of CPU
     // on average, three in 314 s at 1.75.
     maxWorkers: availableParallelism() + 1,
+    sequence: { sequencer: LongRunningFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Development and CI run on Node 20 by design; Lambda runs Node 22 (docs/architecture.md).
