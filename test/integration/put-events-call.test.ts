@@ -66,7 +66,6 @@ function recordingHandler(answer: (n: number) => Answer = () => OK): { config: E
   return { config: { region: 'eu-west-1', endpoint: 'https://events.eu-west-1.amazonaws.com', requestHandler: handler as unknown as EventBridgeClientConfig['requestHandler'] }, seen };
 }
 
-/** The error a promise rejects with, as the fields the publisher and a caller read. */
 /** A relay client on a fresh local endpoint, and its call after the first (recorded) call: lean from then on. */
 async function leanCallOnBus() {
   const bus = await startBus();
@@ -77,6 +76,7 @@ async function leanCallOnBus() {
   return { bus, client, call };
 }
 
+/** The error a promise rejects with, as the fields the publisher and a caller read. */
 async function failure(p: Promise<unknown>) {
   const err = (await p.then(
     () => {
